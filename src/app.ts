@@ -1,0 +1,26 @@
+/** buildApp(deps): the express application. It never listens; main.ts and the tests do. */
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Deps } from './deps.js';
+import { errorMiddleware, routeNotFound } from './http/error-middleware.js';
+import { healthRoutes } from './http/health.routes.js';
+import { imagesRoutes } from './http/images.routes.js';
+import { reportsRoutes } from './http/reports.routes.js';
+import { serveRoutes } from './http/serve.routes.js';
+
+/** Largest JSON body, in bytes: a report is a reason and a 500-character note. */
+const JSON_LIMIT_BYTES = 16 * 1024;
+
+export function buildApp(deps: Deps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(express.json({ limit: JSON_LIMIT_BYTES }));
+  app.use(healthRoutes(deps));
+  app.use(imagesRoutes(deps));
+  app.use(reportsRoutes(deps));
+  app.use(serveRoutes(deps));
+  app.use(routeNotFound);
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

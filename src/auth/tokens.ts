@@ -1,0 +1,55 @@
+/**
+ * Bearer tokens: JWTs signed HS256 with JWT_SECRET (jose). `sub` is the user id; `role` is `reader`
+ * (the default when absent) or `moderator`. The algorithm is pinned, so a token signed otherwise is refused.
+ */
+import { SignJWT, jwtVerify, errors } from 'jose';
+import { z } from 'zod';
+
+export const ROLES = ['reader', 'moderator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: string;
+  role: Role;
+}
+
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(200),
+  role: z.enum(ROLES).default('reader'),
+});
+
+/** Why a token was refused, for the 401 message. */
+export class TokenError extends Error {}
+
+const encoder = new TextEncoder();
+
+/**
+ * Signs a token.
+ * @param input.expiresIn jose duration such as '1h' or '30d' (default '12h')
+ */
+export async function signToken(secret: string, input: { sub: string; role?: Role; expiresIn?: string }): Promise<string> {
+  return new SignJWT({ role: input.role ?? 'reader' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(input.sub)
+    .setIssuedAt()
+    .setExpirationTime(input.expiresIn ?? '12h')
+    .sign(encoder.encode(secret));
+}
+
+/**
+ * Verifies a token's signature (HS256 only), expiry and claims.
+ * @returns the user it names
+ * @throws TokenError with a short reason: expired, bad signature, malformed or missing claims
+ */
+export async function verifyToken(secret: string, token: string): Promise<User> {
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'] }));
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw new TokenError('token expired');
+    throw new TokenError('token invalid');
+  }
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) throw new TokenError('token claims invalid');
+  return { id: claims.data.sub, role: claims.data.role };
+}

@@ -1,0 +1,80 @@
+/**
+ * Configuration: every environment variable imgmod reads, validated once at start-up.
+ * A bad value stops the process with a message naming the variable (fail fast).
+ */
+import { z } from 'zod';
+
+const DEV_JWT_SECRET = 'imgmod-development-secret-change-me';
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** The schema of every env var: name → type, default and a one-line note. README lists the same table. */
+const schema = z
+  .object({
+    /** development | production | test. Production refuses the built-in development JWT secret. */
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** HTTP port of the API. */
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Interface the API binds to. */
+    HOST: z.string().default('0.0.0.0'),
+    /** PostgreSQL connection string; the database is created at start-up when missing. */
+    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/imgmod'),
+    /** Redis connection string (queues). */
+    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    /** Prefix of every BullMQ key in Redis, so several deployments can share one Redis. */
+    QUEUE_PREFIX: z.string().min(1).default('imgmod'),
+    /** Directory for stored originals and derivatives. */
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** HS256 secret for bearer tokens; at least 32 characters in production. */
+    JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
+    /** Largest accepted upload, in bytes (20 MB). */
+    MAX_UPLOAD_BYTES: positiveInt.default(20 * 1024 * 1024),
+    /** Largest accepted image, in pixels (width × height × frames), checked from the header before decoding. */
+    MAX_INPUT_PIXELS: positiveInt.default(40_000_000),
+    /** Score at which an image is auto-blocked: with weight 1.0 per reader, this many distinct readers. */
+    AUTO_BLOCK_THRESHOLD: z.coerce.number().positive().default(3),
+    /** Concurrent thumbnail jobs per worker process (sharp is CPU-bound: about one per core). */
+    THUMBNAIL_CONCURRENCY: positiveInt.default(2),
+    /** Concurrent evaluate-reports jobs per worker process (short database transactions). */
+    EVALUATE_CONCURRENCY: positiveInt.default(8),
+    /** A thumbnail job that takes longer than this (ms) fails instead of stalling the queue. */
+    JOB_TIMEOUT_MS: positiveInt.default(30_000),
+    /** Fallback poll interval (ms) of the outbox relay; PostgreSQL NOTIFY wakes it sooner. */
+    OUTBOX_POLL_MS: positiveInt.default(1_000),
+    /** pino log level. */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'must be set to a secret of at least 32 characters in production',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof schema>;
+
+/** Thrown by loadConfig when a variable is invalid; its message names every bad variable. */
+export class ConfigError extends Error {}
+
+/**
+ * Parses and validates configuration from an env map (default: process.env).
+ * @returns the typed config with defaults filled in
+ * @throws ConfigError naming each invalid variable, e.g. "PORT: Too big: expected number to be <=65535"
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+/** True when the config still uses the built-in development JWT secret (logged as a warning). */
+export function usesDevelopmentSecret(config: Config): boolean {
+  return config.JWT_SECRET === DEV_JWT_SECRET;
+}

@@ -1,0 +1,81 @@
+/** SQL for the images table. Status changes are guarded UPDATEs: the caller learns whether it happened. */
+import type { ImageStatus } from '../domain/image-status.js';
+import type { Queryable } from './pool.js';
+
+export interface ImageRow {
+  id: string;
+  uploaderId: string;
+  status: ImageStatus;
+  sha256: string;
+  bytes: number;
+  mimeType: string;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  frames: number;
+  storageKey: string;
+  thumbnailKey: string | null;
+  failureReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = `id, uploader_id AS "uploaderId", status, sha256, bytes, mime_type AS "mimeType", format, width, height,
+  frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", failure_reason AS "failureReason",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** Inserts a new image in status `processing`. */
+export async function insertImage(
+  db: Queryable,
+  image: Pick<ImageRow, 'id' | 'uploaderId' | 'sha256' | 'bytes' | 'mimeType' | 'storageKey'>,
+): Promise<ImageRow> {
+  const result = await db.query<ImageRow>(
+    `INSERT INTO images (id, uploader_id, status, sha256, bytes, mime_type, storage_key)
+     VALUES ($1, $2, 'processing', $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [image.id, image.uploaderId, image.sha256, image.bytes, image.mimeType, image.storageKey],
+  );
+  return result.rows[0]!;
+}
+
+/** Reads one image, or null when the id is unknown. */
+export async function findImage(db: Queryable, id: string): Promise<ImageRow | null> {
+  const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1`, [id]);
+  return result.rows[0] ?? null;
+}
+
+/** Reads one image and locks its row until the transaction ends (concurrent lockers wait), or null. */
+export async function lockImage(db: Queryable, id: string): Promise<ImageRow | null> {
+  const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1 FOR UPDATE`, [id]);
+  return result.rows[0] ?? null;
+}
+
+/** Records what the thumbnail worker learnt from the decoded image (dimensions after EXIF rotation). */
+export async function recordDerivatives(
+  db: Queryable,
+  id: string,
+  media: { format: string; width: number; height: number; frames: number; thumbnailKey: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE images SET format = $2, width = $3, height = $4, frames = $5, thumbnail_key = $6, updated_at = now()
+     WHERE id = $1`,
+    [id, media.format, media.width, media.height, media.frames, media.thumbnailKey],
+  );
+}
+
+/**
+ * Moves an image from one of `from` to `to`, only if its status is still one of `from`.
+ * @returns the status it had before, or null when it was in none of `from` (someone else moved it first)
+ */
+export async function transitionImage(
+  db: Queryable,
+  change: { id: string; from: readonly ImageStatus[]; to: ImageStatus; failureReason?: string },
+): Promise<ImageStatus | null> {
+  const result = await db.query<{ previous: ImageStatus }>(
+    `UPDATE images AS i SET status = $3, failure_reason = COALESCE($4, i.failure_reason), updated_at = now()
+     FROM (SELECT id, status FROM images WHERE id = $1 FOR UPDATE) AS before
+     WHERE i.id = before.id AND before.status = ANY($2::text[])
+     RETURNING before.status AS previous`,
+    [change.id, change.from, change.to, change.failureReason ?? null],
+  );
+  return result.rows[0]?.previous ?? null;
+}

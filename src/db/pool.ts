@@ -1,0 +1,60 @@
+/** PostgreSQL access: the pool, transactions, and creating the database when it does not exist. */
+import pg from 'pg';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+/** Anything that can run a query: the pool or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+// int8 (bigserial ids, count(*)) as JS numbers: our counts and ids stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+// numeric (report weights, scores) as JS numbers: 3 decimals, far inside double precision.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+/** Creates a pool for DATABASE_URL. Errors on idle clients are logged by the caller's handler, never thrown. */
+export function createPool(databaseUrl: string, onError: (error: Error) => void): Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  pool.on('error', onError);
+  return pool;
+}
+
+/**
+ * Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws (the error is rethrown).
+ * @returns whatever `work` returns
+ */
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Creates the database named in `databaseUrl` when it does not exist, connecting to the server's
+ * `postgres` database to do so. Safe to call from several processes at once.
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return;
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+      if (error.code !== '42P04') throw error; // duplicate_database: another process won the race
+    });
+  } finally {
+    await admin.end();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The process's shared dependencies, built once at start-up and passed to the app, use cases and workers.
+ */
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { createPool, ensureDatabase, type Pool } from './db/pool.js';
+import { migrate } from './db/migrate.js';
+import { createQueues, closeQueues, type Queues } from './queues/queues.js';
+import { createLocalStorage } from './storage/local-storage.js';
+import type { Storage } from './storage/storage.js';
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  pool: Pool;
+  /** Shared Redis connection for producers and health checks; workers open their own blocking ones. */
+  redis: Redis;
+  queues: Queues;
+  storage: Storage;
+}
+
+/**
+ * Opens a Redis connection. Producers fail fast (a command fails at once while Redis is unreachable, so the
+ * outbox relay rolls back and retries later); workers wait (`blocking`: commands retry until Redis is back),
+ * as BullMQ's production guide recommends.
+ */
+export function openRedis(url: string, options: { blocking?: boolean } = {}): Redis {
+  return options.blocking
+    ? new Redis(url, { maxRetriesPerRequest: null })
+    : new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+}
+
+/**
+ * Connects to PostgreSQL (creating the database when missing, applying migrations) and Redis.
+ * @param logger optional; defaults to a pino logger at LOG_LEVEL
+ */
+export async function createDeps(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<Deps> {
+  await ensureDatabase(config.DATABASE_URL);
+  const pool = createPool(config.DATABASE_URL, (error) => logger.error({ err: error }, 'idle PostgreSQL client error'));
+  const applied = await migrate(pool);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  const redis = openRedis(config.REDIS_URL);
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  return { config, logger, pool, redis, queues, storage: createLocalStorage(config.DATA_DIR) };
+}
+
+/** Closes queues, Redis and the pool, in that order. */
+export async function closeDeps(deps: Deps): Promise<void> {
+  await closeQueues(deps.queues);
+  await deps.redis.quit().catch(() => deps.redis.disconnect());
+  await deps.pool.end();
+}

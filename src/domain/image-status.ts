@@ -1,0 +1,32 @@
+/**
+ * Image statuses and which of them are served, reportable, or may be auto-blocked. Pure: no I/O.
+ */
+export const IMAGE_STATUSES = ['processing', 'visible', 'auto_blocked', 'blocked', 'removed', 'failed'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+/** Statuses whose image is no longer served: `/i/:id` answers 410 with the placeholder. */
+export const BLOCKED_STATUSES: readonly ImageStatus[] = ['auto_blocked', 'blocked', 'removed'];
+
+/** True when the image bytes may be served to the public. */
+export function isServable(status: ImageStatus): boolean {
+  return status === 'visible';
+}
+
+/** True when `/i/:id` should answer 410 Gone (blocked or removed). */
+export function isBlocked(status: ImageStatus): boolean {
+  return BLOCKED_STATUSES.includes(status);
+}
+
+/**
+ * True when readers may still report the image. Reports on an auto-blocked or blocked image are kept as
+ * evidence for the moderator; a removed or failed image has nothing left to report.
+ */
+export function isReportable(status: ImageStatus): boolean {
+  return status === 'processing' || status === 'visible' || status === 'auto_blocked' || status === 'blocked';
+}
+
+/**
+ * Statuses from which the threshold may auto-block an image: a visible one, and one still being processed
+ * (a burst of reports can arrive before its thumbnail is made).
+ */
+export const AUTO_BLOCKABLE_STATUSES: readonly ImageStatus[] = ['processing', 'visible'];

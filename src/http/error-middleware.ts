@@ -1,0 +1,44 @@
+/** Turns every error into `{ "error": { "code", "message" } }` with the right status; unknown errors are 500 and logged. */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { MulterError } from 'multer';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** 404 `not_found` for any route that matched nothing. */
+export const routeNotFound: RequestHandler = (req) => {
+  throw new AppError({ code: 'not_found', httpStatus: 404, message: `no route for ${req.method} ${req.path}` });
+};
+
+/** Maps errors from express's body parsers and multer to AppErrors; anything else stays unknown (500). */
+function toAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (error instanceof MulterError) {
+    if (error.code === 'LIMIT_FILE_SIZE') {
+      return new AppError({ code: 'payload_too_large', httpStatus: 413, message: 'the file is larger than the upload limit' });
+    }
+    return new AppError({ code: 'bad_request', httpStatus: 400, message: `bad multipart upload: ${error.message}` });
+  }
+  const status = (error as { status?: unknown; type?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const type = (error as { type?: unknown }).type;
+    const code = type === 'entity.too.large' ? 'payload_too_large' : 'bad_request';
+    return new AppError({ code, httpStatus: status, message: (error as Error).message });
+  }
+  return null;
+}
+
+/** The one error middleware, mounted last. */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const appError = toAppError(error);
+    if (!appError) {
+      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    }
+    const status = appError?.httpStatus ?? 500;
+    const body = appError
+      ? { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) }
+      : { code: 'internal_error', message: 'something went wrong on our side' };
+    if (res.headersSent) return;
+    res.status(status).json({ error: body });
+  };
+}

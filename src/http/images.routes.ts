@@ -1,0 +1,59 @@
+/** Routes: POST /v1/images (upload) and GET /v1/images/:id (the image's record). */
+import { Router } from 'express';
+import multer from 'multer';
+import type { Deps } from '../deps.js';
+import type { ImageRow } from '../db/images.repository.js';
+import type { Score } from '../domain/reports.js';
+import { badRequest } from '../errors.js';
+import { getImageWithScore } from '../moderation/get-image.js';
+import { uploadImage } from '../moderation/upload-image.js';
+import { authenticate, currentUser } from './auth.js';
+import { imageIdParam } from './params.js';
+
+/** The public links of an image. */
+export function imageLinks(id: string): { url: string; thumbnailUrl: string } {
+  return { url: `/i/${id}`, thumbnailUrl: `/i/${id}/thumb` };
+}
+
+/** The JSON shape of an image record; the uploader is shown to moderators only. */
+function imageView(image: ImageRow, score: Score, showUploader: boolean) {
+  return {
+    id: image.id,
+    status: image.status,
+    ...(showUploader ? { uploaderId: image.uploaderId } : {}),
+    format: image.format,
+    mimeType: image.mimeType,
+    width: image.width,
+    height: image.height,
+    frames: image.frames,
+    bytes: image.bytes,
+    openReports: score.reports,
+    score: score.score,
+    failureReason: image.failureReason,
+    createdAt: image.createdAt,
+    updatedAt: image.updatedAt,
+    ...imageLinks(image.id),
+  };
+}
+
+export function imagesRoutes(deps: Deps): Router {
+  const router = Router();
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: deps.config.MAX_UPLOAD_BYTES, files: 1, fields: 10 },
+  });
+
+  router.post('/v1/images', authenticate(deps.config.JWT_SECRET), upload.single('file'), async (req, res) => {
+    if (!req.file) throw badRequest('send the image as multipart/form-data in the field "file"');
+    const image = await uploadImage(deps, { uploaderId: currentUser(req).id, bytes: req.file.buffer });
+    res.status(201).json({ id: image.id, status: image.status, ...imageLinks(image.id) });
+  });
+
+  router.get('/v1/images/:id', authenticate(deps.config.JWT_SECRET), async (req, res) => {
+    const { image, score } = await getImageWithScore(deps, imageIdParam(req.params.id));
+    const user = currentUser(req);
+    res.json(imageView(image, score, user.role === 'moderator' || user.id === image.uploaderId));
+  });
+
+  return router;
+}

@@ -1,0 +1,60 @@
+/**
+ * Routes that serve image bytes: GET /i/:id (the image) and GET /i/:id/thumb (its thumbnail).
+ * Only a `visible` image is served; a blocked or removed one answers 410 with a neutral placeholder.
+ */
+import { Router, type Response } from 'express';
+import type { Deps } from '../deps.js';
+import { findImage, type ImageRow } from '../db/images.repository.js';
+import { isBlocked, isServable } from '../domain/image-status.js';
+import { AppError, notFound } from '../errors.js';
+import { blockedPlaceholder } from '../media/thumbnail.js';
+import { imageIdParam } from './params.js';
+
+/** Short: a block must take effect within seconds, also in shared caches. */
+const SERVED_CACHE_CONTROL = 'public, max-age=10';
+
+function sendBytes(res: Response, bytes: Buffer, contentType: string, cacheControl = SERVED_CACHE_CONTROL): void {
+  res.set({
+    'Content-Type': contentType,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+    'Cache-Control': cacheControl,
+  });
+  res.send(bytes);
+}
+
+/**
+ * Answers for an image that is not servable: 410 + placeholder when blocked, 503 + Retry-After while
+ * processing, 404 when it failed.
+ */
+async function refuse(res: Response, image: ImageRow): Promise<void> {
+  if (isBlocked(image.status)) {
+    sendBytes(res.status(410), await blockedPlaceholder(), 'image/webp', 'no-store');
+    return;
+  }
+  if (image.status === 'processing') {
+    res.set('Retry-After', '1');
+    throw new AppError({ code: 'image_processing', httpStatus: 503, message: 'the image is still being processed' });
+  }
+  throw new AppError({ code: 'image_unavailable', httpStatus: 404, message: `the image could not be processed` });
+}
+
+export function serveRoutes(deps: Deps): Router {
+  const router = Router();
+
+  router.get('/i/:id', async (req, res) => {
+    const image = await findImage(deps.pool, imageIdParam(req.params.id));
+    if (!image) throw notFound('image');
+    if (!isServable(image.status)) return refuse(res, image);
+    sendBytes(res, await deps.storage.get(image.storageKey), image.mimeType);
+  });
+
+  router.get('/i/:id/thumb', async (req, res) => {
+    const image = await findImage(deps.pool, imageIdParam(req.params.id));
+    if (!image) throw notFound('image');
+    if (!isServable(image.status) || !image.thumbnailKey) return refuse(res, image);
+    sendBytes(res, await deps.storage.get(image.thumbnailKey), 'image/webp');
+  });
+
+  return router;
+}

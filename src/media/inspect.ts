@@ -1,0 +1,108 @@
+/**
+ * Intake checks for uploaded bytes, before anything is stored: type sniffed from the bytes (file-type),
+ * dimensions read from the header (sharp metadata, no decoding), then one small full decode that catches
+ * truncated or corrupt files whose header is fine.
+ */
+import sharp from 'sharp';
+import { fileTypeFromBuffer } from 'file-type';
+import { AppError } from '../errors.js';
+
+/** Accepted image types, keyed by the MIME type file-type detects, with the format name sharp reports. */
+export const ACCEPTED_TYPES = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/avif': 'heif', // libvips reads AVIF through libheif and calls it "heif"
+} as const;
+export type AcceptedMimeType = keyof typeof ACCEPTED_TYPES;
+
+export interface IntakeLimits {
+  /** Largest width × height × frames, in pixels. */
+  maxInputPixels: number;
+  /** A decode that takes longer than this fails, in ms. */
+  timeoutMs: number;
+}
+
+export interface InspectedImage {
+  mimeType: AcceptedMimeType;
+  /** sharp's format name: jpeg, png, webp, gif or heif. */
+  format: string;
+  /** Display width in pixels, after EXIF orientation. */
+  width: number;
+  /** Display height in pixels, after EXIF orientation. */
+  height: number;
+  frames: number;
+}
+
+function isAccepted(mime: string): mime is AcceptedMimeType {
+  return Object.hasOwn(ACCEPTED_TYPES, mime);
+}
+
+/**
+ * Checks uploaded bytes and describes the image.
+ * @throws AppError 400 `empty_file`; 415 `unsupported_media_type` (detected type named in the message);
+ *   422 `image_too_large` (dimensions named); 422 `image_corrupt` for a damaged or truncated file
+ */
+export async function inspectImage(bytes: Buffer, limits: IntakeLimits): Promise<InspectedImage> {
+  if (bytes.length === 0) throw new AppError({ code: 'empty_file', httpStatus: 400, message: 'the file is empty' });
+  const sniffed = await fileTypeFromBuffer(bytes);
+  if (!sniffed || !isAccepted(sniffed.mime)) {
+    const detected = sniffed ? sniffed.mime : 'unknown';
+    throw new AppError({
+      code: 'unsupported_media_type',
+      httpStatus: 415,
+      message: `not a supported image (detected: ${detected}); accepted: JPEG, PNG, WebP, GIF, AVIF`,
+    });
+  }
+  const header = await readHeader(bytes);
+  if (header.format !== ACCEPTED_TYPES[sniffed.mime]) {
+    throw new AppError({
+      code: 'unsupported_media_type',
+      httpStatus: 415,
+      message: `the file's bytes say ${sniffed.mime} but it decodes as ${header.format ?? 'nothing'}`,
+    });
+  }
+  const frames = header.pages ?? 1;
+  if (header.width * header.height * frames > limits.maxInputPixels) {
+    throw new AppError({
+      code: 'image_too_large',
+      httpStatus: 422,
+      message: `image too large: ${header.width}x${header.height}${frames > 1 ? ` x ${frames} frames` : ''} is over ${limits.maxInputPixels} pixels`,
+      details: { width: header.width, height: header.height, frames, maxInputPixels: limits.maxInputPixels },
+    });
+  }
+  await verifyDecodes(bytes, limits);
+  const display = header.autoOrient ?? { width: header.width, height: header.height };
+  return { mimeType: sniffed.mime, format: header.format, width: display.width, height: display.height, frames };
+}
+
+function corrupt(cause: unknown): AppError {
+  const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+  return new AppError({ code: 'image_corrupt', httpStatus: 422, message: `image is corrupt or truncated (${detail})` });
+}
+
+/** Header only: safe with the pixel limit off because nothing is decoded. */
+async function readHeader(bytes: Buffer) {
+  try {
+    return await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw corrupt(error);
+  }
+}
+
+/**
+ * Decodes every frame at a small size with failOn 'warning', which rejects files libvips would otherwise
+ * pad with grey or black (a truncated JPEG or PNG whose header is intact). Shrink-on-load keeps this cheap.
+ */
+async function verifyDecodes(bytes: Buffer, limits: IntakeLimits): Promise<void> {
+  try {
+    await sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxInputPixels, pages: -1 })
+      .resize(64, 64, { fit: 'inside' })
+      .raw()
+      .timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) })
+      .toBuffer();
+  } catch (error) {
+    throw corrupt(error);
+  }
+}

@@ -1,0 +1,43 @@
+/** Use case: accept an uploaded file, store the original, and ask for its thumbnail through the outbox. */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import { insertImage, type ImageRow } from '../db/images.repository.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
+import { withTransaction } from '../db/pool.js';
+import { inspectImage } from '../media/inspect.js';
+
+/**
+ * Checks the bytes (type, size, integrity), stores the original at `originals/<id>`, and inserts the image
+ * (status `processing`) with a `thumbnail` outbox row in one transaction.
+ * @returns the new image row
+ * @throws AppError 400/415/422 from inspectImage; nothing is stored then
+ */
+export async function uploadImage(
+  deps: Pick<Deps, 'config' | 'pool' | 'storage'>,
+  input: { uploaderId: string; bytes: Buffer },
+): Promise<ImageRow> {
+  const inspected = await inspectImage(input.bytes, {
+    maxInputPixels: deps.config.MAX_INPUT_PIXELS,
+    timeoutMs: deps.config.JOB_TIMEOUT_MS,
+  });
+  const id = randomUUID();
+  const storageKey = `originals/${id}`;
+  await deps.storage.put(storageKey, input.bytes);
+  try {
+    return await withTransaction(deps.pool, async (client) => {
+      const image = await insertImage(client, {
+        id,
+        uploaderId: input.uploaderId,
+        sha256: createHash('sha256').update(input.bytes).digest('hex'),
+        bytes: input.bytes.length,
+        mimeType: inspected.mimeType,
+        storageKey,
+      });
+      await enqueueOutbox(client, { topic: 'thumbnail', imageId: id });
+      return image;
+    });
+  } catch (error) {
+    await deps.storage.delete(storageKey).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The job queues: names, payloads and the producer side. Jobs carry ids only and are safe to run twice.
+ * The only module that creates BullMQ Queues; workers/ consume them.
+ */
+import { Queue, type ConnectionOptions } from 'bullmq';
+
+/** Job kinds, which are also queue names and outbox topics. */
+export const JOB_TOPICS = ['thumbnail', 'evaluate-reports'] as const;
+export type JobTopic = (typeof JOB_TOPICS)[number];
+
+/** Every job's payload: the image it concerns. Everything else is read from PostgreSQL when it runs. */
+export interface ImageJob {
+  imageId: string;
+}
+
+export type Queues = Record<JobTopic, Queue<ImageJob>>;
+
+/** Retries with exponential backoff (1 s, 2 s, 4 s, …) for transient failures; finished jobs are trimmed. */
+const DEFAULT_JOB_OPTIONS = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 3_600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+} as const;
+
+/** Opens one producer Queue per job kind under `prefix`. */
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const open = (topic: JobTopic) =>
+    new Queue<ImageJob>(topic, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  return { thumbnail: open('thumbnail'), 'evaluate-reports': open('evaluate-reports') };
+}
+
+/**
+ * Adds the job for one outbox row.
+ * - thumbnail: job id `thumbnail-<imageId>`, so a relay that sends the same row twice makes one job.
+ * - evaluate-reports: deduplicated per image; a report arriving while the image's evaluation is running
+ *   keeps one follow-up job (keepLastIfActive), so a burst of reports makes at most two jobs and the last
+ *   report is always counted.
+ */
+export async function addJob(queues: Queues, topic: JobTopic, imageId: string): Promise<void> {
+  if (topic === 'thumbnail') {
+    await queues.thumbnail.add('thumbnail', { imageId }, { jobId: `thumbnail-${imageId}` });
+    return;
+  }
+  await queues['evaluate-reports'].add(
+    'evaluate-reports',
+    { imageId },
+    { deduplication: { id: `evaluate-${imageId}`, keepLastIfActive: true } },
+  );
+}
+
+/** Closes every producer queue. */
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}

@@ -1,0 +1,10 @@
+/** Job `evaluate-reports`: recounts an image's open reports and auto-blocks it at the threshold (see evaluateImage). */
+import type { Job } from 'bullmq';
+import type { Deps } from '../src/deps.js';
+import { evaluateImage, type Evaluation } from '../src/moderation/evaluate-image.js';
+import type { ImageJob } from '../src/queues/queues.js';
+
+/** @returns the processor; it resolves with the evaluation and throws only to be retried */
+export function evaluateReportsProcessor(deps: Pick<Deps, 'pool' | 'config'>) {
+  return async (job: Job<ImageJob>): Promise<Evaluation> => evaluateImage(deps, job.data.imageId);
+}

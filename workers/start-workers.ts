@@ -1,0 +1,65 @@
+/**
+ * The worker entry: one BullMQ Worker per job kind, plus the outbox relay. Each job logs one start and one
+ * finish line with its duration. A job that throws is retried by BullMQ; the process never crashes on one.
+ */
+import { Worker, type Job } from 'bullmq';
+import type { Deps } from '../src/deps.js';
+import { openRedis } from '../src/deps.js';
+import { JOB_TOPICS, type ImageJob, type JobTopic } from '../src/queues/queues.js';
+import { evaluateReportsProcessor } from './evaluate-reports.processor.js';
+import { startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
+import { thumbnailProcessor } from './thumbnail.processor.js';
+
+export interface RunningWorkers {
+  relay: OutboxRelay;
+  workers: Worker<ImageJob>[];
+  /** Stops taking jobs, waits for running ones, stops the relay and closes Redis. */
+  close(): Promise<void>;
+}
+
+type Processor = (job: Job<ImageJob>) => Promise<unknown>;
+
+function processorFor(deps: Deps, topic: JobTopic): { processor: Processor; concurrency: number } {
+  switch (topic) {
+    case 'thumbnail':
+      return { processor: thumbnailProcessor(deps), concurrency: deps.config.THUMBNAIL_CONCURRENCY };
+    case 'evaluate-reports':
+      return { processor: evaluateReportsProcessor(deps), concurrency: deps.config.EVALUATE_CONCURRENCY };
+  }
+}
+
+/**
+ * Starts workers for `topics` (default: every job kind) and the outbox relay.
+ * @param options.topics job kinds this process runs, e.g. ['thumbnail'] for a thumbnail-only process
+ */
+export function startWorkers(deps: Deps, options: { topics?: readonly JobTopic[] } = {}): RunningWorkers {
+  const connection = openRedis(deps.config.REDIS_URL, { blocking: true });
+  connection.on('error', (error) => deps.logger.warn({ err: error }, 'worker redis connection error'));
+  const workers = (options.topics ?? JOB_TOPICS).map((topic) => {
+    const { processor, concurrency } = processorFor(deps, topic);
+    const logger = deps.logger.child({ job: topic });
+    const logged: Processor = async (job) => {
+      const started = performance.now();
+      logger.info({ jobId: job.id, imageId: job.data.imageId, attempt: job.attemptsMade + 1 }, 'job started');
+      const result = await processor(job);
+      logger.info({ jobId: job.id, imageId: job.data.imageId, durationMs: Math.round(performance.now() - started), result }, 'job finished');
+      return result;
+    };
+    const worker = new Worker<ImageJob>(topic, logged, { connection, prefix: deps.config.QUEUE_PREFIX, concurrency });
+    worker.on('failed', (job, error) =>
+      logger.warn({ jobId: job?.id, imageId: job?.data.imageId, attempt: job?.attemptsMade, err: error }, 'job failed'),
+    );
+    worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+    return worker;
+  });
+  const relay = startOutboxRelay(deps);
+  return {
+    relay,
+    workers,
+    async close() {
+      await relay.stop();
+      await Promise.all(workers.map((worker) => worker.close()));
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
