@@ -5,6 +5,7 @@ import type { Deps } from './deps.js';
 import { errorMiddleware, routeNotFound } from './http/error-middleware.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
+import { moderationRoutes } from './http/moderation.routes.js';
 import { reportsRoutes } from './http/reports.routes.js';
 import { serveRoutes } from './http/serve.routes.js';
 
@@ -20,6 +21,7 @@ export function buildApp(deps: Deps): Express {
   app.use(imagesRoutes(deps));
   app.use(reportsRoutes(deps));
   app.use(serveRoutes(deps));
+  app.use(moderationRoutes(deps));
   app.use(routeNotFound);
   app.use(errorMiddleware(deps.logger));
   return app;

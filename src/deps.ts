@@ -21,14 +21,12 @@ export interface Deps {
 }
 
 /**
- * Opens a Redis connection. Producers fail fast (a command fails at once while Redis is unreachable, so the
+ * Opens a Redis connection. Producers fail fast (a command gives up after one reconnection attempt, so the
  * outbox relay rolls back and retries later); workers wait (`blocking`: commands retry until Redis is back),
  * as BullMQ's production guide recommends.
  */
 export function openRedis(url: string, options: { blocking?: boolean } = {}): Redis {
-  return options.blocking
-    ? new Redis(url, { maxRetriesPerRequest: null })
-    : new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  return new Redis(url, { maxRetriesPerRequest: options.blocking ? null : 1 });
 }
 
 /**
@@ -41,8 +39,7 @@ export async function createDeps(config: Config, logger: Logger = createLogger(c
   const applied = await migrate(pool);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const redis = openRedis(config.REDIS_URL);
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+    const queues = createQueues(redis, config.QUEUE_PREFIX, (error) => logger.warn({ err: error }, 'queue error'));
   return { config, logger, pool, redis, queues, storage: createLocalStorage(config.DATA_DIR) };
 }
 

@@ -21,19 +21,37 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
+/** How long the relay waits for Redis to accept a batch's jobs before it rolls back and retries, in ms. */
+const DEFAULT_ADD_TIMEOUT_MS = 5_000;
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not accept the jobs within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Relays one batch. @returns how many rows it sent */
-async function relayBatch(deps: Pick<Deps, 'pool' | 'queues'>): Promise<number> {
+async function relayBatch(deps: Pick<Deps, 'pool' | 'queues'>, addTimeoutMs: number): Promise<number> {
   return withTransaction(deps.pool, async (client) => {
     const rows = await claimPendingOutbox(client, BATCH_SIZE);
-    const jobs = new Map(rows.map((row) => [`${row.topic}/${row.imageId}`, row]));
-    for (const row of jobs.values()) await addJob(deps.queues, row.topic, row.imageId);
+    const jobs = [...new Map(rows.map((row) => [`${row.topic}/${row.imageId}`, row])).values()];
+    await within(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId))), addTimeoutMs);
     if (rows.length > 0) await markOutboxSent(client, rows.map((row) => row.id));
     return rows.length;
   });
 }
 
-/** Starts the relay: LISTEN for commits, poll as a fallback, prune old sent rows hourly. */
-export function startOutboxRelay(deps: Pick<Deps, 'pool' | 'queues' | 'config' | 'logger'>): OutboxRelay {
+/**
+ * Starts the relay: LISTEN for commits, poll as a fallback, prune old sent rows hourly.
+ * @param options.addTimeoutMs how long to wait for Redis per batch (default 5000 ms)
+ */
+export function startOutboxRelay(
+  deps: Pick<Deps, 'pool' | 'queues' | 'config' | 'logger'>,
+  options: { addTimeoutMs?: number } = {},
+): OutboxRelay {
+  const addTimeoutMs = options.addTimeoutMs ?? DEFAULT_ADD_TIMEOUT_MS;
   const logger = deps.logger.child({ component: 'outbox-relay' });
   let stopped = false;
   let current: Promise<void> | null = null;
@@ -43,7 +61,7 @@ export function startOutboxRelay(deps: Pick<Deps, 'pool' | 'queues' | 'config' |
   const loop = async () => {
     do {
       again = false;
-      const sent = await relayBatch(deps);
+      const sent = await relayBatch(deps, addTimeoutMs);
       if (sent > 0) logger.debug({ sent }, 'outbox rows relayed');
       if (sent === BATCH_SIZE) again = true;
     } while (again && !stopped);

@@ -23,10 +23,20 @@ const DEFAULT_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3_600 },
 } as const;
 
-/** Opens one producer Queue per job kind under `prefix`. */
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const open = (topic: JobTopic) =>
-    new Queue<ImageJob>(topic, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+/**
+ * Opens one producer Queue per job kind under `prefix`.
+ * @param onError receives connection errors (logged by the caller), which would otherwise be unhandled events
+ */
+export function createQueues(connection: ConnectionOptions, prefix: string, onError: (error: Error) => void): Queues {
+  const open = (topic: JobTopic) => {
+    const queue = new Queue<ImageJob>(topic, {
+      connection,
+      prefix,
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    });
+    queue.on('error', onError);
+    return queue;
+  };
   return { thumbnail: open('thumbnail'), 'evaluate-reports': open('evaluate-reports') };
 }
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('when nothing is set, then the documented defaults apply', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 8080,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/imgmod',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATA_DIR: './data',
+      AUTO_BLOCK_THRESHOLD: 3,
+      MAX_UPLOAD_BYTES: 20 * 1024 * 1024,
+    });
+  });
+
+  it('when a value is invalid, then the error names the variable', () => {
+    expect(() => loadConfig({ PORT: '99999' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: '99999' })).toThrow(/PORT/);
+    expect(() => loadConfig({ AUTO_BLOCK_THRESHOLD: 'three' })).toThrow(/AUTO_BLOCK_THRESHOLD/);
+  });
+
+  it('when production runs with the development secret, then start-up is refused', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).NODE_ENV).toBe('production');
+  });
+});

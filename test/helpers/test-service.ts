@@ -1,0 +1,124 @@
+/**
+ * A real imgmod for one test file: its own PostgreSQL database, BullMQ prefix and data directory, the app
+ * on port 0 and (unless asked not to) the workers and outbox relay in-process.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { closeDeps, createDeps, type Deps } from '../../src/deps.js';
+import { createLogger } from '../../src/logger.js';
+import { signToken, type Role } from '../../src/auth/tokens.js';
+import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
+import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './test-env.js';
+
+export interface TestService {
+  baseUrl: string;
+  deps: Deps;
+  workers: RunningWorkers | null;
+  /** A bearer token for `sub`, signed with this service's secret. */
+  token(sub: string, role?: Role): Promise<string>;
+  /** fetch against the service, with `Authorization: Bearer` when `as` names a user. */
+  request(path: string, init?: RequestInit & { as?: string; role?: Role }): Promise<Response>;
+  /** Uploads a fixture file (path under test/fixtures) as `uploader`; returns the response. */
+  upload(fixture: string, uploader?: string): Promise<Response>;
+  /** Uploads a fixture and waits until the worker has processed it; returns the image id. */
+  uploadProcessed(fixture: string, uploader?: string): Promise<string>;
+  /** Reads the image's status straight from PostgreSQL. */
+  status(imageId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** Reads a file from test/fixtures/. */
+export function fixture(name: string): Promise<Buffer> {
+  return readFile(new URL(`../fixtures/${name}`, import.meta.url));
+}
+
+/**
+ * Polls `check` every 25 ms until it returns a value other than undefined/false, or fails after `timeoutMs`.
+ * @returns the first truthy value
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function startTestService(
+  options: { workers?: boolean; env?: Partial<Record<keyof Config, string>> } = {},
+): Promise<TestService> {
+  const name = `imgmod_test_${inject('runId')}_${process.pid}_${++counter}`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'imgmod-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: `${TEST_DATABASE_SERVER}/${name}`,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: `imgmod-test-${inject('runId')}-${name}`,
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'test-secret-0123456789abcdef',
+    OUTBOX_POLL_MS: '200',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const deps = await createDeps(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const server: Server = buildApp(deps).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const workers = options.workers === false ? null : startWorkers(deps);
+
+  const token = (sub: string, role: Role = 'reader') => signToken(config.JWT_SECRET, { sub, role });
+  const request: TestService['request'] = async (path, init = {}) => {
+    const { as, role, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (as) headers.set('authorization', `Bearer ${await token(as, role)}`);
+    return fetch(`${baseUrl}${path}`, { ...rest, headers });
+  };
+  const upload: TestService['upload'] = async (file, uploader = 'uploader') => {
+    const form = new FormData();
+    form.append('file', new Blob([await fixture(file)]), file.split('/').pop());
+    return request('/v1/images', { method: 'POST', body: form, as: uploader });
+  };
+  const status = async (imageId: string) =>
+    (await deps.pool.query<{ status: string }>('SELECT status FROM images WHERE id = $1', [imageId])).rows[0]!.status;
+
+  return {
+    baseUrl,
+    deps,
+    workers,
+    token,
+    request,
+    upload,
+    status,
+    async uploadProcessed(file, uploader) {
+      const response = await upload(file, uploader);
+      if (response.status !== 201) throw new Error(`upload of ${file} answered ${response.status}: ${await response.text()}`);
+      const { id } = (await response.json()) as { id: string };
+      await waitFor(async () => (await status(id)) !== 'processing');
+      return id;
+    },
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await workers?.close();
+      await Promise.all(Object.values(deps.queues).map((queue) => queue.obliterate({ force: true })));
+      await closeDeps(deps);
+      const admin = new pg.Client({ connectionString: `${TEST_DATABASE_SERVER}/postgres` });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      await admin.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
