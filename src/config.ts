@@ -3,10 +3,27 @@
  * A bad value stops the process with a message naming the variable (fail fast).
  */
 import { z } from 'zod';
+import { REPORT_REASONS, type ReportReason } from './domain/reports.js';
 
 const DEV_JWT_SECRET = 'imgmod-development-secret-change-me';
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** "illegal=2,nudity=2.5" → { illegal: 2, nudity: 2.5 }; "none" → {}. */
+const reasonThresholds = z.string().transform((value, ctx) => {
+  const result: Partial<Record<ReportReason, number>> = {};
+  if (value.trim() === 'none') return result;
+  for (const pair of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [reason, raw] = pair.split('=').map((part) => part.trim());
+    const threshold = Number(raw);
+    if (!REPORT_REASONS.includes(reason as ReportReason) || !(threshold > 0)) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not <reason>=<positive number> with a reason among ${REPORT_REASONS.join(', ')}` });
+      return z.NEVER;
+    }
+    result[reason as ReportReason] = threshold;
+  }
+  return result;
+});
 
 /** The schema of every env var: name → type, default and a one-line note. README lists the same table. */
 const schema = z
@@ -33,6 +50,12 @@ const schema = z
     MAX_INPUT_PIXELS: positiveInt.default(40_000_000),
     /** Score at which an image is auto-blocked: with weight 1.0 per reader, this many distinct readers. */
     AUTO_BLOCK_THRESHOLD: z.coerce.number().positive().default(3),
+    /** Lower thresholds for single reasons, as reason=score pairs: illegal content blocks sooner. */
+    REASON_THRESHOLDS: reasonThresholds.default(() => ({ illegal: 2 })),
+    /** A restored image needs this many times the threshold to be auto-blocked again. */
+    RESTORED_THRESHOLD_FACTOR: z.coerce.number().min(1).default(2),
+    /** Hours during which a reader whose report on an image was dismissed counts 0 when reporting it again. */
+    REFLAG_COOLDOWN_HOURS: z.coerce.number().min(0).default(24),
     /** Concurrent thumbnail jobs per worker process (sharp is CPU-bound: about one per core). */
     THUMBNAIL_CONCURRENCY: positiveInt.default(2),
     /** Concurrent evaluate-reports jobs per worker process (short database transactions). */

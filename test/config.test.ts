@@ -25,3 +25,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).NODE_ENV).toBe('production');
   });
 });
+
+describe('REASON_THRESHOLDS', () => {
+  it('when unset, then illegal content has the lower default threshold 2', () => {
+    expect(loadConfig({}).REASON_THRESHOLDS).toEqual({ illegal: 2 });
+  });
+
+  it('when set, then pairs are parsed and "none" means no per-reason thresholds', () => {
+    expect(loadConfig({ REASON_THRESHOLDS: 'illegal=1.5, nudity=2.5' }).REASON_THRESHOLDS).toEqual({ illegal: 1.5, nudity: 2.5 });
+    expect(loadConfig({ REASON_THRESHOLDS: 'none' }).REASON_THRESHOLDS).toEqual({});
+  });
+
+  it('when a pair names an unknown reason or a bad number, then the error names the variable', () => {
+    expect(() => loadConfig({ REASON_THRESHOLDS: 'boring=2' })).toThrow(/REASON_THRESHOLDS/);
+    expect(() => loadConfig({ REASON_THRESHOLDS: 'illegal=0' })).toThrow(/REASON_THRESHOLDS/);
+  });
+});

@@ -16,13 +16,18 @@ export interface ImageRow {
   storageKey: string;
   thumbnailKey: string | null;
   failureReason: string | null;
+  /** Sum of open report weights as of the last evaluation or decision. */
+  score: number;
+  statusChangedAt: Date;
+  /** When a moderator last restored the image; null if never. */
+  restoredAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const COLUMNS = `id, uploader_id AS "uploaderId", status, sha256, bytes, mime_type AS "mimeType", format, width, height,
   frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", failure_reason AS "failureReason",
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
+  score, status_changed_at AS "statusChangedAt", restored_at AS "restoredAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Inserts a new image in status `processing`. */
 export async function insertImage(
@@ -64,18 +69,25 @@ export async function recordDerivatives(
 
 /**
  * Moves an image from one of `from` to `to`, only if its status is still one of `from`.
+ * @param change.restored marks the image as restored by a moderator (restored_at = now)
  * @returns the status it had before, or null when it was in none of `from` (someone else moved it first)
  */
 export async function transitionImage(
   db: Queryable,
-  change: { id: string; from: readonly ImageStatus[]; to: ImageStatus; failureReason?: string },
+  change: { id: string; from: readonly ImageStatus[]; to: ImageStatus; failureReason?: string; restored?: boolean },
 ): Promise<ImageStatus | null> {
   const result = await db.query<{ previous: ImageStatus }>(
-    `UPDATE images AS i SET status = $3, failure_reason = COALESCE($4, i.failure_reason), updated_at = now()
+    `UPDATE images AS i SET status = $3, failure_reason = COALESCE($4, i.failure_reason),
+            restored_at = CASE WHEN $5 THEN now() ELSE i.restored_at END, status_changed_at = now(), updated_at = now()
      FROM (SELECT id, status FROM images WHERE id = $1 FOR UPDATE) AS before
      WHERE i.id = before.id AND before.status = ANY($2::text[])
      RETURNING before.status AS previous`,
-    [change.id, change.from, change.to, change.failureReason ?? null],
+    [change.id, change.from, change.to, change.failureReason ?? null, change.restored ?? false],
   );
   return result.rows[0]?.previous ?? null;
+}
+
+/** Records the score of the image's open reports (the review queue sorts by it). */
+export async function setScore(db: Queryable, id: string, score: number): Promise<void> {
+  await db.query('UPDATE images SET score = $2 WHERE id = $1 AND score IS DISTINCT FROM $2', [id, score]);
 }

@@ -1,14 +1,25 @@
 /** SQL for the reports table: one open report per (image, reporter), enforced by a partial unique index. */
-import type { OpenReport, ReportReason } from '../domain/reports.js';
+import type { ReportOutcome } from '../domain/decisions.js';
+import type { ReportReason } from '../domain/reports.js';
+import type { CountedReport } from '../domain/threshold.js';
+import type { TrackRecord } from '../domain/trust.js';
 import type { Queryable } from './pool.js';
 
 export interface NewReport {
   id: string;
   imageId: string;
   reporterId: string;
+  reporterRole: 'reader' | 'moderator';
   reason: ReportReason;
   note: string | null;
   weight: number;
+}
+
+export interface ReportRow extends NewReport {
+  status: 'open' | ReportOutcome;
+  createdAt: Date;
+  decidedAt: Date | null;
+  decidedBy: string | null;
 }
 
 /**
@@ -17,9 +28,9 @@ export interface NewReport {
  */
 export async function insertReportOnce(db: Queryable, report: NewReport): Promise<{ reportId: string; created: boolean }> {
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO reports (id, image_id, reporter_id, reason, note, weight) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO reports (id, image_id, reporter_id, reporter_role, reason, note, weight) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (image_id, reporter_id) WHERE status = 'open' DO NOTHING RETURNING id`,
-    [report.id, report.imageId, report.reporterId, report.reason, report.note, report.weight],
+    [report.id, report.imageId, report.reporterId, report.reporterRole, report.reason, report.note, report.weight],
   );
   if (inserted.rows[0]) return { reportId: inserted.rows[0].id, created: true };
   const existing = await db.query<{ id: string }>(
@@ -30,10 +41,55 @@ export async function insertReportOnce(db: Queryable, report: NewReport): Promis
 }
 
 /** The open reports of one image, as the threshold sees them. */
-export async function listOpenReports(db: Queryable, imageId: string): Promise<OpenReport[]> {
-  const result = await db.query<OpenReport>(
-    `SELECT reason, weight FROM reports WHERE image_id = $1 AND status = 'open' ORDER BY created_at`,
+export async function listOpenReports(db: Queryable, imageId: string): Promise<CountedReport[]> {
+  const result = await db.query<CountedReport>(
+    `SELECT reason, weight, reporter_role AS "reporterRole" FROM reports WHERE image_id = $1 AND status = 'open' ORDER BY created_at`,
     [imageId],
   );
   return result.rows;
+}
+
+/** Every report of one image, oldest first, for the moderator's view. */
+export async function listReportsForImage(db: Queryable, imageId: string): Promise<ReportRow[]> {
+  const result = await db.query<ReportRow>(
+    `SELECT id, image_id AS "imageId", reporter_id AS "reporterId", reporter_role AS "reporterRole", reason, note, weight,
+            status, created_at AS "createdAt", decided_at AS "decidedAt", decided_by AS "decidedBy"
+     FROM reports WHERE image_id = $1 ORDER BY created_at, id`,
+    [imageId],
+  );
+  return result.rows;
+}
+
+/** Decided reports of each reporter (upheld and dismissed); reporters with none are absent from the map. */
+export async function trackRecords(db: Queryable, reporterIds: readonly string[]): Promise<Map<string, TrackRecord>> {
+  const result = await db.query<{ reporterId: string; upheld: number; dismissed: number }>(
+    `SELECT reporter_id AS "reporterId",
+            count(*) FILTER (WHERE status = 'upheld')::int AS upheld,
+            count(*) FILTER (WHERE status = 'dismissed')::int AS dismissed
+     FROM reports WHERE reporter_id = ANY($1::text[]) AND status <> 'open' GROUP BY reporter_id`,
+    [reporterIds],
+  );
+  return new Map(result.rows.map((row) => [row.reporterId, { upheld: row.upheld, dismissed: row.dismissed }]));
+}
+
+/** True when this reporter had a report on this image dismissed within the last `hours`. */
+export async function wasDismissedWithin(db: Queryable, query: { imageId: string; reporterId: string; hours: number }): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM reports WHERE image_id = $1 AND reporter_id = $2 AND status = 'dismissed'
+       AND decided_at > now() - $3 * interval '1 hour' LIMIT 1`,
+    [query.imageId, query.reporterId, query.hours],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Closes every open report of an image with the decision's outcome. @returns how many were closed */
+export async function closeOpenReports(
+  db: Queryable,
+  close: { imageId: string; outcome: ReportOutcome; decidedBy: string },
+): Promise<number> {
+  const result = await db.query(
+    `UPDATE reports SET status = $2, decided_at = now(), decided_by = $3 WHERE image_id = $1 AND status = 'open'`,
+    [close.imageId, close.outcome, close.decidedBy],
+  );
+  return result.rowCount ?? 0;
 }

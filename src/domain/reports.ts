@@ -1,16 +1,11 @@
 /**
- * Report reasons, report weights and the threshold decision. Pure functions with no I/O.
+ * Report reasons and the score of a set of open reports. Pure functions with no I/O.
  */
-import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from './image-status.js';
-
 export const REPORT_REASONS = ['spam', 'nudity', 'violence', 'hate', 'harassment', 'copyright', 'illegal', 'other'] as const;
 export type ReportReason = (typeof REPORT_REASONS)[number];
 
 /** Longest note a reader may attach to a report, in characters. */
 export const MAX_NOTE_LENGTH = 500;
-
-/** Weight of one reader's report: every reader counts 1.0, so the threshold reads as "this many readers". */
-export const DEFAULT_REPORT_WEIGHT = 1;
 
 /** An open report as the threshold sees it. */
 export interface OpenReport {
@@ -37,15 +32,4 @@ export function scoreReports(reports: readonly OpenReport[]): Score {
     byReason[report.reason] = (byReason[report.reason] ?? 0) + 1;
   }
   return { score: Math.round(score * 1000) / 1000, reports: reports.length, byReason };
-}
-
-/**
- * Decides whether an image must be auto-blocked now.
- * @param input.status current image status
- * @param input.score sum of open report weights
- * @param input.threshold AUTO_BLOCK_THRESHOLD
- * @returns true when the status allows an auto-block and the score has reached the threshold (score ≥ threshold)
- */
-export function shouldAutoBlock(input: { status: ImageStatus; score: number; threshold: number }): boolean {
-  return AUTO_BLOCKABLE_STATUSES.includes(input.status) && input.score >= input.threshold;
 }

@@ -24,9 +24,11 @@ export function reportsRoutes(deps: Deps): Router {
         maxNoteLength: MAX_NOTE_LENGTH,
       });
     }
+    const user = currentUser(req);
     const result = await reportImage(deps, {
       imageId,
-      reporterId: currentUser(req).id,
+      reporterId: user.id,
+      reporterRole: user.role,
       reason: body.data.reason,
       note: body.data.note || null,
     });

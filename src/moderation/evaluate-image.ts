@@ -1,33 +1,63 @@
-/** Use case: recount an image's open reports and auto-block it when the score reaches the threshold. */
+/** Use case: recount an image's open reports and auto-block it when they cross its threshold. */
+import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { lockImage, transitionImage } from '../db/images.repository.js';
+import { lockImage, setScore, transitionImage } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
 import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from '../domain/image-status.js';
-import { scoreReports, shouldAutoBlock, type Score } from '../domain/reports.js';
+import { scoreReports, type Score } from '../domain/reports.js';
+import { decideAutoBlock, type BlockDecision, type ThresholdPolicy } from '../domain/threshold.js';
 
 export interface Evaluation extends Score {
   /** Status after evaluation; null for an unknown image. */
   status: ImageStatus | null;
-  threshold: number;
   /** True when this call auto-blocked the image. */
   blocked: boolean;
+  decision: BlockDecision;
+}
+
+/** The threshold policy the configuration sets. */
+export function thresholdPolicy(config: Config): ThresholdPolicy {
+  return {
+    threshold: config.AUTO_BLOCK_THRESHOLD,
+    reasonThresholds: config.REASON_THRESHOLDS,
+    restoredFactor: config.RESTORED_THRESHOLD_FACTOR,
+  };
+}
+
+function describe(decision: BlockDecision & { block: true }): string {
+  switch (decision.rule) {
+    case 'moderator_report':
+      return 'reported by a moderator';
+    case 'total_score':
+      return `score ${decision.score} reached the auto-block threshold ${decision.threshold}`;
+    case 'reason_score':
+      return `score ${decision.score} for "${decision.reason}" reached its threshold ${decision.threshold}`;
+  }
 }
 
 /**
- * Recounts from PostgreSQL (never from a counter held only in Redis) and, when the threshold is reached,
- * moves the image to `auto_blocked` with a guarded UPDATE and one audit event, in one transaction.
- * The image row is locked first, so concurrent evaluations of one image run one after the other and
- * exactly one of them blocks it. Safe to run any number of times.
+ * Recounts from PostgreSQL (never from a counter held only in Redis), records the score, and when the
+ * threshold policy says so moves the image to `auto_blocked` with a guarded UPDATE and one audit event
+ * holding the score and the reasons, in one transaction. The image row is locked first, so concurrent
+ * evaluations of one image run one after the other and exactly one of them blocks it. Safe to run again.
  */
 export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
-  const threshold = deps.config.AUTO_BLOCK_THRESHOLD;
   return withTransaction(deps.pool, async (client) => {
     const image = await lockImage(client, imageId);
-    const score = scoreReports(await listOpenReports(client, imageId));
-    const unchanged = { ...score, status: image?.status ?? null, threshold, blocked: false };
-    if (!image || !shouldAutoBlock({ status: image.status, score: score.score, threshold })) return unchanged;
+    const reports = await listOpenReports(client, imageId);
+    const score = scoreReports(reports);
+    if (!image) return { ...score, status: null, blocked: false, decision: { block: false } };
+    await setScore(client, imageId, score.score);
+    const decision = decideAutoBlock({
+      status: image.status,
+      reports,
+      restored: image.restoredAt !== null,
+      policy: thresholdPolicy(deps.config),
+    });
+    const unchanged = { ...score, status: image.status, blocked: false, decision };
+    if (!decision.block) return unchanged;
     const previous = await transitionImage(client, { id: imageId, from: AUTO_BLOCKABLE_STATUSES, to: 'auto_blocked' });
     if (previous === null) return unchanged;
     await appendEvent(client, {
@@ -36,9 +66,9 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       action: 'auto_block',
       fromStatus: previous,
       toStatus: 'auto_blocked',
-      reason: `score ${score.score} reached the auto-block threshold ${threshold}`,
-      details: { score: score.score, threshold, reports: score.reports, byReason: score.byReason },
+      reason: describe(decision),
+      details: { ...decision, score: score.score, reports: score.reports, byReason: score.byReason, restored: image.restoredAt !== null },
     });
-    return { ...score, status: 'auto_blocked', threshold, blocked: true };
+    return { ...score, status: 'auto_blocked', blocked: true, decision };
   });
 }

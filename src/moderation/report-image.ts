@@ -1,19 +1,34 @@
 /** Use case: a reader reports an image. The report and the request to re-evaluate the image commit together. */
 import { randomUUID } from 'node:crypto';
+import type { Role } from '../auth/tokens.js';
 import type { Deps } from '../deps.js';
 import { findImage } from '../db/images.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
-import { withTransaction } from '../db/pool.js';
-import { insertReportOnce } from '../db/reports.repository.js';
+import { withTransaction, type Queryable } from '../db/pool.js';
+import { insertReportOnce, trackRecords, wasDismissedWithin } from '../db/reports.repository.js';
 import { isReportable } from '../domain/image-status.js';
-import { DEFAULT_REPORT_WEIGHT, type ReportReason } from '../domain/reports.js';
+import type { ReportReason } from '../domain/reports.js';
+import { reportWeight } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
 
 export interface ReportInput {
   imageId: string;
   reporterId: string;
+  reporterRole: Role;
   reason: ReportReason;
   note: string | null;
+}
+
+/**
+ * The weight of this report, fixed when it is made: the reader's trust (domain/trust.ts), or 0 when the
+ * reader's earlier report on this image was dismissed within REFLAG_COOLDOWN_HOURS. A moderator's report
+ * weighs 1 and blocks through its role (domain/threshold.ts).
+ */
+async function weighReport(db: Queryable, input: ReportInput, cooldownHours: number): Promise<number> {
+  if (input.reporterRole === 'moderator') return 1;
+  if (await wasDismissedWithin(db, { imageId: input.imageId, reporterId: input.reporterId, hours: cooldownHours })) return 0;
+  const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
+  return reportWeight(track);
 }
 
 /**
@@ -23,7 +38,7 @@ export interface ReportInput {
  * @throws AppError 404 `not_found` for an unknown image; 409 `image_not_reportable` for a removed or failed one
  */
 export async function reportImage(
-  deps: Pick<Deps, 'pool'>,
+  deps: Pick<Deps, 'pool' | 'config'>,
   input: ReportInput,
 ): Promise<{ reportId: string; duplicate: boolean }> {
   return withTransaction(deps.pool, async (client) => {
@@ -40,9 +55,10 @@ export async function reportImage(
       id: randomUUID(),
       imageId: input.imageId,
       reporterId: input.reporterId,
+      reporterRole: input.reporterRole,
       reason: input.reason,
       note: input.note,
-      weight: DEFAULT_REPORT_WEIGHT,
+      weight: await weighReport(client, input, deps.config.REFLAG_COOLDOWN_HOURS),
     });
     if (created) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId: input.imageId });
     return { reportId, duplicate: !created };

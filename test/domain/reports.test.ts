@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IMAGE_STATUSES, type ImageStatus } from '../../src/domain/image-status.js';
-import { scoreReports, shouldAutoBlock } from '../../src/domain/reports.js';
+import { scoreReports } from '../../src/domain/reports.js';
 
 describe('scoreReports', () => {
   it('when there are no open reports, then the score is 0', () => {
@@ -22,25 +21,5 @@ describe('scoreReports', () => {
       { reason: 'other', weight: 0.2 },
     ]);
     expect(score).toBe(0.3);
-    expect(shouldAutoBlock({ status: 'visible', score, threshold: 0.3 })).toBe(true);
-  });
-});
-
-describe('shouldAutoBlock', () => {
-  const blockable: Record<ImageStatus, boolean> = {
-    processing: true,
-    visible: true,
-    auto_blocked: false,
-    blocked: false,
-    removed: false,
-    failed: false,
-  };
-
-  it.each(IMAGE_STATUSES.flatMap((status) => [
-    { status, score: 2, expected: false },
-    { status, score: 3, expected: blockable[status] },
-    { status, score: 7.5, expected: blockable[status] },
-  ]))('when status is $status and score $score of threshold 3, then auto-block is $expected', ({ status, score, expected }) => {
-    expect(shouldAutoBlock({ status, score, threshold: 3 })).toBe(expected);
   });
 });
