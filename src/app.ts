@@ -1,5 +1,6 @@
 /** buildApp(deps): the express application. It never listens; main.ts and the tests do. */
 import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
 import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.js';
 import { errorMiddleware, routeNotFound } from './http/error-middleware.js';
@@ -17,6 +18,7 @@ export function buildApp(deps: Deps): Express {
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
+  app.use(cookieParser());
   app.use(healthRoutes(deps));
   app.use(imagesRoutes(deps));
   app.use(reportsRoutes(deps));

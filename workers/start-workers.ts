@@ -8,6 +8,7 @@ import { openRedis } from '../src/deps.js';
 import { JOB_TOPICS, type ImageJob, type JobTopic } from '../src/queues/queues.js';
 import { evaluateReportsProcessor } from './evaluate-reports.processor.js';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
+import { purgeImageProcessor } from './purge-image.processor.js';
 import { thumbnailProcessor } from './thumbnail.processor.js';
 
 export interface RunningWorkers {
@@ -25,6 +26,8 @@ function processorFor(deps: Deps, topic: JobTopic): { processor: Processor; conc
       return { processor: thumbnailProcessor(deps), concurrency: deps.config.THUMBNAIL_CONCURRENCY };
     case 'evaluate-reports':
       return { processor: evaluateReportsProcessor(deps), concurrency: deps.config.EVALUATE_CONCURRENCY };
+    case 'purge-image':
+      return { processor: purgeImageProcessor(deps), concurrency: 2 };
   }
 }
 

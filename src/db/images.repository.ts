@@ -87,6 +87,16 @@ export async function transitionImage(
   return result.rows[0]?.previous ?? null;
 }
 
+/** Every storage key an image may occupy: the original, the thumbnail and the review preview. */
+export function storedKeys(image: Pick<ImageRow, 'id' | 'storageKey' | 'thumbnailKey'>): string[] {
+  return [image.storageKey, image.thumbnailKey, reviewPreviewKey(image.id)].filter((key): key is string => key !== null);
+}
+
+/** Where the blurred review preview of an image is cached. */
+export function reviewPreviewKey(imageId: string): string {
+  return `review/${imageId}.webp`;
+}
+
 /** Records the score of the image's open reports (the review queue sorts by it). */
 export async function setScore(db: Queryable, id: string, score: number): Promise<void> {
   await db.query('UPDATE images SET score = $2 WHERE id = $1 AND score IS DISTINCT FROM $2', [id, score]);

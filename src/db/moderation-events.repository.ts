@@ -27,13 +27,35 @@ export async function appendEvent(db: Queryable, event: ModerationEvent): Promis
   );
 }
 
+const COLUMNS = `id, image_id AS "imageId", actor_id AS "actorId", action, from_status AS "fromStatus",
+  to_status AS "toStatus", reason, details, created_at AS "createdAt"`;
+
 /** The audit history of one image, oldest first. */
 export async function listEventsForImage(db: Queryable, imageId: string): Promise<ModerationEventRow[]> {
+  const result = await db.query<ModerationEventRow>(`SELECT ${COLUMNS} FROM moderation_events WHERE image_id = $1 ORDER BY id`, [imageId]);
+  return result.rows;
+}
+
+export interface AuditQuery {
+  imageId?: string | undefined;
+  /** A moderator id, or null for events made by the system. */
+  actorId?: string | null | undefined;
+  since?: Date | undefined;
+  /** Id of the last event of the previous page. */
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+/** The audit log, newest first, filtered and keyset-paginated on id. */
+export async function listAudit(db: Queryable, query: AuditQuery): Promise<ModerationEventRow[]> {
   const result = await db.query<ModerationEventRow>(
-    `SELECT id, image_id AS "imageId", actor_id AS "actorId", action, from_status AS "fromStatus",
-            to_status AS "toStatus", reason, details, created_at AS "createdAt"
-     FROM moderation_events WHERE image_id = $1 ORDER BY id`,
-    [imageId],
+    `SELECT ${COLUMNS} FROM moderation_events
+     WHERE ($1::uuid IS NULL OR image_id = $1)
+       AND (NOT $2 OR actor_id IS NOT DISTINCT FROM $3)
+       AND ($4::timestamptz IS NULL OR created_at >= $4)
+       AND ($5::bigint IS NULL OR id < $5)
+     ORDER BY id DESC LIMIT $6`,
+    [query.imageId ?? null, query.actorId !== undefined, query.actorId ?? null, query.since ?? null, query.beforeId ?? null, query.limit],
   );
   return result.rows;
 }

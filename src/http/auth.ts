@@ -14,14 +14,25 @@ function unauthorized(message: string): AppError {
   return new AppError({ code: 'unauthorized', httpStatus: 401, message });
 }
 
-/** Requires a valid bearer token: 401 `unauthorized` when it is missing, expired or forged. */
-export function authenticate(secret: string): RequestHandler {
+/**
+ * The moderator page's session cookie: the moderator's own token, HttpOnly and SameSite=Strict, so page
+ * scripts cannot read it and other sites cannot send it (no cross-site request forgery).
+ */
+export const SESSION_COOKIE = 'imgmod_session';
+
+/**
+ * Requires a valid token: 401 `unauthorized` when it is missing, expired or forged.
+ * @param options.sessionCookie also accept the moderator page's session cookie when there is no Authorization header
+ */
+export function authenticate(secret: string, options: { sessionCookie?: boolean } = {}): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw unauthorized('an Authorization: Bearer token is required');
+    const header = req.get('authorization');
+    const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const cookies = req.cookies as Record<string, string> | undefined;
+    const token = bearer ?? (header === undefined && options.sessionCookie ? cookies?.[SESSION_COOKIE] : undefined);
+    if (!token) throw unauthorized('an Authorization: Bearer token is required');
     try {
-      req.user = await verifyToken(secret, match[1]!);
+      req.user = await verifyToken(secret, token);
     } catch (error) {
       if (error instanceof TokenError) throw unauthorized(error.message);
       throw error;

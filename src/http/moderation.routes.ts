@@ -1,18 +1,169 @@
-/** Moderator-only routes: GET /v1/moderation/audit?image=<id>, an image's audit log. */
-import { Router } from 'express';
+/**
+ * Moderator-only routes under /v1/moderation: review queues, one image's detail, preview and original,
+ * decisions (one or bulk), the audit log, and the moderator page's session cookie.
+ */
+import { Router, type Response } from 'express';
+import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { listEventsForImage } from '../db/moderation-events.repository.js';
-import { authenticate, requireRole } from './auth.js';
+import { findImage } from '../db/images.repository.js';
+import { listAudit } from '../db/moderation-events.repository.js';
+import { listQueue } from '../db/review-queue.repository.js';
+import { DECISION_ACTIONS } from '../domain/decisions.js';
+import { IMAGE_STATUSES } from '../domain/image-status.js';
+import { REPORT_REASONS } from '../domain/reports.js';
+import { QUEUE_SORTS, QUEUE_STATES } from '../domain/review-queue.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import { decideImage } from '../moderation/decide.js';
+import { getOriginal, getReviewDetail, getReviewPreview } from '../moderation/review-image.js';
+import { authenticate, currentUser, requireRole, SESSION_COOKIE } from './auth.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { imageLinks } from './images.routes.js';
 import { imageIdParam } from './params.js';
+
+const MAX_BULK = 100;
+
+const pageLimit = z.coerce.number().int().min(1).max(100).default(25);
+
+const queueQuery = z.object({
+  state: z.enum(QUEUE_STATES).default('auto_blocked'),
+  reason: z.enum(REPORT_REASONS).optional(),
+  sort: z.enum(QUEUE_SORTS).default('score'),
+  cursor: z.string().optional(),
+  limit: pageLimit,
+});
+
+const auditQuery = z.object({
+  image: z.uuid().optional(),
+  actor: z.string().min(1).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().optional(),
+  limit: pageLimit,
+});
+
+const decisionBody = z.strictObject({
+  action: z.enum(DECISION_ACTIONS),
+  note: z.string().trim().max(1000).optional(),
+  expectedStatus: z.enum(IMAGE_STATUSES).optional(),
+});
+
+const bulkBody = z.strictObject({
+  ids: z.array(z.uuid()).min(1).max(MAX_BULK),
+  action: z.enum(DECISION_ACTIONS),
+  note: z.string().trim().max(1000).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw badRequest(`invalid ${what}: ${z.prettifyError(result.error).replaceAll('\n', ' ')}`);
+  return result.data;
+}
+
+function reviewLinks(id: string) {
+  return {
+    previewUrl: `/v1/moderation/images/${id}/preview`,
+    originalUrl: `/v1/moderation/images/${id}/original`,
+  };
+}
+
+/** Bytes for moderators only: never cached by a shared cache, never sniffed. */
+function sendPrivate(res: Response, bytes: Buffer, contentType: string): void {
+  res.set({ 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-store' }).send(bytes);
+}
 
 export function moderationRoutes(deps: Deps): Router {
   const router = Router();
-  router.use('/v1/moderation', authenticate(deps.config.JWT_SECRET), requireRole('moderator'));
-  router.get('/v1/moderation/audit', async (req, res) => {
-    const events = await listEventsForImage(deps.pool, imageIdParam(req.query.image));
+  const secret = deps.config.JWT_SECRET;
+
+  // The moderator page exchanges a moderator token for an HttpOnly session cookie (also used by /admin/queues).
+  router.post('/v1/moderation/session', authenticate(secret), requireRole('moderator'), (req, res) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')![1]!;
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: 12 * 3_600_000 });
+    res.json({ moderatorId: currentUser(req).id });
+  });
+  router.delete('/v1/moderation/session', (_req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();
+  });
+
+  router.use('/v1/moderation', authenticate(secret, { sessionCookie: true }), requireRole('moderator'));
+
+  router.get('/v1/moderation/queue', async (req, res) => {
+    const query = parse(queueQuery, req.query, 'queue query');
+    const after = query.cursor ? (decodeCursor(query.cursor, 2) as [string, string]) : undefined;
+    const rows = await listQueue(deps.pool, { state: query.state, reason: query.reason, sort: query.sort, limit: query.limit + 1, after });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
     res.json({
-      items: events.map((event) => ({ ...event, actor: event.actorId ?? 'system' })),
+      state: query.state,
+      sort: query.sort,
+      items: page.map(({ sortValue: _sortValue, ...item }) => ({ ...item, ...reviewLinks(item.id) })),
+      nextCursor: rows.length > query.limit && last ? encodeCursor([last.sortValue, last.id]) : null,
     });
   });
+
+  router.get('/v1/moderation/images/:id', async (req, res) => {
+    const detail = await getReviewDetail(deps, imageIdParam(req.params.id));
+    res.json({
+      image: { ...detail.image, openReports: detail.score.reports, openScore: detail.score.score, byReason: detail.score.byReason, ...imageLinks(detail.image.id) },
+      reports: detail.reports,
+      reporters: detail.reporters,
+      history: detail.history.map((event) => ({ ...event, actor: event.actorId ?? 'system' })),
+      links: reviewLinks(detail.image.id),
+    });
+  });
+
+  router.get('/v1/moderation/images/:id/preview', async (req, res) => {
+    sendPrivate(res, await getReviewPreview(deps, imageIdParam(req.params.id)), 'image/webp');
+  });
+
+  router.get('/v1/moderation/images/:id/original', async (req, res) => {
+    const image = await findImage(deps.pool, imageIdParam(req.params.id));
+    if (!image) throw notFound('image');
+    sendPrivate(res, await getOriginal(deps, image), image.mimeType);
+  });
+
+  router.post('/v1/moderation/images/:id/decision', async (req, res) => {
+    const body = parse(decisionBody, req.body, 'decision');
+    const result = await decideImage(deps, {
+      imageId: imageIdParam(req.params.id),
+      moderatorId: currentUser(req).id,
+      action: body.action,
+      note: body.note || null,
+      expectedStatus: body.expectedStatus,
+    });
+    res.json(result);
+  });
+
+  router.post('/v1/moderation/decisions', async (req, res) => {
+    const body = parse(bulkBody, req.body, `bulk decision (1 to ${MAX_BULK} ids)`);
+    const results = [];
+    for (const imageId of new Set(body.ids)) {
+      try {
+        const result = await decideImage(deps, { imageId, moderatorId: currentUser(req).id, action: body.action, note: body.note || null });
+        results.push({ ok: true, ...result });
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        results.push({ ok: false, imageId, error: { code: error.code, message: error.message } });
+      }
+    }
+    res.json({ results });
+  });
+
+  router.get('/v1/moderation/audit', async (req, res) => {
+    const query = parse(auditQuery, req.query, 'audit query');
+    const beforeId = query.cursor ? Number(decodeCursor(query.cursor, 1)[0]) : undefined;
+    const rows = await listAudit(deps.pool, {
+      imageId: query.image,
+      actorId: query.actor === undefined ? undefined : query.actor === 'system' ? null : query.actor,
+      since: query.since ? new Date(query.since) : undefined,
+      beforeId,
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    res.json({
+      items: page.map((event) => ({ ...event, actor: event.actorId ?? 'system' })),
+      nextCursor: rows.length > query.limit ? encodeCursor([String(page.at(-1)!.id)]) : null,
+    });
+  });
+
   return router;
 }

@@ -5,7 +5,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 
 /** Job kinds, which are also queue names and outbox topics. */
-export const JOB_TOPICS = ['thumbnail', 'evaluate-reports'] as const;
+export const JOB_TOPICS = ['thumbnail', 'evaluate-reports', 'purge-image'] as const;
 export type JobTopic = (typeof JOB_TOPICS)[number];
 
 /** Every job's payload: the image it concerns. Everything else is read from PostgreSQL when it runs. */
@@ -37,19 +37,19 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
     queue.on('error', onError);
     return queue;
   };
-  return { thumbnail: open('thumbnail'), 'evaluate-reports': open('evaluate-reports') };
+  return { thumbnail: open('thumbnail'), 'evaluate-reports': open('evaluate-reports'), 'purge-image': open('purge-image') };
 }
 
 /**
  * Adds the job for one outbox row.
- * - thumbnail: job id `thumbnail-<imageId>`, so a relay that sends the same row twice makes one job.
+ * - thumbnail, purge-image: job id `<topic>-<imageId>`, so a relay that sends the same row twice makes one job.
  * - evaluate-reports: deduplicated per image; a report arriving while the image's evaluation is running
  *   keeps one follow-up job (keepLastIfActive), so a burst of reports makes at most two jobs and the last
  *   report is always counted.
  */
 export async function addJob(queues: Queues, topic: JobTopic, imageId: string): Promise<void> {
-  if (topic === 'thumbnail') {
-    await queues.thumbnail.add('thumbnail', { imageId }, { jobId: `thumbnail-${imageId}` });
+  if (topic !== 'evaluate-reports') {
+    await queues[topic].add(topic, { imageId }, { jobId: `${topic}-${imageId}` });
     return;
   }
   await queues['evaluate-reports'].add(

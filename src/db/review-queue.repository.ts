@@ -1,0 +1,82 @@
+/** SQL for the review queues: keyset-paginated lists of images with their report counts. */
+import { countsOpenReportsOnly, type QueueSort, type QueueState } from '../domain/review-queue.js';
+import type { ReportReason } from '../domain/reports.js';
+import type { Queryable } from './pool.js';
+
+export interface QueueQuery {
+  state: QueueState;
+  reason?: ReportReason | undefined;
+  sort: QueueSort;
+  limit: number;
+  /** The sort key of the last item of the previous page: [sortValue, id]. */
+  after?: readonly [string, string] | undefined;
+}
+
+export interface QueueItemRow {
+  id: string;
+  status: string;
+  uploaderId: string;
+  score: number;
+  openReports: number;
+  reports: number;
+  byReason: Partial<Record<ReportReason, number>>;
+  firstReportAt: Date | null;
+  lastReportAt: Date | null;
+  queuedAt: Date;
+  /** The sort value as PostgreSQL prints it (exact, for the cursor). */
+  sortValue: string;
+}
+
+const STATE_FILTERS: Record<QueueState, string> = {
+  auto_blocked: `i.status = 'auto_blocked'`,
+  reported: `i.status = 'visible' AND EXISTS (SELECT 1 FROM reports o WHERE o.image_id = i.id AND o.status = 'open')`,
+  blocked: `i.status = 'blocked'`,
+  restored: `i.status = 'visible' AND i.restored_at IS NOT NULL`,
+  removed: `i.status = 'removed'`,
+};
+
+const ORDER: Record<QueueSort, { column: string; direction: 'ASC' | 'DESC'; cast: string }> = {
+  score: { column: 'score', direction: 'DESC', cast: 'numeric' },
+  oldest: { column: 'queued_at', direction: 'ASC', cast: 'timestamptz' },
+  newest: { column: 'queued_at', direction: 'DESC', cast: 'timestamptz' },
+};
+
+/**
+ * Lists one page of a review queue. Keyset pagination on (sort value, id): an image inserted while a
+ * moderator pages never shifts or repeats the items after the cursor.
+ * @returns up to `limit` items, in order
+ */
+export async function listQueue(db: Queryable, query: QueueQuery): Promise<QueueItemRow[]> {
+  const order = ORDER[query.sort];
+  const comparison = order.direction === 'DESC' ? '<' : '>';
+  // In the reported queue an image is queued by its first open report; elsewhere by its last status change.
+  const queuedAt = query.state === 'reported' ? 'r.first_report_at' : 'i.status_changed_at';
+  const result = await db.query<QueueItemRow>(
+    `SELECT q.id, q.status, q.uploader_id AS "uploaderId", q.score, q.open_reports AS "openReports", q.reports,
+            q.by_reason AS "byReason", q.first_report_at AS "firstReportAt", q.last_report_at AS "lastReportAt",
+            q.queued_at AS "queuedAt", q.${order.column}::text AS "sortValue"
+     FROM (
+       SELECT i.id, i.status, i.uploader_id, i.score, r.open_reports, r.reports, COALESCE(g.by_reason, '{}'::jsonb) AS by_reason,
+              r.first_report_at, r.last_report_at, ${queuedAt} AS queued_at
+       FROM images i
+       CROSS JOIN LATERAL (
+         SELECT count(*) FILTER (WHERE status = 'open')::int AS open_reports, count(*)::int AS reports,
+                min(created_at) AS first_report_at, max(created_at) AS last_report_at
+         FROM reports WHERE image_id = i.id AND (status = 'open' OR NOT $1)
+       ) r
+       LEFT JOIN LATERAL (
+         SELECT jsonb_object_agg(reason, n) AS by_reason FROM (
+           SELECT reason, count(*)::int AS n FROM reports WHERE image_id = i.id AND (status = 'open' OR NOT $1) GROUP BY reason
+         ) counts
+       ) g ON true
+       WHERE ${STATE_FILTERS[query.state]}
+         AND ($2::text IS NULL OR EXISTS (
+           SELECT 1 FROM reports x WHERE x.image_id = i.id AND x.reason = $2 AND (x.status = 'open' OR NOT $1)))
+     ) q
+     WHERE $3::text IS NULL OR (q.${order.column}, q.id) ${comparison} ($3::${order.cast}, $4::uuid)
+     ORDER BY q.${order.column} ${order.direction}, q.id ${order.direction}
+     LIMIT $5`,
+    [countsOpenReportsOnly(query.state), query.reason ?? null, query.after?.[0] ?? null, query.after?.[1] ?? null, query.limit],
+  );
+  return result.rows;
+}

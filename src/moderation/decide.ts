@@ -1,0 +1,74 @@
+/** Use case: a moderator's decision on one image: uphold, restore or remove. */
+import type { Deps } from '../deps.js';
+import { lockImage, setScore, transitionImage } from '../db/images.repository.js';
+import { appendEvent } from '../db/moderation-events.repository.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
+import { withTransaction } from '../db/pool.js';
+import { closeOpenReports } from '../db/reports.repository.js';
+import { planDecision, type DecisionAction } from '../domain/decisions.js';
+import type { ImageStatus } from '../domain/image-status.js';
+import { AppError, notFound } from '../errors.js';
+
+export interface DecisionInput {
+  imageId: string;
+  moderatorId: string;
+  action: DecisionAction;
+  note: string | null;
+  /** The status the moderator saw; when given and no longer current, the decision is refused (409). */
+  expectedStatus?: ImageStatus | undefined;
+}
+
+export interface DecisionResult {
+  imageId: string;
+  action: DecisionAction;
+  fromStatus: ImageStatus;
+  status: ImageStatus;
+  /** Open reports closed by the decision (upheld or dismissed). */
+  closedReports: number;
+}
+
+/**
+ * Applies the decision in one transaction: locks the image, checks the transition table (domain/decisions.ts),
+ * moves the status, closes the open reports as upheld or dismissed (which teaches reporter trust), resets the
+ * score, and writes one audit event with the moderator id. `remove` also writes a `purge-image` outbox row so
+ * the worker deletes the stored bytes; the record and the audit stay.
+ * Two moderators deciding one image at once: the second waits for the first's lock, then gets 409.
+ * @throws AppError 404 unknown image; 409 `status_changed` when expectedStatus is stale; 409 `invalid_transition`
+ */
+export async function decideImage(deps: Pick<Deps, 'pool'>, input: DecisionInput): Promise<DecisionResult> {
+  return withTransaction(deps.pool, async (client) => {
+    const image = await lockImage(client, input.imageId);
+    if (!image) throw notFound('image');
+    if (input.expectedStatus && image.status !== input.expectedStatus) {
+      throw new AppError({
+        code: 'status_changed',
+        httpStatus: 409,
+        message: `the image is now ${image.status}, not ${input.expectedStatus}: someone decided it first`,
+        details: { status: image.status },
+      });
+    }
+    const plan = planDecision(input.action, image.status);
+    if (!plan) {
+      throw new AppError({
+        code: 'invalid_transition',
+        httpStatus: 409,
+        message: `cannot ${input.action} an image that is ${image.status}`,
+        details: { status: image.status },
+      });
+    }
+    await transitionImage(client, { id: image.id, from: [image.status], to: plan.to, restored: input.action === 'restore' });
+    const closedReports = await closeOpenReports(client, { imageId: image.id, outcome: plan.reportOutcome, decidedBy: input.moderatorId });
+    await setScore(client, image.id, 0);
+    await appendEvent(client, {
+      imageId: image.id,
+      actorId: input.moderatorId,
+      action: input.action,
+      fromStatus: image.status,
+      toStatus: plan.to,
+      reason: input.note ?? `${input.action} by a moderator`,
+      details: { note: input.note, closedReports, reportOutcome: plan.reportOutcome, scoreBefore: image.score },
+    });
+    if (input.action === 'remove') await enqueueOutbox(client, { topic: 'purge-image', imageId: image.id });
+    return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };
+  });
+}
