@@ -153,7 +153,8 @@ describe('decisions', () => {
 describe('reporter trust', () => {
   /** Gives a reader a track record by deciding reports on fresh images. */
   async function trackRecord(reader: string, upheld: number, dismissed: number): Promise<void> {
-    for (const outcome of [...Array(upheld).fill('uphold'), ...Array(dismissed).fill('restore')] as string[]) {
+    const outcomes = [...Array<string>(upheld).fill('uphold'), ...Array<string>(dismissed).fill('restore')];
+    for (const outcome of outcomes) {
       const id = await service.uploadProcessed('real/concert.jpg');
       await report(id, reader);
       await report(id, `${reader}-helper-a-${id}`);
