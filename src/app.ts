@@ -7,6 +7,8 @@ import { errorMiddleware, routeNotFound } from './http/error-middleware.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
 import { moderationRoutes } from './http/moderation.routes.js';
+import { pagesRoutes } from './http/pages.routes.js';
+import { queueDashboardRoutes } from './http/queue-dashboard.routes.js';
 import { reportsRoutes } from './http/reports.routes.js';
 import { serveRoutes } from './http/serve.routes.js';
 
@@ -24,6 +26,8 @@ export function buildApp(deps: Deps): Express {
   app.use(reportsRoutes(deps));
   app.use(serveRoutes(deps));
   app.use(moderationRoutes(deps));
+  app.use(queueDashboardRoutes(deps));
+  app.use(pagesRoutes());
   app.use(routeNotFound);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -3,18 +3,8 @@
  * several processes starting together apply them once. Applied names are kept in schema_migrations.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../paths.js';
 import { withTransaction, type Pool } from './pool.js';
-
-/** migrations/ at the project root, from src/db (tsx) or dist/src/db (compiled). */
-async function migrationsDir(): Promise<string> {
-  for (const relative of ['../../migrations/', '../../../migrations/']) {
-    const dir = fileURLToPath(new URL(relative, import.meta.url));
-    const entries = await readdir(dir).catch(() => null);
-    if (entries?.some((name) => name.endsWith('.sql'))) return dir;
-  }
-  throw new Error('migrations/ directory not found');
-}
 
 const LOCK_KEY = 7_345_112; // arbitrary, constant: the advisory lock that serialises migrations
 
@@ -23,7 +13,7 @@ const LOCK_KEY = 7_345_112; // arbitrary, constant: the advisory lock that seria
  * @returns the names of the migrations applied by this call (empty when up to date)
  */
 export async function migrate(pool: Pool): Promise<string[]> {
-  const dir = await migrationsDir();
+  const dir = projectPath('migrations/');
   const files = (await readdir(dir)).filter((name) => /^\d+_.+\.sql$/.test(name)).sort();
   return withTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
