@@ -1,5 +1,6 @@
 /** SQL for the images table. Status changes are guarded UPDATEs: the caller learns whether it happened. */
 import type { ImageStatus } from '../domain/image-status.js';
+import { hashToInt8 } from '../domain/perceptual-hash.js';
 import type { Queryable } from './pool.js';
 
 export interface ImageRow {
@@ -15,13 +16,19 @@ export interface ImageRow {
   frames: number;
   storageKey: string;
   thumbnailKey: string | null;
+  /** The served derivative; null until processed (the original itself is never served). */
+  displayKey: string | null;
+  displayMimeType: string | null;
+  /** The moderator's blurred review derivative (a contact sheet for animations). */
+  reviewKey: string | null;
   failureReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const COLUMNS = `id, uploader_id AS "uploaderId", status, sha256, bytes, mime_type AS "mimeType", format, width, height,
-  frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", failure_reason AS "failureReason",
+  frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", display_key AS "displayKey",
+  display_mime_type AS "displayMimeType", review_key AS "reviewKey", failure_reason AS "failureReason",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Inserts a new image in status `processing`. */
@@ -49,17 +56,70 @@ export async function lockImage(db: Queryable, id: string): Promise<ImageRow | n
   return result.rows[0] ?? null;
 }
 
-/** Records what the thumbnail worker learnt from the decoded image (dimensions after EXIF rotation). */
-export async function recordDerivatives(
-  db: Queryable,
-  id: string,
-  media: { format: string; width: number; height: number; frames: number; thumbnailKey: string },
-): Promise<void> {
+/** What the worker learnt from the decoded image and where it stored the derivatives. */
+export interface ProcessedMedia {
+  format: string;
+  /** Display size after EXIF rotation, in pixels. */
+  width: number;
+  height: number;
+  frames: number;
+  thumbnailKey: string;
+  displayKey: string;
+  displayMimeType: string;
+  reviewKey: string;
+  /** 64-bit pHash, or null for a flat picture. */
+  perceptualHash: bigint | null;
+}
+
+/** Records the worker's results on the image (the hash as int8: the same 64 bits, signed). */
+export async function recordDerivatives(db: Queryable, id: string, media: ProcessedMedia): Promise<void> {
   await db.query(
-    `UPDATE images SET format = $2, width = $3, height = $4, frames = $5, thumbnail_key = $6, updated_at = now()
+    `UPDATE images SET format = $2, width = $3, height = $4, frames = $5, thumbnail_key = $6, display_key = $7,
+       display_mime_type = $8, review_key = $9, phash = $10, updated_at = now()
      WHERE id = $1`,
-    [id, media.format, media.width, media.height, media.frames, media.thumbnailKey],
+    [
+      id,
+      media.format,
+      media.width,
+      media.height,
+      media.frames,
+      media.thumbnailKey,
+      media.displayKey,
+      media.displayMimeType,
+      media.reviewKey,
+      media.perceptualHash === null ? null : hashToInt8(media.perceptualHash),
+    ],
   );
+}
+
+/**
+ * The moderator-blocked image (status `blocked`) whose perceptual hash is nearest to `hash`: the block list
+ * is derived from the status, so a restored image stops matching at once.
+ * @returns its id and the Hamming distance in bits (0–64), or null when no blocked image has a hash
+ */
+export async function findNearestBlocked(db: Queryable, hash: bigint): Promise<{ id: string; distance: number } | null> {
+  const result = await db.query<{ id: string; distance: number }>(
+    `SELECT id, bit_count((phash # $1::bigint)::bit(64))::int AS distance FROM images
+     WHERE status = 'blocked' AND phash IS NOT NULL ORDER BY distance, id LIMIT 1`,
+    [hashToInt8(hash)],
+  );
+  return result.rows[0] ?? null;
+}
+
+/**
+ * The other images whose perceptual hash is within `maxDistance` bits (Hamming) of this image's, oldest
+ * first; none when the image has no hash yet (still processing) or is flat.
+ * @param maxDistance PHASH_MATCH_DISTANCE
+ */
+export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDistance: number): Promise<string[]> {
+  const result = await db.query<{ id: string }>(
+    `SELECT other.id FROM images AS self
+     JOIN images AS other ON other.phash IS NOT NULL AND other.id <> self.id
+       AND bit_count((self.phash # other.phash)::bit(64)) <= $2
+     WHERE self.id = $1 ORDER BY other.created_at, other.id`,
+    [imageId, maxDistance],
+  );
+  return result.rows.map((row) => row.id);
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
- * Routes that serve image bytes: GET /i/:id (the image) and GET /i/:id/thumb (its thumbnail).
- * Only a `visible` image is served; a blocked or removed one answers 410 with a neutral placeholder.
+ * Routes that serve image bytes: GET /i/:id (the re-encoded display derivative, never the uploaded bytes),
+ * GET /i/:id/thumb (its thumbnail) and, for moderators, GET /i/:id/review (the blurred review derivative).
+ * Only a `visible` image is served to the public; a blocked or removed one answers 410 with a placeholder.
  */
 import { Router, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { findImage, type ImageRow } from '../db/images.repository.js';
 import { isBlocked, isServable } from '../domain/image-status.js';
 import { AppError, notFound } from '../errors.js';
+import { authenticate, requireRole } from './auth.js';
 import { blockedPlaceholder } from '../media/thumbnail.js';
 import { imageIdParam } from './params.js';
 
@@ -25,14 +27,14 @@ function sendBytes(res: Response, bytes: Buffer, contentType: string, cacheContr
 
 /**
  * Answers for an image that is not servable: 410 + placeholder when blocked, 503 + Retry-After while
- * processing, 404 when it failed.
+ * processing (or visible while its derivatives are made again, as after migration 002), 404 when it failed.
  */
 async function refuse(res: Response, image: ImageRow): Promise<void> {
   if (isBlocked(image.status)) {
     sendBytes(res.status(410), await blockedPlaceholder(), 'image/webp', 'no-store');
     return;
   }
-  if (image.status === 'processing') {
+  if (image.status === 'processing' || isServable(image.status)) {
     res.set('Retry-After', '1');
     throw new AppError({ code: 'image_processing', httpStatus: 503, message: 'the image is still being processed' });
   }
@@ -45,8 +47,8 @@ export function serveRoutes(deps: Deps): Router {
   router.get('/i/:id', async (req, res) => {
     const image = await findImage(deps.pool, imageIdParam(req.params.id));
     if (!image) throw notFound('image');
-    if (!isServable(image.status)) return refuse(res, image);
-    sendBytes(res, await deps.storage.get(image.storageKey), image.mimeType);
+    if (!isServable(image.status) || !image.displayKey || !image.displayMimeType) return refuse(res, image);
+    sendBytes(res, await deps.storage.get(image.displayKey), image.displayMimeType);
   });
 
   router.get('/i/:id/thumb', async (req, res) => {
@@ -54,6 +56,14 @@ export function serveRoutes(deps: Deps): Router {
     if (!image) throw notFound('image');
     if (!isServable(image.status) || !image.thumbnailKey) return refuse(res, image);
     sendBytes(res, await deps.storage.get(image.thumbnailKey), 'image/webp');
+  });
+
+  // Moderators review any image they may decide on, whatever its status, without the detail of the original.
+  router.get('/i/:id/review', authenticate(deps.config.JWT_SECRET), requireRole('moderator'), async (req, res) => {
+    const image = await findImage(deps.pool, imageIdParam(req.params.id));
+    if (!image) throw notFound('image');
+    if (!image.reviewKey) return refuse(res, { ...image, status: image.status === 'failed' ? 'failed' : 'processing' });
+    sendBytes(res, await deps.storage.get(image.reviewKey), 'image/webp', 'private, no-store');
   });
 
   return router;
