@@ -4,7 +4,7 @@ ALTER TABLE images
   ADD COLUMN display_key       text,
   ADD COLUMN display_mime_type text,
   ADD COLUMN review_key        text,
-  -- 64-bit DCT pHash, the same 64 bits as a signed int8; NULL until processed, and for flat pictures.
+  -- 64-bit DCT pHash, the same 64 bits as a signed int8; NULL until processed, and for pictures too plain to hash.
   ADD COLUMN phash             bigint;
 
 -- Hamming distance cannot use a b-tree, so both near-duplicate queries read every candidate hash; these

@@ -51,7 +51,7 @@ const schema = z
     MAX_FRAMES: positiveInt.default(100),
     /** libvips threads per sharp pipeline; jobs already run in parallel, so 1 keeps threads near the cores. */
     SHARP_CONCURRENCY: positiveInt.default(1),
-    /** Largest Hamming distance (bits of 64) at which two perceptual hashes are the same picture. */
+    /** Largest Hamming distance (bits of 64) at which two perceptual hashes are the same picture (bench/phash.ts). */
     PHASH_MATCH_DISTANCE: z.coerce.number().int().min(0).max(32).default(8),
     /** Score at which an image is auto-blocked: with weight 1.0 per reader, this many distinct readers. */
     AUTO_BLOCK_THRESHOLD: z.coerce.number().positive().default(3),

@@ -67,7 +67,7 @@ export interface ProcessedMedia {
   displayKey: string;
   displayMimeType: string;
   reviewKey: string;
-  /** 64-bit pHash, or null for a flat picture. */
+  /** 64-bit pHash, or null for a picture too plain to hash reliably. */
   perceptualHash: bigint | null;
 }
 
@@ -108,7 +108,7 @@ export async function findNearestBlocked(db: Queryable, hash: bigint): Promise<{
 
 /**
  * The other images whose perceptual hash is within `maxDistance` bits (Hamming) of this image's, oldest
- * first; none when the image has no hash yet (still processing) or is flat.
+ * first; none when the image has no hash yet (still processing) or is too plain to hash.
  * @param maxDistance PHASH_MATCH_DISTANCE
  */
 export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDistance: number): Promise<string[]> {

@@ -17,7 +17,7 @@ export interface Derivatives {
   thumbnail: Thumbnail;
   /** Blurred greyscale WebP; a contact sheet of every frame for an animation. */
   review: Buffer;
-  /** 64-bit pHash, or null for a flat picture. */
+  /** 64-bit pHash, or null for a picture too plain to hash reliably. */
   perceptualHash: bigint | null;
 }
 

@@ -6,7 +6,7 @@ import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.
 /**
  * The 64-bit pHash of the picture as displayed: EXIF orientation applied, first frame of an animation,
  * transparency flattened onto white, greyscale, squashed to 32×32 (aspect ignored, as pHash.org does).
- * @returns the hash, or null for a flat picture that has nothing to compare (see perceptualHash)
+ * @returns the hash, or null for a picture with too little structure to hash reliably (see perceptualHash)
  * @throws sharp's Error for an undecodable file or on timeout
  */
 export async function computePerceptualHash(
