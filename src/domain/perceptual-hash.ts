@@ -91,8 +91,3 @@ export function isNearDuplicate(distance: number, maxDistance: number): boolean 
 export function hashToInt8(hash: bigint): string {
   return BigInt.asIntN(64, hash).toString();
 }
-
-/** The hash as 16 lowercase hex digits, for logs, audit events and the API. */
-export function hashToHex(hash: bigint): string {
-  return BigInt.asUintN(64, hash).toString(16).padStart(16, '0');
-}
