@@ -30,6 +30,8 @@ export interface TestService {
   upload(fixture: string, uploader?: string): Promise<Response>;
   /** Uploads a fixture and waits until the worker has processed it; returns the image id. */
   uploadProcessed(fixture: string, uploader?: string): Promise<string>;
+  /** Reports the image as `reader` (POST /v1/images/:id/reports); returns the response. */
+  report(imageId: string, reader: string, body?: { reason: string; note?: string }): Promise<Response>;
   /** Reads the image's status straight from PostgreSQL. */
   status(imageId: string): Promise<string>;
   close(): Promise<void>;
@@ -90,6 +92,13 @@ export async function startTestService(
     form.append('file', new Blob([await fixture(file)]), file.split('/').pop());
     return request('/v1/images', { method: 'POST', body: form, as: uploader });
   };
+  const report: TestService['report'] = (imageId, reader, body = { reason: 'spam' }) =>
+    request(`/v1/images/${imageId}/reports`, {
+      method: 'POST',
+      as: reader,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const status = async (imageId: string) =>
     (await deps.pool.query<{ status: string }>('SELECT status FROM images WHERE id = $1', [imageId])).rows[0]!.status;
 
@@ -100,6 +109,7 @@ export async function startTestService(
     token,
     request,
     upload,
+    report,
     status,
     async uploadProcessed(file, uploader) {
       const response = await upload(file, uploader);

@@ -41,15 +41,6 @@ async function events(id: string) {
   return result.rows;
 }
 
-function report(imageId: string, reader: string) {
-  return service.request(`/v1/images/${imageId}/reports`, {
-    method: 'POST',
-    as: reader,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ reason: 'hate' }),
-  });
-}
-
 describe('near-duplicate blocking', () => {
   it('when a re-encoded copy of a moderator-blocked photo is uploaded, then it is auto-blocked with an event naming the photo and the distance', async () => {
     const blocked = await service.uploadProcessed('real/Landscape_6.jpg');
@@ -81,9 +72,9 @@ describe('near-duplicate blocking', () => {
     const first = await service.uploadProcessed('real/2569067123_aca715a2ee_o.jpg');
     const second = await uploadBytes(await reencoded('real/2569067123_aca715a2ee_o.jpg'));
     expect(await service.status(second)).toBe('visible');
-    expect((await report(first, 'ana')).status).toBe(202);
-    expect((await report(first, 'ben')).status).toBe(202);
-    expect((await report(second, 'chloe')).status).toBe(202);
+    expect((await service.report(first, 'ana')).status).toBe(202);
+    expect((await service.report(first, 'ben')).status).toBe(202);
+    expect((await service.report(second, 'chloe')).status).toBe(202);
     await waitFor(async () => (await service.status(second)) === 'auto_blocked' && (await service.status(first)) === 'auto_blocked');
     const [block] = (await events(second)).filter((event) => event.action === 'auto_block');
     expect(block!.details).toMatchObject({ score: 3, reports: 3, nearDuplicateIds: [first] });
@@ -92,15 +83,15 @@ describe('near-duplicate blocking', () => {
   it('when one reader reports two copies of a photo, then the reader counts once', async () => {
     const first = await service.uploadProcessed('synthetic/valid-photo.jpg');
     const second = await service.uploadProcessed('synthetic/huge-exif.jpg'); // the same scene, 2 bits apart
-    for (const id of [first, second]) expect((await report(id, 'dora')).status).toBe(202);
-    expect((await report(second, 'eli')).status).toBe(202);
+    for (const id of [first, second]) expect((await service.report(id, 'dora')).status).toBe(202);
+    expect((await service.report(second, 'eli')).status).toBe(202);
     await waitFor(async () => {
       const jobs = await service.deps.queues['evaluate-reports'].getJobCounts('waiting', 'active', 'delayed');
       const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE sent_at IS NULL');
       return pending.rowCount === 0 && Object.values(jobs).every((n) => n === 0);
     });
     expect([await service.status(first), await service.status(second)]).toEqual(['visible', 'visible']);
-    expect((await report(first, 'fay')).status).toBe(202);
+    expect((await service.report(first, 'fay')).status).toBe(202);
     await waitFor(async () => (await service.status(first)) === 'auto_blocked');
   });
 });
