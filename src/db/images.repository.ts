@@ -107,6 +107,16 @@ export async function findNearestBlocked(db: Queryable, hash: bigint): Promise<{
 }
 
 /**
+ * A moderator-blocked image with exactly these bytes (SHA-256), for pictures too plain to have a perceptual
+ * hash: their exact re-uploads are still caught.
+ * @returns its id with distance 0, or null
+ */
+export async function findBlockedCopy(db: Queryable, sha256: string): Promise<{ id: string; distance: number } | null> {
+  const result = await db.query<{ id: string }>(`SELECT id FROM images WHERE status = 'blocked' AND sha256 = $1 ORDER BY id LIMIT 1`, [sha256]);
+  return result.rows[0] ? { id: result.rows[0].id, distance: 0 } : null;
+}
+
+/**
  * The other images whose perceptual hash is within `maxDistance` bits (Hamming) of this image's, oldest
  * first; none when the image has no hash yet (still processing) or is too plain to hash.
  * @param maxDistance PHASH_MATCH_DISTANCE

@@ -3,7 +3,7 @@
  * `auto_blocked` when it is a near-duplicate of a moderator-blocked image, or `failed`.
  */
 import type { Deps } from '../deps.js';
-import { findImage, findNearestBlocked, recordDerivatives, transitionImage, type ProcessedMedia } from '../db/images.repository.js';
+import { findBlockedCopy, findImage, findNearestBlocked, recordDerivatives, transitionImage, type ProcessedMedia } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction, type PoolClient } from '../db/pool.js';
@@ -47,7 +47,7 @@ export async function processThumbnail(deps: Pick<Deps, 'pool' | 'storage' | 'co
     await recordDerivatives(client, imageId, media);
     // Reports on near-duplicates already in the system count toward this image: evaluate it once hashed.
     if (media.perceptualHash !== null) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId });
-    return publish(client, { imageId, perceptualHash: media.perceptualHash, maxDistance: deps.config.PHASH_MATCH_DISTANCE });
+    return publish(client, { imageId, sha256: image.sha256, perceptualHash: media.perceptualHash, maxDistance: deps.config.PHASH_MATCH_DISTANCE });
   });
 }
 
@@ -69,13 +69,15 @@ async function storeDerivatives(deps: Pick<Deps, 'storage'>, imageId: string, de
 /**
  * Moves a processed image out of `processing`: to `auto_blocked` with a `near_duplicate_block` audit event
  * naming the blocked image and the distance when its hash is within `maxDistance` bits of a moderator-blocked
- * image's, else to `visible`. An image another job already moved keeps its status.
+ * image's (or, without a hash, its bytes are a blocked image's), else to `visible`. An image another job
+ * already moved keeps its status.
  */
 async function publish(
   client: PoolClient,
-  input: { imageId: string; perceptualHash: bigint | null; maxDistance: number },
+  input: { imageId: string; sha256: string; perceptualHash: bigint | null; maxDistance: number },
 ): Promise<ThumbnailOutcome> {
-  const nearest = input.perceptualHash === null ? null : await findNearestBlocked(client, input.perceptualHash);
+  const nearest =
+    input.perceptualHash === null ? await findBlockedCopy(client, input.sha256) : await findNearestBlocked(client, input.perceptualHash);
   const match = nearest && isNearDuplicate(nearest.distance, input.maxDistance) ? nearest : null;
   const to = match ? 'auto_blocked' : 'visible';
   const previous = await transitionImage(client, { id: input.imageId, from: ['processing'], to });
@@ -88,7 +90,10 @@ async function publish(
     ...(match
       ? {
           action: 'near_duplicate_block',
-          reason: `near-duplicate of blocked image ${match.id}: perceptual hashes ${match.distance} bits apart (limit ${input.maxDistance})`,
+          reason:
+            input.perceptualHash === null
+              ? `same bytes as blocked image ${match.id}`
+              : `near-duplicate of blocked image ${match.id}: perceptual hashes ${match.distance} bits apart (limit ${input.maxDistance})`,
           details: { matchedImageId: match.id, distance: match.distance, maxDistance: input.maxDistance },
         }
       : { action: 'processed', reason: 'derivatives made' }),

@@ -62,6 +62,16 @@ describe('near-duplicate blocking', () => {
     expect(await service.status(await uploadBytes(await reencoded('real/Portrait_8.jpg')))).toBe('visible');
   });
 
+  it('when the exact bytes of a blocked picture too plain to hash are uploaded again, then the copy is auto-blocked', async () => {
+    const blocked = await service.uploadProcessed('real/flowers.jpeg');
+    await setStatus(blocked, 'blocked');
+    const copy = await service.uploadProcessed('real/flowers.jpeg');
+    expect(await service.status(copy)).toBe('auto_blocked');
+    expect((await events(copy))[0]).toMatchObject({ action: 'near_duplicate_block', details: { matchedImageId: blocked, distance: 0 } });
+    const plainVariant = await uploadBytes(await reencoded('real/flowers.jpeg'));
+    expect(await service.status(plainVariant)).toBe('visible'); // no hash: only identical bytes are caught
+  });
+
   it('when a different photo is uploaded while another is blocked, then it is visible', async () => {
     const blocked = await service.uploadProcessed('real/Channel_digital_image_CMYK_color.jpg');
     await setStatus(blocked, 'blocked');
