@@ -25,6 +25,14 @@ function sendBytes(res: Response, bytes: Buffer, contentType: string, cacheContr
   res.send(bytes);
 }
 
+/** 503 + Retry-After for an image whose derivatives are still being made. */
+function stillProcessing(res: Response): AppError {
+  res.set('Retry-After', '1');
+  return new AppError({ code: 'image_processing', httpStatus: 503, message: 'the image is still being processed' });
+}
+
+const unavailable = () => new AppError({ code: 'image_unavailable', httpStatus: 404, message: 'the image could not be processed' });
+
 /**
  * Answers for an image that is not servable: 410 + placeholder when blocked, 503 + Retry-After while
  * processing (or visible while its derivatives are made again, as after migration 002), 404 when it failed.
@@ -34,11 +42,7 @@ async function refuse(res: Response, image: ImageRow): Promise<void> {
     sendBytes(res.status(410), await blockedPlaceholder(), 'image/webp', 'no-store');
     return;
   }
-  if (image.status === 'processing' || isServable(image.status)) {
-    res.set('Retry-After', '1');
-    throw new AppError({ code: 'image_processing', httpStatus: 503, message: 'the image is still being processed' });
-  }
-  throw new AppError({ code: 'image_unavailable', httpStatus: 404, message: `the image could not be processed` });
+  throw image.status === 'failed' ? unavailable() : stillProcessing(res);
 }
 
 export function serveRoutes(deps: Deps): Router {
@@ -62,7 +66,7 @@ export function serveRoutes(deps: Deps): Router {
   router.get('/i/:id/review', authenticate(deps.config.JWT_SECRET), requireRole('moderator'), async (req, res) => {
     const image = await findImage(deps.pool, imageIdParam(req.params.id));
     if (!image) throw notFound('image');
-    if (!image.reviewKey) return refuse(res, { ...image, status: image.status === 'failed' ? 'failed' : 'processing' });
+    if (!image.reviewKey) throw image.status === 'failed' ? unavailable() : stillProcessing(res);
     sendBytes(res, await deps.storage.get(image.reviewKey), 'image/webp', 'private, no-store');
   });
 
