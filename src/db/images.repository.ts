@@ -117,8 +117,8 @@ export async function findBlockedCopy(db: Queryable, sha256: string): Promise<{ 
 }
 
 /**
- * The other images whose perceptual hash is within `maxDistance` bits (Hamming) of this image's, oldest
- * first; none when the image has no hash yet (still processing) or is too plain to hash.
+ * The other images whose perceptual hash is within `maxDistance` bits (Hamming) of this image's, in id
+ * order (read from the covering index alone); none when the image has no hash yet (still processing) or is too plain to hash.
  * @param maxDistance PHASH_MATCH_DISTANCE
  */
 export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDistance: number): Promise<string[]> {
@@ -126,7 +126,7 @@ export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDi
     `SELECT other.id FROM images AS self
      JOIN images AS other ON other.phash IS NOT NULL AND other.id <> self.id
        AND bit_count((self.phash # other.phash)::bit(64)) <= $2
-     WHERE self.id = $1 ORDER BY other.created_at, other.id`,
+     WHERE self.id = $1 ORDER BY other.id`,
     [imageId, maxDistance],
   );
   return result.rows.map((row) => row.id);
