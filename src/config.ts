@@ -86,6 +86,8 @@ const schema = z
     JOB_TIMEOUT_MS: positiveInt.default(30_000),
     /** Fallback poll interval (ms) of the outbox relay; PostgreSQL NOTIFY wakes it sooner. */
     OUTBOX_POLL_MS: positiveInt.default(1_000),
+    /** A relayed job that has not run after this long (ms) is sent again (covers Redis losing its data). */
+    OUTBOX_RESEND_AFTER_MS: positiveInt.default(60_000),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -6,5 +6,9 @@ import type { ImageJob } from '../src/queues/queues.js';
 
 /** @returns the processor; it resolves with the evaluation and throws only to be retried */
 export function evaluateReportsProcessor(deps: Pick<Deps, 'pool' | 'config'>) {
-  return async (job: Job<ImageJob>): Promise<Evaluation> => evaluateImage(deps, job.data.imageId);
+  return async (job: Job<ImageJob>): Promise<Evaluation> => {
+    // Reports from now on make a new job instead of being folded into this one (see queues.ts addJob).
+    await job.removeDeduplicationKey();
+    return evaluateImage(deps, job.data.imageId);
+  };
 }

@@ -1,19 +1,23 @@
 /**
- * The outbox relay: turns pending outbox rows into BullMQ jobs and marks them sent, in one PostgreSQL
- * transaction per batch. A row is only marked sent after Redis accepted its job, so a Redis outage delays
- * jobs but never loses one; jobs are idempotent, so a row sent twice is harmless. Woken by NOTIFY on
- * commit, and by a poll every OUTBOX_POLL_MS as a fallback. Several relays may run: rows are claimed
- * with SKIP LOCKED.
+ * The outbox relay: turns outbox rows into BullMQ jobs and marks them sent, in one PostgreSQL transaction
+ * per batch. A row is only marked sent after Redis accepted its job, so a Redis outage delays jobs but never
+ * loses one; a row sent but not marked done by its job within OUTBOX_RESEND_AFTER_MS (Redis lost its data,
+ * say) is sent again, up to MAX_SENDS times. Jobs are idempotent, so a row sent twice is harmless. Woken by
+ * NOTIFY on commit, and by a poll every OUTBOX_POLL_MS as a fallback. Several relays may run: rows are
+ * claimed with SKIP LOCKED.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import type { Deps } from '../src/deps.js';
-import { claimPendingOutbox, markOutboxSent, OUTBOX_CHANNEL, pruneSentOutbox } from '../src/db/outbox.repository.js';
+import { claimOutbox, markOutboxSent, OUTBOX_CHANNEL, pruneDoneOutbox } from '../src/db/outbox.repository.js';
 import { withTransaction } from '../src/db/pool.js';
 import { addJob } from '../src/queues/queues.js';
+import { withTimeout } from '../src/timeout.js';
 
 const BATCH_SIZE = 200;
-/** Sent rows are kept a day for debugging, then deleted. */
-const KEEP_SENT_MS = 24 * 3_600_000;
+/** A row is sent at most this many times; then it is left for an operator (imgmod_outbox_pending shows it). */
+const MAX_SENDS = 10;
+/** Done rows are kept a day for debugging, then deleted. */
+const KEEP_DONE_MS = 24 * 3_600_000;
 
 export interface OutboxRelay {
   /** Relays whatever is pending now; resolves when the outbox was empty once. */
@@ -24,20 +28,13 @@ export interface OutboxRelay {
 /** How long the relay waits for Redis to accept a batch's jobs before it rolls back and retries, in ms. */
 const DEFAULT_ADD_TIMEOUT_MS = 5_000;
 
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not accept the jobs within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Relays one batch. @returns how many rows it sent */
-async function relayBatch(deps: Pick<Deps, 'pool' | 'queues'>, addTimeoutMs: number): Promise<number> {
+async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTimeoutMs: number): Promise<number> {
   return withTransaction(deps.pool, async (client) => {
-    const rows = await claimPendingOutbox(client, BATCH_SIZE);
+    const rows = await claimOutbox(client, { limit: BATCH_SIZE, resendAfterMs: deps.config.OUTBOX_RESEND_AFTER_MS, maxSends: MAX_SENDS });
     const jobs = [...new Map(rows.map((row) => [`${row.topic}/${row.imageId}`, row])).values()];
-    await within(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId))), addTimeoutMs);
+    await withTimeout(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId))), addTimeoutMs, 'Redis');
     if (rows.length > 0) await markOutboxSent(client, rows.map((row) => row.id));
     return rows.length;
   });
@@ -56,7 +53,8 @@ export function startOutboxRelay(
   let stopped = false;
   let current: Promise<void> | null = null;
   let again = false;
-  let listener: pg.PoolClient | null = null;
+  let listener: pg.Client | null = null;
+  let connecting: Promise<void> | null = null;
 
   const loop = async () => {
     do {
@@ -67,6 +65,7 @@ export function startOutboxRelay(
     } while (again && !stopped);
   };
   const drain = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
     if (current) {
       again = true;
       return current;
@@ -79,29 +78,38 @@ export function startOutboxRelay(
     return current;
   };
 
-  const listen = async () => {
-    try {
-      const client = await deps.pool.connect();
-      client.on('notification', () => void drain());
+  // LISTEN holds its connection for good, so it has its own client rather than one from the pool.
+  const listen = (): Promise<void> => {
+    connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: deps.config.DATABASE_URL });
       client.on('error', (error) => {
         logger.warn({ err: error }, 'outbox LISTEN connection lost; polling until it is back');
-        client.release(error);
-        listener = null;
+        if (listener === client) listener = null;
+        client.end().catch(() => undefined);
       });
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      listener = client;
-    } catch (error) {
-      logger.warn({ err: error }, 'cannot LISTEN for outbox rows; polling only');
-    }
+      client.on('notification', () => void drain());
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+        if (stopped) await client.end();
+        else listener = client;
+      } catch (error) {
+        logger.warn({ err: error }, 'cannot LISTEN for outbox rows; polling only');
+        await client.end().catch(() => undefined);
+      }
+    })().finally(() => {
+      connecting = null;
+    });
+    return connecting;
   };
 
   void listen().then(drain);
   const poll = setInterval(() => {
-    if (!listener && !stopped) void listen();
+    if (!listener) void listen();
     void drain();
   }, deps.config.OUTBOX_POLL_MS);
   const prune = setInterval(() => {
-    pruneSentOutbox(deps.pool, KEEP_SENT_MS).catch((error: unknown) => logger.warn({ err: error }, 'outbox prune failed'));
+    pruneDoneOutbox(deps.pool, KEEP_DONE_MS).catch((error: unknown) => logger.warn({ err: error }, 'outbox prune failed'));
   }, 3_600_000);
   poll.unref();
   prune.unref();
@@ -112,12 +120,10 @@ export function startOutboxRelay(
       stopped = true;
       clearInterval(poll);
       clearInterval(prune);
+      await connecting;
       await current;
-      if (listener) {
-        await listener.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
-        listener.release();
-        listener = null;
-      }
+      await listener?.end().catch(() => undefined);
+      listener = null;
     },
   };
 }

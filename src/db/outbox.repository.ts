@@ -1,6 +1,8 @@
 /**
  * SQL for the transactional outbox. A row is written in the same transaction as the change that needs a
- * job, so the job cannot be lost between PostgreSQL and Redis; the relay claims pending rows and marks them sent.
+ * job, so the job cannot be lost between PostgreSQL and Redis. The relay claims unsent rows and marks them
+ * sent once Redis accepted the job; the job marks them done in the transaction that does its work. A row
+ * sent but not done after a while (Redis lost its data, or the job was dropped) is sent again.
  */
 import type { JobTopic } from '../queues/queues.js';
 import type { PoolClient, Queryable } from './pool.js';
@@ -21,25 +23,38 @@ export async function enqueueOutbox(db: Queryable, row: Omit<OutboxRow, 'id'>): 
 }
 
 /**
- * Locks up to `limit` pending rows, skipping rows another relay holds, oldest first.
+ * Locks up to `limit` rows to send, oldest first, skipping rows another relay holds: rows never sent, and
+ * rows sent more than `resendAfterMs` ago that are still not done, at most `maxSends` times in all.
  * Must run inside a transaction that later calls markOutboxSent.
  */
-export async function claimPendingOutbox(client: PoolClient, limit: number): Promise<OutboxRow[]> {
+export async function claimOutbox(client: PoolClient, options: { limit: number; resendAfterMs: number; maxSends: number }): Promise<OutboxRow[]> {
   const result = await client.query<OutboxRow>(
-    `SELECT id, topic, image_id AS "imageId" FROM outbox WHERE sent_at IS NULL
+    `SELECT id, topic, image_id AS "imageId" FROM outbox
+     WHERE done_at IS NULL
+       AND (sent_at IS NULL OR (sent_at < now() - $2 * interval '1 millisecond' AND send_count < $3))
      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [limit],
+    [options.limit, options.resendAfterMs, options.maxSends],
   );
   return result.rows;
 }
 
-/** Marks claimed rows as sent. */
+/** Marks claimed rows as sent (once more). */
 export async function markOutboxSent(client: PoolClient, ids: readonly number[]): Promise<void> {
-  await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+  await client.query('UPDATE outbox SET sent_at = now(), send_count = send_count + 1 WHERE id = ANY($1::bigint[])', [ids]);
 }
 
-/** Deletes sent rows older than `olderThanMs` (housekeeping). @returns rows deleted */
-export async function pruneSentOutbox(db: Queryable, olderThanMs: number): Promise<number> {
-  const result = await db.query(`DELETE FROM outbox WHERE sent_at < now() - $1 * interval '1 millisecond'`, [olderThanMs]);
+/**
+ * Marks every committed, unfinished row of (topic, image) as done. Call it inside the job's transaction,
+ * before the job reads what the rows announced: a row committed later stays open and is sent again.
+ * @returns how many rows it closed
+ */
+export async function markOutboxDone(db: Queryable, topic: JobTopic, imageId: string): Promise<number> {
+  const result = await db.query('UPDATE outbox SET done_at = now() WHERE topic = $1 AND image_id = $2 AND done_at IS NULL', [topic, imageId]);
+  return result.rowCount ?? 0;
+}
+
+/** Deletes done rows older than `olderThanMs` (housekeeping). @returns rows deleted */
+export async function pruneDoneOutbox(db: Queryable, olderThanMs: number): Promise<number> {
+  const result = await db.query(`DELETE FROM outbox WHERE done_at < now() - $1 * interval '1 millisecond'`, [olderThanMs]);
   return result.rowCount ?? 0;
 }

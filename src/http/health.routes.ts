@@ -1,21 +1,16 @@
 /** Routes: GET /healthz (the process is up) and GET /readyz (PostgreSQL and Redis answer). */
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
+import { withTimeout } from '../timeout.js';
 
 /** How long a readiness probe waits for each dependency, in ms. */
 const PROBE_TIMEOUT_MS = 2_000;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
-  ]);
-}
 
 /** @returns 'ok', or why the check failed */
 async function probe(check: () => Promise<unknown>): Promise<string> {
   try {
-    await withTimeout(check(), PROBE_TIMEOUT_MS);
+    await withTimeout(check(), PROBE_TIMEOUT_MS, 'the dependency');
     return 'ok';
   } catch (error) {
     return error instanceof Error ? error.message : String(error);

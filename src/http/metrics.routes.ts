@@ -6,6 +6,11 @@
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deps } from '../deps.js';
+import { withTimeout } from '../timeout.js';
+
+/** How long a scrape waits for Redis's job counts, in ms. */
+const QUEUE_PROBE_MS = 1_000;
+
 
 export interface Metrics {
   registry: Registry;
@@ -37,10 +42,10 @@ export function createMetrics(deps: Deps): Metrics {
   });
   new Gauge({
     name: 'imgmod_outbox_pending',
-    help: 'Outbox rows not yet turned into jobs (grows while Redis is unreachable)',
+    help: 'Outbox rows whose job has not run yet (grows while Redis or the workers are down)',
     registers: [registry],
     async collect() {
-      const result = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL');
+      const result = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE done_at IS NULL');
       this.set(result.rows[0]!.n);
     },
   });
@@ -49,10 +54,17 @@ export function createMetrics(deps: Deps): Metrics {
     help: 'BullMQ jobs per queue and state',
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
+    // Left out of the scrape (not failing it) while Redis is unreachable: that is when the rest matters most.
     async collect() {
-      for (const [name, queue] of Object.entries(deps.queues)) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-        for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
+      this.reset();
+      try {
+        for (const [name, queue] of Object.entries(deps.queues)) {
+          const counts = await withTimeout(queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'), QUEUE_PROBE_MS, 'Redis');
+          for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
+        }
+      } catch (error) {
+        this.reset();
+        deps.logger.warn({ err: error }, 'queue metrics unavailable');
       }
     },
   });

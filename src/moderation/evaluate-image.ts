@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { listNearDuplicateIds, lockImage, setScore, transitionImage } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
-import { enqueueOutbox } from '../db/outbox.repository.js';
+import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
 import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from '../domain/image-status.js';
@@ -48,6 +48,8 @@ function describe(decision: BlockDecision & { block: true }): string {
  */
 export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
   return withTransaction(deps.pool, async (client) => {
+    // Before the recount: every request committed so far is answered by it (see markOutboxDone).
+    await markOutboxDone(client, 'evaluate-reports', imageId);
     const image = await lockImage(client, imageId);
     const nearDuplicateIds = await listNearDuplicateIds(client, imageId, deps.config.PHASH_MATCH_DISTANCE);
     const reports = await listOpenReports(client, imageId, nearDuplicateIds);

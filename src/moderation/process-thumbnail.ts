@@ -3,9 +3,17 @@
  * `auto_blocked` when it is a near-duplicate of a moderator-blocked image, or `failed`.
  */
 import type { Deps } from '../deps.js';
-import { findBlockedCopy, findImage, findNearestBlocked, recordDerivatives, transitionImage, type ProcessedMedia } from '../db/images.repository.js';
+import {
+  findBlockedCopy,
+  findImage,
+  findNearestBlocked,
+  lockImage,
+  recordDerivatives,
+  transitionImage,
+  type ProcessedMedia,
+} from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
-import { enqueueOutbox } from '../db/outbox.repository.js';
+import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
 import { withTransaction, type PoolClient } from '../db/pool.js';
 import type { ImageStatus } from '../domain/image-status.js';
 import { isNearDuplicate } from '../domain/perceptual-hash.js';
@@ -21,13 +29,16 @@ export type ThumbnailOutcome = ImageStatus | 'missing';
  * `thumbnails/<id>.webp`, `review/<id>.webp`), records them with the perceptual hash, and publishes the image.
  * An original that fails the checks, cannot be decoded or is gone moves the image to `failed` with the
  * reason: a permanent outcome, not an error. An image auto-blocked while it was processing keeps its status
- * and still gets its derivatives; so does a visible one (derivatives made again). Safe to run twice.
+ * and still gets its derivatives; so does a visible one (derivatives made again). An image removed while its
+ * derivatives were made has them deleted again. Safe to run twice. Marks the job's outbox rows done.
  * @throws on storage or database errors, so the job is retried
  */
 export async function processThumbnail(deps: Pick<Deps, 'pool' | 'storage' | 'config'>, imageId: string): Promise<ThumbnailOutcome> {
   const image = await findImage(deps.pool, imageId);
-  if (!image) return 'missing';
-  if (image.status === 'removed' || image.status === 'failed') return image.status;
+  if (!image || image.status === 'removed' || image.status === 'failed') {
+    await markOutboxDone(deps.pool, 'thumbnail', imageId);
+    return image?.status ?? 'missing';
+  }
   let original: Buffer;
   try {
     original = await deps.storage.get(image.storageKey);
@@ -43,12 +54,19 @@ export async function processThumbnail(deps: Pick<Deps, 'pool' | 'storage' | 'co
     return markFailed(deps, imageId, error);
   }
   const media = await storeDerivatives(deps, imageId, derivatives);
-  return withTransaction(deps.pool, async (client) => {
+  const outcome = await withTransaction(deps.pool, async (client) => {
+    await markOutboxDone(client, 'thumbnail', imageId);
+    // A moderator may have removed the image meanwhile: its purge already ran, so these files must go too.
+    if ((await lockImage(client, imageId))?.status === 'removed') return 'removed';
     await recordDerivatives(client, imageId, media);
     // Reports on near-duplicates already in the system count toward this image: evaluate it once hashed.
     if (media.perceptualHash !== null) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId });
     return publish(client, { imageId, sha256: image.sha256, perceptualHash: media.perceptualHash, maxDistance: deps.config.PHASH_MATCH_DISTANCE });
   });
+  if (outcome === 'removed') {
+    await Promise.all([media.displayKey, media.thumbnailKey, media.reviewKey].map((key) => deps.storage.delete(key)));
+  }
+  return outcome;
 }
 
 async function storeDerivatives(deps: Pick<Deps, 'storage'>, imageId: string, derivatives: Derivatives): Promise<ProcessedMedia> {
@@ -104,6 +122,7 @@ async function publish(
 async function markFailed(deps: Pick<Deps, 'pool'>, imageId: string, error: unknown): Promise<ThumbnailOutcome> {
   const reason = `cannot decode image: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`.slice(0, 500);
   return withTransaction(deps.pool, async (client) => {
+    await markOutboxDone(client, 'thumbnail', imageId);
     const previous = await transitionImage(client, { id: imageId, from: ['processing'], to: 'failed', failureReason: reason });
     if (previous === null) return (await findImage(client, imageId))?.status ?? 'missing';
     await appendEvent(client, { imageId, actorId: null, action: 'processing_failed', fromStatus: previous, toStatus: 'failed', reason });

@@ -43,9 +43,10 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
 /**
  * Adds the job for one outbox row.
  * - thumbnail, purge-image: job id `<topic>-<imageId>`, so a relay that sends the same row twice makes one job.
- * - evaluate-reports: deduplicated per image; a report arriving while the image's evaluation is running
- *   keeps one follow-up job (keepLastIfActive), so a burst of reports makes at most two jobs and the last
- *   report is always counted.
+ * - evaluate-reports: deduplicated per image while waiting, so a burst of reports makes one job. The
+ *   processor releases the deduplication key as it starts (BullMQ's "until job is active" pattern): a report
+ *   arriving during an evaluation makes a new job, which another worker may run at once even if the running
+ *   one hangs or its process died (evaluations of one image serialise on its row lock).
  */
 export async function addJob(queues: Queues, topic: JobTopic, imageId: string): Promise<void> {
   if (topic !== 'evaluate-reports') {
@@ -55,7 +56,7 @@ export async function addJob(queues: Queues, topic: JobTopic, imageId: string): 
   await queues['evaluate-reports'].add(
     'evaluate-reports',
     { imageId },
-    { deduplication: { id: `evaluate-${imageId}`, keepLastIfActive: true } },
+    { deduplication: { id: `evaluate-${imageId}` } },
   );
 }
 

@@ -64,7 +64,7 @@ describe('decisions', () => {
     // The same three readers report again within the cooldown: counted at weight 0.
     const readers = await service.deps.pool.query<{ reporter_id: string }>('SELECT reporter_id FROM reports WHERE image_id = $1', [id]);
     for (const { reporter_id } of readers.rows) expect((await report(id, reporter_id)).status).toBe(202);
-    await waitFor(async () => (await service.deps.pool.query(`SELECT 1 FROM outbox WHERE sent_at IS NULL`)).rowCount === 0);
+    await waitFor(async () => (await service.deps.pool.query(`SELECT 1 FROM outbox WHERE done_at IS NULL`)).rowCount === 0);
     const evaluation = await evaluateImage(service.deps, id);
     expect(evaluation).toMatchObject({ status: 'visible', score: 0, reports: 3, blocked: false });
 

@@ -28,7 +28,7 @@ async function autoBlockEvents(imageId: string): Promise<number> {
 /** Waits until every outbox row is relayed and no evaluate job is waiting or running. */
 async function settled(): Promise<void> {
   await waitFor(async () => {
-    const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE sent_at IS NULL LIMIT 1');
+    const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL LIMIT 1');
     const counts = await service.deps.queues['evaluate-reports'].getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return pending.rowCount === 0 && Object.values(counts).every((n) => n === 0);
   });

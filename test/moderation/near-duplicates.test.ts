@@ -97,7 +97,7 @@ describe('near-duplicate blocking', () => {
     expect((await service.report(second, 'eli')).status).toBe(202);
     await waitFor(async () => {
       const jobs = await service.deps.queues['evaluate-reports'].getJobCounts('waiting', 'active', 'delayed');
-      const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE sent_at IS NULL');
+      const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL');
       return pending.rowCount === 0 && Object.values(jobs).every((n) => n === 0);
     });
     expect([await service.status(first), await service.status(second)]).toEqual(['visible', 'visible']);

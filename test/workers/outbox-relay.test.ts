@@ -1,6 +1,9 @@
+import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueues, closeQueues } from '../../src/queues/queues.js';
+import { createQueues, closeQueues, type ImageJob } from '../../src/queues/queues.js';
 import { openRedis } from '../../src/deps.js';
+import type { Pool } from '../../src/db/pool.js';
+import { evaluateReportsProcessor } from '../../workers/evaluate-reports.processor.js';
 import { startOutboxRelay } from '../../workers/outbox-relay.js';
 import { startWorkers } from '../../workers/start-workers.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
@@ -61,5 +64,82 @@ describe('outbox relay', () => {
     await Promise.all(relays.map((relay) => relay.stop()));
     expect(await pendingOutbox()).toBe(0);
     expect(await service.deps.queues.thumbnail.getJob(`thumbnail-${id}`)).toBeDefined();
+  });
+});
+
+describe('relay lifecycle', () => {
+  it('when relays are started and stopped at once many times, then no LISTEN connection is left behind', async () => {
+    for (let i = 0; i < 12; i++) await startOutboxRelay(service.deps).stop();
+    const listening = await service.deps.pool.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+    );
+    expect(listening.rows[0]).toEqual({ n: 0 });
+    const relay = startOutboxRelay(service.deps);
+    await relay.drain(); // the pool still has room for real work
+    await relay.stop();
+  });
+});
+
+describe('end-to-end delivery', () => {
+  /** Uploads a distinct picture and waits until a thumbnail-only worker published it. */
+  async function visibleImage(): Promise<string> {
+    const thumbnails = startWorkers(service.deps, { topics: ['thumbnail'] });
+    try {
+      return await service.uploadDistinct();
+    } finally {
+      await thumbnails.close();
+    }
+  }
+
+  it('when Redis loses an evaluation job after the relay sent it, then the outbox sends it again and the block lands', async () => {
+    const id = await visibleImage();
+    const thumbnailsOnly = startWorkers(service.deps, { topics: ['thumbnail'] });
+    for (const reader of ['a', 'b', 'c']) expect((await report(id, `${reader}-${id}`)).status).toBe(202);
+    const sent = async () =>
+      (await service.deps.pool.query(`SELECT 1 FROM outbox WHERE image_id = $1 AND topic = 'evaluate-reports' AND sent_at IS NOT NULL`, [id])).rowCount;
+    await waitFor(async () => (await sent()) === 3);
+    await thumbnailsOnly.close();
+    // Redis restarts without its data: every key of the queue is gone, deduplication keys included.
+    const keys = await service.deps.redis.keys(`${service.deps.config.QUEUE_PREFIX}:evaluate-reports:*`);
+    if (keys.length > 0) await service.deps.redis.del(...keys);
+
+    const workers = startWorkers({ ...service.deps, config: { ...service.deps.config, OUTBOX_RESEND_AFTER_MS: 200 } });
+    try {
+      await waitFor(async () => (await service.status(id)) === 'auto_blocked');
+      const open = await service.deps.pool.query('SELECT 1 FROM outbox WHERE image_id = $1 AND done_at IS NULL', [id]);
+      expect(open.rowCount).toBe(0);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('when the worker running an evaluation hangs or died, then new reports are evaluated by another worker at once', async () => {
+    const id = await visibleImage();
+    // A worker running the real processor whose database never answers: to BullMQ it looks like a process
+    // killed mid-evaluation until its lock expires (30 s).
+    const connection = openRedis(service.deps.config.REDIS_URL, { blocking: true });
+    let markTaken: () => void = () => undefined;
+    const taken = new Promise<void>((resolve) => (markTaken = resolve));
+    const deadDatabase = { connect: () => (markTaken(), new Promise<never>(() => undefined)) } as unknown as Pool;
+    const stuck = new Worker<ImageJob>('evaluate-reports', evaluateReportsProcessor({ ...service.deps, pool: deadDatabase }), {
+      connection,
+      prefix: service.deps.config.QUEUE_PREFIX,
+    });
+    const relayOnly = startWorkers(service.deps, { topics: [] });
+    try {
+      expect((await report(id, `first-${id}`)).status).toBe(202);
+      await taken;
+      const workers = startWorkers(service.deps, { topics: ['evaluate-reports'] });
+      try {
+        for (const reader of ['second', 'third']) expect((await report(id, `${reader}-${id}`)).status).toBe(202);
+        await waitFor(async () => (await service.status(id)) === 'auto_blocked', 5_000);
+      } finally {
+        await workers.close();
+      }
+    } finally {
+      await relayOnly.close();
+      await stuck.close(true);
+      await connection.quit();
+    }
   });
 });
