@@ -8,6 +8,8 @@ export interface QueueQuery {
   reason?: ReportReason | undefined;
   sort: QueueSort;
   limit: number;
+  /** The moment the walk through the queue started: scores are ranked as they were then. */
+  asOf: Date;
   /** The sort key of the last item of the previous page: [sortValue, id]. */
   after?: readonly [string, string] | undefined;
 }
@@ -25,6 +27,8 @@ export interface QueueItemRow {
   queuedAt: Date;
   /** The sort value as PostgreSQL prints it (exact, for the cursor). */
   sortValue: string;
+  /** For the score sort: the score of the image's own reports as of the walk's start. */
+  rankScore: number;
 }
 
 const STATE_FILTERS: Record<QueueState, string> = {
@@ -36,14 +40,16 @@ const STATE_FILTERS: Record<QueueState, string> = {
 };
 
 const ORDER: Record<QueueSort, { column: string; direction: 'ASC' | 'DESC'; cast: string }> = {
-  score: { column: 'score', direction: 'DESC', cast: 'numeric' },
+  score: { column: 'rank_score', direction: 'DESC', cast: 'numeric' },
   oldest: { column: 'queued_at', direction: 'ASC', cast: 'timestamptz' },
   newest: { column: 'queued_at', direction: 'DESC', cast: 'timestamptz' },
 };
 
 /**
- * Lists one page of a review queue. Keyset pagination on (sort value, id): an image inserted while a
- * moderator pages never shifts or repeats the items after the cursor.
+ * Lists one page of a review queue. Keyset pagination on (sort value, id). The score sort ranks images by
+ * the score their own reports had at `asOf` (the start of the walk), a value that cannot change while a
+ * moderator pages: an image that gains reports, or enters the queue, mid-walk is neither skipped nor
+ * repeated (a newcomer ranks with the score it had then, 0 if it had no reports yet).
  * @returns up to `limit` items, in order
  */
 export async function listQueue(db: Queryable, query: QueueQuery): Promise<QueueItemRow[]> {
@@ -54,16 +60,20 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
   const result = await db.query<QueueItemRow>(
     `SELECT q.id, q.status, q.uploader_id AS "uploaderId", q.score, q.open_reports AS "openReports", q.reports,
             q.by_reason AS "byReason", q.first_report_at AS "firstReportAt", q.last_report_at AS "lastReportAt",
-            q.queued_at AS "queuedAt", q.${order.column}::text AS "sortValue"
+            q.queued_at AS "queuedAt", q.${order.column}::text AS "sortValue", q.rank_score AS "rankScore"
      FROM (
        SELECT i.id, i.status, i.uploader_id, i.score, r.open_reports, r.reports, COALESCE(g.by_reason, '{}'::jsonb) AS by_reason,
-              r.first_report_at, r.last_report_at, ${queuedAt} AS queued_at
+              r.first_report_at, r.last_report_at, ${queuedAt} AS queued_at, k.rank_score
        FROM images i
        CROSS JOIN LATERAL (
          SELECT count(*) FILTER (WHERE status = 'open')::int AS open_reports, count(*)::int AS reports,
                 min(created_at) AS first_report_at, max(created_at) AS last_report_at
          FROM reports WHERE image_id = i.id AND (status = 'open' OR NOT $1)
        ) r
+       CROSS JOIN LATERAL (
+         SELECT COALESCE(sum(weight), 0) AS rank_score FROM reports
+         WHERE image_id = i.id AND created_at <= $6 AND (status = 'open' OR decided_at > $6 OR NOT $1)
+       ) k
        LEFT JOIN LATERAL (
          SELECT jsonb_object_agg(reason, n) AS by_reason FROM (
            SELECT reason, count(*)::int AS n FROM reports WHERE image_id = i.id AND (status = 'open' OR NOT $1) GROUP BY reason
@@ -76,7 +86,7 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
      WHERE $3::text IS NULL OR (q.${order.column}, q.id) ${comparison} ($3::${order.cast}, $4::uuid)
      ORDER BY q.${order.column} ${order.direction}, q.id ${order.direction}
      LIMIT $5`,
-    [countsOpenReportsOnly(query.state), query.reason ?? null, query.after?.[0] ?? null, query.after?.[1] ?? null, query.limit],
+    [countsOpenReportsOnly(query.state), query.reason ?? null, query.after?.[0] ?? null, query.after?.[1] ?? null, query.limit, query.asOf],
   );
   return result.rows;
 }

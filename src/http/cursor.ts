@@ -1,22 +1,30 @@
-/** Opaque pagination cursors: the last item's sort key, base64url-encoded JSON. Keyset, never OFFSET. */
-import { badRequest } from '../errors.js';
+/** Opaque pagination cursors: base64url-encoded JSON, validated on the way back in. Keyset, never OFFSET. */
+import type { z } from 'zod';
+import { AppError } from '../errors.js';
 
-/** Encodes a sort key (e.g. ["3.500", "<uuid>"]) as a cursor string. */
-export function encodeCursor(key: readonly (string | number)[]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+/** Encodes a page position (any JSON value) as a cursor string. */
+export function encodeCursor(position: unknown): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
 /**
- * Decodes a cursor made by encodeCursor.
- * @param length the number of parts the sort key must have
- * @throws AppError 400 for a cursor that was not made by us
+ * Decodes a cursor made by encodeCursor and checks it against `schema`.
+ * @throws AppError 400 `invalid_cursor` for a cursor that was not made by us for this listing
  */
-export function decodeCursor(cursor: string, length: number): string[] {
+export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
+  let position: unknown;
   try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === length && key.every((part) => typeof part === 'string')) return key;
+    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the 400
+    position = undefined;
   }
-  throw badRequest('invalid cursor: pass back the nextCursor of a previous page');
+  const parsed = schema.safeParse(position);
+  if (!parsed.success) {
+    throw new AppError({
+      code: 'invalid_cursor',
+      httpStatus: 400,
+      message: 'invalid cursor: pass back the nextCursor of a previous page of the same listing',
+    });
+  }
+  return parsed.data;
 }

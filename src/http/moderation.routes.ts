@@ -24,6 +24,17 @@ const MAX_BULK = 100;
 
 const pageLimit = z.coerce.number().int().min(1).max(100).default(25);
 
+/** The queue's page position: the listing it belongs to, when the walk started, and the last item's sort key. */
+const queueCursor = z.strictObject({
+  state: z.enum(QUEUE_STATES),
+  sort: z.enum(QUEUE_SORTS),
+  asOf: z.iso.datetime(),
+  key: z.tuple([z.string().regex(/^(-?\d{1,9}(\.\d{1,3})?|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?)$/), z.uuid()]),
+});
+
+/** The audit log's page position: the id of the last event shown. */
+const auditCursor = z.tuple([z.string().regex(/^[1-9]\d{0,15}$/)]);
+
 const queueQuery = z.object({
   state: z.enum(QUEUE_STATES).default('auto_blocked'),
   reason: z.enum(REPORT_REASONS).optional(),
@@ -88,15 +99,29 @@ export function moderationRoutes(deps: Deps): Router {
 
   router.get('/v1/moderation/queue', async (req, res) => {
     const query = parse(queueQuery, req.query, 'queue query');
-    const after = query.cursor ? (decodeCursor(query.cursor, 2) as [string, string]) : undefined;
-    const rows = await listQueue(deps.pool, { state: query.state, reason: query.reason, sort: query.sort, limit: query.limit + 1, after });
+    const cursor = query.cursor ? decodeCursor(query.cursor, queueCursor) : undefined;
+    if (cursor && (cursor.state !== query.state || cursor.sort !== query.sort)) {
+      throw new AppError({ code: 'invalid_cursor', httpStatus: 400, message: 'this cursor belongs to another queue or sort order' });
+    }
+    const asOf = cursor ? new Date(cursor.asOf) : new Date();
+    const rows = await listQueue(deps.pool, {
+      state: query.state,
+      reason: query.reason,
+      sort: query.sort,
+      limit: query.limit + 1,
+      asOf,
+      after: cursor?.key,
+    });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     res.json({
       state: query.state,
       sort: query.sort,
-      items: page.map(({ sortValue: _sortValue, ...item }) => ({ ...item, ...reviewLinks(item.id) })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor([last.sortValue, last.id]) : null,
+      items: page.map(({ sortValue: _sortValue, rankScore: _rankScore, ...item }) => ({ ...item, ...reviewLinks(item.id) })),
+      nextCursor:
+        rows.length > query.limit && last
+          ? encodeCursor({ state: query.state, sort: query.sort, asOf: asOf.toISOString(), key: [last.sortValue, last.id] })
+          : null,
     });
   });
 
@@ -150,7 +175,7 @@ export function moderationRoutes(deps: Deps): Router {
 
   router.get('/v1/moderation/audit', async (req, res) => {
     const query = parse(auditQuery, req.query, 'audit query');
-    const beforeId = query.cursor ? Number(decodeCursor(query.cursor, 1)[0]) : undefined;
+    const beforeId = query.cursor ? Number(decodeCursor(query.cursor, auditCursor)[0]) : undefined;
     const rows = await listAudit(deps.pool, {
       imageId: query.image,
       actorId: query.actor === undefined ? undefined : query.actor === 'system' ? null : query.actor,

@@ -228,30 +228,54 @@ describe('review queues', () => {
     const visible = await json<Page>(await service.request('/v1/moderation/queue?state=reported&reason=copyright', MOD));
     expect(visible.items.map((candidate) => candidate.id)).toEqual([reported]);
     expect((await service.request('/v1/moderation/queue?state=nonsense', MOD)).status).toBe(400);
-    expect((await service.request('/v1/moderation/queue?cursor=garbage', MOD)).status).toBe(400);
   });
 
-  it('when paging by score while new images enter the queue, then no item is repeated or skipped', async () => {
+  it('when paging by score while images enter the queue and scores rise, then no item is repeated or skipped', async () => {
     const reason = 'harassment';
-    const ids = [];
-    for (let i = 0; i < 5; i++) ids.push(await reportedImage(3, reason));
-    type Page = { items: { id: string; score: number }[]; nextCursor: string | null };
-    const first = await json<Page>(await service.request(`/v1/moderation/queue?reason=${reason}&limit=2`, MOD));
-    expect(first.items).toHaveLength(2);
-    // A new auto-blocked image with the same score arrives between two pages.
-    const late = await reportedImage(3, reason);
-    const seen = [...first.items.map((item) => item.id)];
-    let cursor = first.nextCursor;
-    while (cursor) {
-      const page = await json<Page>(await service.request(`/v1/moderation/queue?reason=${reason}&limit=2&cursor=${cursor}`, MOD));
-      seen.push(...page.items.map((item) => item.id));
-      cursor = page.nextCursor;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await reportedImage(3, reason));
+    type Page = { items: { id: string }[]; nextCursor: string | null };
+    const page = async (cursor: string | null) =>
+      json<Page>(await service.request(`/v1/moderation/queue?reason=${reason}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, MOD));
+
+    const first = await page(null);
+    const seen = first.items.map((item) => item.id);
+    // Between two pages a new image is blocked, and an image not yet seen gains three reports (score 3 → 6).
+    await reportedImage(3, reason);
+    const unseen = ids.find((id) => !seen.includes(id))!;
+    for (let i = 0; i < 3; i++) await report(unseen, `late-${unseen}-${i}`, reason);
+    await waitFor(async () => (await service.deps.pool.query<{ score: number }>('SELECT score FROM images WHERE id = $1', [unseen])).rows[0]!.score === 6);
+
+    for (let cursor = first.nextCursor; cursor; ) {
+      const next = await page(cursor);
+      seen.push(...next.items.map((item) => item.id));
+      cursor = next.nextCursor;
     }
     expect(new Set(seen).size).toBe(seen.length);
     for (const id of ids) expect(seen).toContain(id);
-    // Ordered by (score, id) descending: the late image is listed only if it sorts after the cursor.
-    const all = await json<Page>(await service.request(`/v1/moderation/queue?reason=${reason}&limit=100`, MOD));
-    expect(all.items.map((item) => item.id)).toContain(late);
+  });
+
+  it('when a cursor is tampered with or reused for another sort, then 400 invalid_cursor, never 500', async () => {
+    for (let i = 0; i < 3; i++) await reportedImage(3, 'copyright');
+    const first = await json<{ nextCursor: string }>(await service.request('/v1/moderation/queue?reason=copyright&limit=1', MOD));
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const decoded = JSON.parse(Buffer.from(first.nextCursor, 'base64url').toString()) as Record<string, unknown>;
+    const bad = [
+      `/v1/moderation/queue?reason=copyright&sort=oldest&cursor=${first.nextCursor}`,
+      `/v1/moderation/queue?cursor=${encode({ ...decoded, key: ['abc', '00000000-0000-4000-8000-000000000000'] })}`,
+      `/v1/moderation/queue?cursor=${encode({ ...decoded, key: ['1', 'nope'] })}`,
+      `/v1/moderation/queue?cursor=${encode(['abc', '00000000-0000-4000-8000-000000000000'])}`,
+      `/v1/moderation/queue?cursor=garbage`,
+      `/v1/moderation/audit?cursor=${encode(['abc'])}`,
+      `/v1/moderation/audit?cursor=${encode(['1.5'])}`,
+      `/v1/moderation/audit?cursor=${encode(['1e30'])}`,
+    ];
+    for (const path of bad) {
+      const response = await service.request(path, MOD);
+      expect([path, response.status]).toEqual([path, 400]);
+      expect(await response.json()).toMatchObject({ error: { code: expect.stringMatching(/invalid_cursor|bad_request/) as unknown } });
+    }
+    expect((await service.request(`/v1/moderation/queue?reason=copyright&limit=1&cursor=${first.nextCursor}`, MOD)).status).toBe(200);
   });
 
   it('when sorting oldest and newest first, then the order follows the time images entered the queue', async () => {
