@@ -3,7 +3,7 @@
 // keyboard: j/k move, u uphold, r restore, x remove (press twice), space reveal the original.
 
 const $ = (selector) => document.querySelector(selector);
-const state = { items: [], selected: -1, cursor: null, detail: null, removeArmedFor: null };
+const state = { items: [], selected: -1, cursor: null, detail: null, removeArmedFor: null, deciding: false };
 
 function say(message, isError = false) {
   const status = $('#status');
@@ -174,19 +174,24 @@ async function reveal() {
   if (!detail || detail.image.status === 'removed') return;
   const response = await fetch(detail.links.originalUrl, { credentials: 'same-origin' });
   if (!response.ok) return say(`The original cannot be shown (HTTP ${response.status}).`, true);
-  $('#preview').src = URL.createObjectURL(await response.blob());
+  const blob = await response.blob();
+  // The moderator may have moved on while it loaded: never show one image's original beside another's details.
+  if (state.detail !== detail) return;
+  $('#preview').src = URL.createObjectURL(blob);
   $('#preview').alt = 'Original of the selected image';
   say('Showing the original.');
 }
 
 async function decide(action) {
   const item = state.items[state.selected];
-  if (!item) return;
+  if (!item || state.deciding) return; // one decision at a time: a second key press waits for the first
+  if (state.detail?.image.id !== item.id) return; // decide only what is on screen
   if (action === 'remove' && state.removeArmedFor !== item.id) {
     state.removeArmedFor = item.id;
     return say('Press x again to remove this image for good (its files are deleted).');
   }
   state.removeArmedFor = null;
+  state.deciding = true;
   try {
     const result = await api(`/v1/moderation/images/${item.id}/decision`, {
       method: 'POST',
@@ -197,9 +202,12 @@ async function decide(action) {
   } catch (error) {
     say(explain(error), true);
     if (error.code !== 'status_changed') return;
+  } finally {
+    state.deciding = false;
   }
-  // Decided (by us or someone else): it leaves this queue; select the next one.
-  state.items.splice(state.selected, 1);
+  // Decided (by us or someone else): it leaves this queue; select the one after it.
+  const index = state.items.findIndex((candidate) => candidate.id === item.id);
+  if (index >= 0) state.items.splice(index, 1);
   if (state.selected >= state.items.length) state.selected = state.items.length - 1;
   renderQueue();
   if (state.selected >= 0) await loadDetail().catch((error) => say(explain(error), true));

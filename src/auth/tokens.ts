@@ -4,6 +4,7 @@
  */
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { z } from 'zod';
+import { isStorableText } from '../text.js';
 
 export const ROLES = ['reader', 'moderator'] as const;
 export type Role = (typeof ROLES)[number];
@@ -13,8 +14,16 @@ export interface User {
   role: Role;
 }
 
+/** `system` names imgmod itself in the audit log, so no user may carry it. */
+const RESERVED_SUBJECTS = ['system'];
+
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(200),
+  sub: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine(isStorableText)
+    .refine((sub) => !RESERVED_SUBJECTS.includes(sub)),
   role: z.enum(ROLES).default('reader'),
 });
 
@@ -37,14 +46,14 @@ export async function signToken(secret: string, input: { sub: string; role?: Rol
 }
 
 /**
- * Verifies a token's signature (HS256 only), expiry and claims.
+ * Verifies a token's signature (HS256 only), expiry (required: a token without `exp` is refused) and claims.
  * @returns the user it names
  * @throws TokenError with a short reason: expired, bad signature, malformed or missing claims
  */
 export async function verifyToken(secret: string, token: string): Promise<User> {
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'] }));
+    ({ payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'], requiredClaims: ['exp'] }));
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new TokenError('token expired');
     throw new TokenError('token invalid');

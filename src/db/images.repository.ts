@@ -55,6 +55,15 @@ export async function findImage(db: Queryable, id: string): Promise<ImageRow | n
   return result.rows[0] ?? null;
 }
 
+/**
+ * Reads one image with a shared row lock until the transaction ends: many readers may hold it together,
+ * but a decision or evaluation (lockImage) waits for them, and they for it. Null for an unknown id.
+ */
+export async function shareLockImage(db: Queryable, id: string): Promise<ImageRow | null> {
+  const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1 FOR SHARE`, [id]);
+  return result.rows[0] ?? null;
+}
+
 /** Reads one image and locks its row until the transaction ends (concurrent lockers wait), or null. */
 export async function lockImage(db: Queryable, id: string): Promise<ImageRow | null> {
   const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1 FOR UPDATE`, [id]);

@@ -99,3 +99,16 @@ export async function closeOpenReports(
   );
   return result.rowCount ?? 0;
 }
+
+/**
+ * Turns reports upheld since `since` into dismissed ones: a restore that reverses an uphold also reverses
+ * what the uphold taught about its reporters. @returns how many were reversed
+ */
+export async function reverseUpheldReports(db: Queryable, change: { imageId: string; since: Date; decidedBy: string }): Promise<number> {
+  const result = await db.query(
+    `UPDATE reports SET status = 'dismissed', decided_at = now(), decided_by = $3
+     WHERE image_id = $1 AND status = 'upheld' AND decided_at >= $2`,
+    [change.imageId, change.since, change.decidedBy],
+  );
+  return result.rowCount ?? 0;
+}

@@ -21,7 +21,7 @@ function toAppError(error: unknown): AppError | null {
   const status = (error as { status?: unknown; type?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const type = (error as { type?: unknown }).type;
-    const code = type === 'entity.too.large' ? 'payload_too_large' : 'bad_request';
+    const code = type === 'entity.too.large' ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
     return new AppError({ code, httpStatus: status, message: (error as Error).message });
   }
   return null;

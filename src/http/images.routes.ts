@@ -1,6 +1,6 @@
 /** Routes: POST /v1/images (upload) and GET /v1/images/:id (the image's record). */
-import { Router } from 'express';
-import multer from 'multer';
+import { Router, type RequestHandler } from 'express';
+import multer, { MulterError } from 'multer';
 import type { Deps } from '../deps.js';
 import type { ImageRow } from '../db/images.repository.js';
 import type { Score } from '../domain/reports.js';
@@ -43,7 +43,15 @@ export function imagesRoutes(deps: Deps): Router {
     limits: { fileSize: deps.config.MAX_UPLOAD_BYTES, files: 1, fields: 10 },
   });
 
-  router.post('/v1/images', authenticate(deps.config.JWT_SECRET), upload.single('file'), async (req, res) => {
+  // Errors from parsing the multipart body itself (no boundary, cut off, garbage) are the client's: 400.
+  const parseUpload: RequestHandler = (req, res, next) => {
+    upload.single('file')(req, res, (error: unknown) => {
+      if (error === undefined || error === null || error instanceof MulterError) return next(error);
+      next(badRequest(`malformed multipart upload: ${error instanceof Error ? error.message : 'unreadable body'}`));
+    });
+  };
+
+  router.post('/v1/images', authenticate(deps.config.JWT_SECRET), parseUpload, async (req, res) => {
     if (!req.file) throw badRequest('send the image as multipart/form-data in the field "file"');
     const image = await uploadImage(deps, { uploaderId: currentUser(req).id, bytes: req.file.buffer });
     res.status(201).json({ id: image.id, status: image.status, ...imageLinks(image.id) });

@@ -18,7 +18,7 @@ import { getOriginal, getReviewDetail, getReviewPreview } from '../moderation/re
 import { authenticate, currentUser, requireRole, SESSION_COOKIE } from './auth.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { imageLinks } from './images.routes.js';
-import { imageIdParam } from './params.js';
+import { imageIdParam, textField } from './params.js';
 
 const MAX_BULK = 100;
 
@@ -45,7 +45,7 @@ const queueQuery = z.object({
 
 const auditQuery = z.object({
   image: z.uuid().optional(),
-  actor: z.string().min(1).optional(),
+  actor: textField(200).pipe(z.string().min(1)).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   cursor: z.string().optional(),
   limit: pageLimit,
@@ -53,14 +53,19 @@ const auditQuery = z.object({
 
 const decisionBody = z.strictObject({
   action: z.enum(DECISION_ACTIONS),
-  note: z.string().trim().max(1000).optional(),
+  note: textField(1000).optional(),
   expectedStatus: z.enum(IMAGE_STATUSES).optional(),
 });
 
 const bulkBody = z.strictObject({
-  ids: z.array(z.uuid()).min(1).max(MAX_BULK),
+  ids: z
+    .array(z.uuid().transform((id) => id.toLowerCase()))
+    .min(1)
+    .max(MAX_BULK),
   action: z.enum(DECISION_ACTIONS),
-  note: z.string().trim().max(1000).optional(),
+  note: textField(1000).optional(),
+  /** The status the moderator saw on every image; an image no longer in it is refused (409 status_changed). */
+  expectedStatus: z.enum(IMAGE_STATUSES).optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -163,7 +168,13 @@ export function moderationRoutes(deps: Deps): Router {
     const results = [];
     for (const imageId of new Set(body.ids)) {
       try {
-        const result = await decideImage(deps, { imageId, moderatorId: currentUser(req).id, action: body.action, note: body.note || null });
+        const result = await decideImage(deps, {
+          imageId,
+          moderatorId: currentUser(req).id,
+          action: body.action,
+          note: body.note || null,
+          expectedStatus: body.expectedStatus,
+        });
         results.push({ ok: true, ...result });
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

@@ -6,11 +6,11 @@ import { MAX_NOTE_LENGTH, REPORT_REASONS } from '../domain/reports.js';
 import { badRequest } from '../errors.js';
 import { reportImage } from '../moderation/report-image.js';
 import { authenticate, currentUser } from './auth.js';
-import { imageIdParam } from './params.js';
+import { imageIdParam, textField } from './params.js';
 
 const reportBody = z.strictObject({
   reason: z.enum(REPORT_REASONS),
-  note: z.string().trim().max(MAX_NOTE_LENGTH).optional(),
+  note: textField(MAX_NOTE_LENGTH).optional(),
 });
 
 export function reportsRoutes(deps: Deps): Router {

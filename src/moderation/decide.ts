@@ -4,7 +4,7 @@ import { lockImage, setScore, transitionImage } from '../db/images.repository.js
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
-import { closeOpenReports } from '../db/reports.repository.js';
+import { closeOpenReports, reverseUpheldReports } from '../db/reports.repository.js';
 import { planDecision, type DecisionAction } from '../domain/decisions.js';
 import type { ImageStatus } from '../domain/image-status.js';
 import { AppError, notFound } from '../errors.js';
@@ -29,7 +29,8 @@ export interface DecisionResult {
 
 /**
  * Applies the decision in one transaction: locks the image, checks the transition table (domain/decisions.ts),
- * moves the status, closes the open reports as upheld or dismissed (which teaches reporter trust), resets the
+ * moves the status, closes the open reports as upheld or dismissed (which teaches reporter trust; restoring an
+ * upheld block also turns the reports that uphold closed into dismissed ones), resets the
  * score, and writes one audit event with the moderator id. `remove` also writes a `purge-image` outbox row so
  * the worker deletes the stored bytes; the record and the audit stay.
  * Two moderators deciding one image at once: the second waits for the first's lock, then gets 409.
@@ -58,6 +59,11 @@ export async function decideImage(deps: Pick<Deps, 'pool'>, input: DecisionInput
     }
     await transitionImage(client, { id: image.id, from: [image.status], to: plan.to, restored: input.action === 'restore' });
     const closedReports = await closeOpenReports(client, { imageId: image.id, outcome: plan.reportOutcome, decidedBy: input.moderatorId });
+    // Restoring an upheld block reverses the uphold: its reports were, in the end, wrong.
+    const reversedReports =
+      input.action === 'restore' && image.status === 'blocked'
+        ? await reverseUpheldReports(client, { imageId: image.id, since: image.statusChangedAt, decidedBy: input.moderatorId })
+        : 0;
     await setScore(client, image.id, 0);
     await appendEvent(client, {
       imageId: image.id,
@@ -66,7 +72,7 @@ export async function decideImage(deps: Pick<Deps, 'pool'>, input: DecisionInput
       fromStatus: image.status,
       toStatus: plan.to,
       reason: input.note ?? `${input.action} by a moderator`,
-      details: { note: input.note, closedReports, reportOutcome: plan.reportOutcome, scoreBefore: image.score },
+      details: { note: input.note, closedReports, reversedReports, reportOutcome: plan.reportOutcome, scoreBefore: image.score },
     });
     if (input.action === 'remove') await enqueueOutbox(client, { topic: 'purge-image', imageId: image.id });
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth/tokens.js';
 import type { Deps } from '../deps.js';
-import { findImage } from '../db/images.repository.js';
+import { shareLockImage } from '../db/images.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { insertReportOnce, trackRecords, wasDismissedWithin } from '../db/reports.repository.js';
@@ -42,7 +42,8 @@ export async function reportImage(
   input: ReportInput,
 ): Promise<{ reportId: string; duplicate: boolean }> {
   return withTransaction(deps.pool, async (client) => {
-    const image = await findImage(client, input.imageId);
+    // A decision in progress on this image finishes first: a report never slips in beside a remove or restore.
+    const image = await shareLockImage(client, input.imageId);
     if (!image) throw notFound('image');
     if (!isReportable(image.status)) {
       throw new AppError({

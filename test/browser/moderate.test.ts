@@ -27,6 +27,28 @@ async function autoBlocked(photo: string, reason: string): Promise<string> {
   return id;
 }
 
+/** Upholds whatever earlier tests left in the auto-blocked queue, so a test starts from an empty queue. */
+async function clearQueue(): Promise<void> {
+  const left = await service.deps.pool.query<{ id: string }>(`SELECT id FROM images WHERE status = 'auto_blocked'`);
+  if (left.rowCount === 0) return;
+  await service.request('/v1/moderation/decisions', {
+    method: 'POST',
+    as: 'mod-cleanup',
+    role: 'moderator',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ids: left.rows.map((row) => row.id), action: 'uphold' }),
+  });
+}
+
+/** A fresh browser context signed in as a moderator, showing the auto-blocked queue. */
+async function signedInPage(): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${service.baseUrl}/moderate`);
+  await page.locator('#token').fill(await service.token('mod-alice', 'moderator'));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return page;
+}
+
 async function selectedId(page: Page): Promise<string> {
   return (await page.locator('#queue li[aria-selected="true"]').getAttribute('data-id'))!;
 }
@@ -105,6 +127,46 @@ describe('the moderator page', () => {
     await expect.poll(() => page.locator('#preview').getAttribute('alt')).toBe('Original of the selected image');
     expect(originals).toHaveLength(1);
     await context.close();
+  });
+
+  it('when u is pressed twice quickly, then one image is upheld and the next stays in the list undecided', async () => {
+    await clearQueue();
+    const ids = [await autoBlocked('real/Landscape_6.jpg', 'spam'), await autoBlocked('real/2569067123_aca715a2ee_o.jpg', 'hate')];
+    const page = await signedInPage();
+    await expect.poll(() => page.locator('#queue li').count()).toBe(2);
+    await expect.poll(() => page.locator('#reports tbody tr').count()).toBe(3);
+    await page.keyboard.press('u');
+    await page.keyboard.press('u');
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/Upheld/);
+    await expect.poll(() => page.locator('#queue li').count()).toBe(1);
+    const statuses = await Promise.all(ids.map((id) => service.status(id)));
+    expect(statuses.sort()).toEqual(['auto_blocked', 'blocked']);
+    expect(await page.locator('#status').textContent()).not.toMatch(/Another moderator/);
+    await page.context().close();
+  });
+
+  it('when the moderator moves on while an original loads, then the original never shows beside another image', async () => {
+    await clearQueue();
+    await autoBlocked('real/flowers.jpeg', 'nudity');
+    await autoBlocked('real/concert.jpg', 'nudity');
+    const page = await signedInPage();
+    await expect.poll(() => page.locator('#queue li').count()).toBe(2);
+    await expect.poll(() => page.locator('#reports tbody tr').count()).toBe(3);
+    let originalServed = false;
+    await page.route('**/original', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 400)); // a slow network, so the moderator moves first
+      await route.continue();
+      originalServed = true;
+    });
+    const firstId = await selectedId(page);
+    await page.keyboard.press(' ');
+    await page.keyboard.press('j');
+    await expect.poll(() => selectedId(page)).not.toBe(firstId);
+    await expect.poll(() => originalServed).toBe(true);
+    await expect.poll(() => page.locator('#facts dd').first().textContent()).not.toBe(firstId);
+    expect(await page.locator('#preview').getAttribute('alt')).toBe('Blurred preview of the selected image');
+    expect(await page.locator('#preview').getAttribute('src')).toMatch(/\/preview$/);
+    await page.context().close();
   });
 
   it('when the session is missing, then the page asks to sign in, and /admin/queues needs a moderator', async () => {

@@ -138,6 +138,49 @@ describe('decisions', () => {
     expect(tooMany.status).toBe(400);
   });
 
+  it('when bulk ids differ only in case, then each image is decided once; a stale expectedStatus is refused per image', async () => {
+    const a = await reportedImage(3);
+    const b = await reportedImage(3);
+    await decide(b, { action: 'uphold' });
+    const response = await post('/v1/moderation/decisions', { ids: [a, a.toUpperCase(), b], action: 'restore', expectedStatus: 'auto_blocked' }, MOD);
+    const { results } = await json<{ results: { ok: boolean; imageId: string; error?: { code: string } }[] }>(response);
+    expect(results.map((result) => [result.imageId, result.ok, result.error?.code])).toEqual([
+      [a, true, undefined],
+      [b, false, 'status_changed'],
+    ]);
+  });
+
+  it('when a moderator restores an image they had upheld, then its reports count as dismissed for their reporters', async () => {
+    const id = await reportedImage(3);
+    await decide(id, { action: 'uphold' });
+    const response = await decide(id, { action: 'restore' });
+    expect(await json(response)).toMatchObject({ status: 'visible' });
+    const statuses = await service.deps.pool.query('SELECT DISTINCT status FROM reports WHERE image_id = $1', [id]);
+    expect(statuses.rows).toEqual([{ status: 'dismissed' }]);
+  });
+
+  it('when a report arrives while a remove decision is being made, then it waits for it and is refused', async () => {
+    const id = await reportedImage(1);
+    const decision = await service.deps.pool.connect();
+    try {
+      await decision.query('BEGIN');
+      await decision.query(`SELECT 1 FROM images WHERE id = $1 FOR UPDATE`, [id]);
+      await decision.query(`UPDATE images SET status = 'removed' WHERE id = $1`, [id]);
+      const racing = report(id, `racer-${id}`);
+      // The report must be waiting on the decision's lock, not answered from the status before it.
+      await waitFor(async () => {
+        const waiting = await service.deps.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+        return (waiting.rowCount ?? 0) > 0;
+      });
+      await decision.query('COMMIT');
+      const response = await racing;
+      expect(response.status).toBe(409);
+      expect(await json(response)).toMatchObject({ error: { code: 'image_not_reportable' } });
+    } finally {
+      decision.release();
+    }
+  });
+
   it('when a moderator reports an image, then a single report blocks it at once', async () => {
     const id = await service.uploadDistinct();
     expect((await post(`/v1/images/${id}/reports`, { reason: 'illegal' }, MOD)).status).toBe(202);
