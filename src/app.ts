@@ -4,11 +4,15 @@ import cookieParser from 'cookie-parser';
 import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.js';
 import { errorMiddleware, routeNotFound } from './http/error-middleware.js';
+import { readerCors } from './http/cors.js';
+import { demoRoutes } from './http/demo.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
 import { moderationRoutes } from './http/moderation.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
 import { queueDashboardRoutes } from './http/queue-dashboard.routes.js';
+import { readerAuth } from './http/readers.js';
+import { readersRoutes } from './http/readers.routes.js';
 import { reportsRoutes } from './http/reports.routes.js';
 import { serveRoutes } from './http/serve.routes.js';
 
@@ -18,12 +22,18 @@ const JSON_LIMIT_BYTES = 16 * 1024;
 export function buildApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // TRUST_PROXY: which X-Forwarded-For hops to believe for req.ip (the reader's network) and req.secure.
+  app.set('trust proxy', deps.config.TRUST_PROXY);
+  const auth = readerAuth(deps.config);
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
   app.use(cookieParser());
+  app.use(readerCors(deps.config.ALLOWED_ORIGINS));
   app.use(healthRoutes(deps));
   app.use(imagesRoutes(deps));
-  app.use(reportsRoutes(deps));
+  app.use(reportsRoutes(deps, auth));
+  app.use(readersRoutes(deps, auth));
+  app.use(demoRoutes(deps));
   app.use(serveRoutes(deps));
   app.use(moderationRoutes(deps));
   app.use(queueDashboardRoutes(deps));

@@ -7,7 +7,8 @@ import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
 import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from '../domain/image-status.js';
 import { scoreReports, type Score } from '../domain/reports.js';
-import { decideAutoBlock, type BlockDecision, type ThresholdPolicy } from '../domain/threshold.js';
+import { guardAgainstBrigade, type BlockDecision, type BrigadePolicy, type ThresholdPolicy } from '../domain/threshold.js';
+import { recordSuspectedBrigade } from './flag-brigade.js';
 
 export interface Evaluation extends Score {
   /** Status after evaluation; null for an unknown image. */
@@ -26,6 +27,11 @@ export function thresholdPolicy(config: Config): ThresholdPolicy {
   };
 }
 
+/** The brigade guard's settings from the configuration. */
+export function brigadePolicy(config: Config): BrigadePolicy {
+  return { minReports: config.BRIGADE_MIN_REPORTS, windowMs: config.BRIGADE_WINDOW };
+}
+
 function describe(decision: BlockDecision & { block: true }): string {
   switch (decision.rule) {
     case 'moderator_report':
@@ -41,7 +47,8 @@ function describe(decision: BlockDecision & { block: true }): string {
  * Recounts from PostgreSQL (never from a counter held only in Redis), records the score, and when the
  * threshold policy says so moves the image to `auto_blocked` with a guarded UPDATE and one audit event
  * holding the score and the reasons, in one transaction. The image row is locked first, so concurrent
- * evaluations of one image run one after the other and exactly one of them blocks it. Safe to run again.
+ * evaluations of one image run one after the other and exactly one of them blocks it. A suspected brigade
+ * (domain/threshold.ts) is not blocked but flagged once for a moderator. Safe to run again.
  */
 export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
   return withTransaction(deps.pool, async (client) => {
@@ -50,13 +57,16 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     const score = scoreReports(reports);
     if (!image) return { ...score, status: null, blocked: false, decision: { block: false } };
     await setScore(client, imageId, score.score);
-    const decision = decideAutoBlock({
+    const decision = guardAgainstBrigade({
       status: image.status,
       reports,
       restored: image.restoredAt !== null,
       policy: thresholdPolicy(deps.config),
+      brigade: brigadePolicy(deps.config),
+      now: new Date(),
     });
     const unchanged = { ...score, status: image.status, blocked: false, decision };
+    if (!decision.block && 'rule' in decision) await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision });
     if (!decision.block) return unchanged;
     const previous = await transitionImage(client, { id: imageId, from: AUTO_BLOCKABLE_STATUSES, to: 'auto_blocked' });
     if (previous === null) return unchanged;
