@@ -7,5 +7,7 @@ ALTER TABLE reports ADD COLUMN low_trust boolean NOT NULL DEFAULT false;
 ALTER TABLE reports ADD COLUMN network_hash text;
 CREATE INDEX reports_open_network_idx ON reports (image_id, network_hash) WHERE status = 'open' AND network_hash IS NOT NULL;
 
--- suspected_brigade_at: when the brigade guard first held the image back for a moderator (null: never).
+-- The brigade guard's flag: when it first flagged the image (a burst mostly from low-trust reporters), and
+-- when it first held back an auto-block the threshold alone would have made. Each writes one audit event.
 ALTER TABLE images ADD COLUMN suspected_brigade_at timestamptz;
+ALTER TABLE images ADD COLUMN brigade_held_back_at timestamptz;

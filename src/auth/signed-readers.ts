@@ -39,7 +39,9 @@ function siteVerifier(site: SignedSite): SiteVerifier {
 
 /** Why jose refused a token, in words for the 401 message. */
 function refusal(error: unknown): TokenError {
-  if (error instanceof errors.JWTExpired) return new TokenError('token expired');
+  if (error instanceof errors.JWTExpired) {
+    return new TokenError(error.claim === 'iat' ? 'token too old: "iat" is beyond SIGNED_TOKEN_MAX_AGE' : 'token expired');
+  }
   if (error instanceof errors.JOSEAlgNotAllowed) return new TokenError('token algorithm not allowed for this site');
   if (error instanceof errors.JWKSNoMatchingKey) return new TokenError('token key id (kid) unknown to this site');
   if (error instanceof errors.JWTClaimValidationFailed) return new TokenError(`token claim "${error.claim}" invalid (${error.reason})`);

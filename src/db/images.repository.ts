@@ -115,11 +115,17 @@ export async function setScore(db: Queryable, id: string, score: number): Promis
 }
 
 /**
- * Flags the image as a suspected brigade target, once.
- * @returns true when this call set the flag (false: it was already set)
+ * Flags the image as a suspected brigade target (once), and records when the guard first held back an
+ * auto-block (once).
+ * @returns true when this call changed either: the first flag, or the first held-back block
  */
-export async function flagSuspectedBrigade(db: Queryable, id: string): Promise<boolean> {
-  const result = await db.query('UPDATE images SET suspected_brigade_at = now() WHERE id = $1 AND suspected_brigade_at IS NULL', [id]);
+export async function flagSuspectedBrigade(db: Queryable, flag: { id: string; heldBack: boolean }): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE images SET suspected_brigade_at = COALESCE(suspected_brigade_at, now()),
+            brigade_held_back_at = CASE WHEN $2 THEN COALESCE(brigade_held_back_at, now()) ELSE brigade_held_back_at END
+     WHERE id = $1 AND (suspected_brigade_at IS NULL OR ($2 AND brigade_held_back_at IS NULL))`,
+    [flag.id, flag.heldBack],
+  );
   return (result.rowCount ?? 0) > 0;
 }
 

@@ -1,4 +1,4 @@
-/** Use case step: record that the brigade guard held an image back, once, with an audit event saying why. */
+/** Use case step: record that the brigade guard flagged or held back an image, with an audit event saying why. */
 import { flagSuspectedBrigade } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import type { Queryable } from '../db/pool.js';
@@ -13,15 +13,16 @@ function explain(evidence: BrigadeEvidence): string {
 }
 
 /**
- * Sets `suspected_brigade_at` on the image and appends one `suspected_brigade` audit event (status unchanged),
- * only the first time; later evaluations of the same burst write nothing. Call inside the evaluation's transaction.
- * @returns true when this call flagged the image
+ * Flags the image and appends a `suspected_brigade` audit event (status unchanged) the first time the guard
+ * fires, and once more the first time it holds back a block the threshold would have made; other
+ * evaluations of the same burst write nothing. Call inside the evaluation's transaction (image row locked).
+ * @returns true when this call wrote an event
  */
 export async function recordSuspectedBrigade(
   db: Queryable,
   flag: { imageId: string; status: ImageStatus; evidence: BrigadeEvidence },
 ): Promise<boolean> {
-  if (!(await flagSuspectedBrigade(db, flag.imageId))) return false;
+  if (!(await flagSuspectedBrigade(db, { id: flag.imageId, heldBack: flag.evidence.heldBack }))) return false;
   await appendEvent(db, {
     imageId: flag.imageId,
     actorId: null,
