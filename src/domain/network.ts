@@ -3,8 +3,8 @@
  * by network (a reader can drop a cookie but not easily change network), and only a keyed hash of the prefix
  * is ever stored. Pure: no I/O.
  *
- * Why these sizes: a /24 is the smallest IPv4 block routed on the Internet (RIPE-399 and common ISP filters),
- * and /48 is the usual IPv6 assignment to one site (RFC 6177), so one household or office maps to one prefix.
+ * Why these sizes: a /24 is the longest IPv4 prefix generally accepted in global routing, and a /48 the classic
+ * IPv6 assignment to one end site (RFC 3177, revised by RFC 6177), so one household or office maps to one prefix.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
