@@ -35,3 +35,13 @@ export function readerReportWeight(input: {
   if (input.networkAlreadyCounted) return 0;
   return Math.min(input.trustWeight, input.anonymousWeight);
 }
+
+/**
+ * ANONYMOUS_REPORTS for one request: "off" refuses anonymous reports; "on" allows them (browsers can only call
+ * from ALLOWED_ORIGINS or imgmod's own pages anyway); a list of origins allows them from those origins and
+ * imgmod's own, and refuses requests without an Origin header (a non-browser client names no site).
+ */
+export function anonymousReportsAllowed(setting: 'on' | 'off' | readonly string[], origin: string | undefined, ownOrigin: string): boolean {
+  if (setting === 'off' || setting === 'on') return setting === 'on';
+  return origin !== undefined && (setting.includes(origin) || origin === ownOrigin);
+}

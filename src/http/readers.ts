@@ -8,6 +8,7 @@ import { signedReaderVerifier, type SignedReader } from '../auth/signed-readers.
 import { TokenError, verifyToken, type User } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { networkPrefix } from '../domain/network.js';
+import { anonymousReportsAllowed } from '../domain/readers.js';
 import { AppError } from '../errors.js';
 import { demoSite } from '../demo/demo-site.js';
 
@@ -38,15 +39,8 @@ function ownOrigin(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? ''}`;
 }
 
-/**
- * ANONYMOUS_REPORTS: "off" refuses them; "on" allows them (browsers can only call from ALLOWED_ORIGINS or
- * this service's own pages anyway); a list of origins allows them from those origins and this service's own.
- */
 function anonymousAllowed(config: Config, req: Request): boolean {
-  const setting = config.ANONYMOUS_REPORTS;
-  if (setting === 'off' || setting === 'on') return setting === 'on';
-  const origin = req.get('origin');
-  return origin !== undefined && (setting.includes(origin) || origin === ownOrigin(req));
+  return anonymousReportsAllowed(config.ANONYMOUS_REPORTS, req.get('origin'), ownOrigin(req));
 }
 
 /** Everything reader authentication needs, built once per app. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLowTrust, readerReportWeight, type ReaderKind } from '../../src/domain/readers.js';
+import { anonymousReportsAllowed, isLowTrust, readerReportWeight, type ReaderKind } from '../../src/domain/readers.js';
 
 const DAY_MS = 86_400_000;
 const now = new Date('2026-06-01T12:00:00Z');
@@ -30,5 +30,21 @@ describe('readerReportWeight', () => {
     { why: 'a signed reader is not affected by network counting', kind: 'signed', trust: 1, counted: true, expected: 1 },
   ] as { why: string; kind: ReaderKind; trust: number; counted: boolean; expected: number }[])('when $why, then the weight is $expected', ({ kind, trust, counted, expected }) => {
     expect(readerReportWeight({ kind, trustWeight: trust, anonymousWeight: 0.5, networkAlreadyCounted: counted })).toBe(expected);
+  });
+});
+
+describe('anonymousReportsAllowed', () => {
+  const own = 'https://imgmod.example';
+  it.each([
+    { setting: 'on', origin: undefined, expected: true },
+    { setting: 'on', origin: 'https://news.example', expected: true },
+    { setting: 'off', origin: own, expected: false },
+    { setting: 'off', origin: 'https://news.example', expected: false },
+    { setting: ['https://news.example'], origin: 'https://news.example', expected: true },
+    { setting: ['https://news.example'], origin: 'https://blog.example', expected: false },
+    { setting: ['https://news.example'], origin: own, expected: true },
+    { setting: ['https://news.example'], origin: undefined, expected: false },
+  ] as { setting: 'on' | 'off' | string[]; origin: string | undefined; expected: boolean }[])('when the setting is $setting and the origin $origin, then allowed is $expected', ({ setting, origin, expected }) => {
+    expect(anonymousReportsAllowed(setting, origin, own)).toBe(expected);
   });
 });

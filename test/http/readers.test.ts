@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDemoReaderToken } from '../../src/demo/demo-site.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import {
   anonymousReader,
@@ -238,10 +239,10 @@ describe('visibility and CORS', () => {
   });
 });
 
-describe('anonymous reports turned off', () => {
+describe('a deployment with anonymous reports and demo mode off', () => {
   let closed: TestService;
   beforeAll(async () => {
-    closed = await startTestService({ workers: false, env: { ANONYMOUS_REPORTS: 'off', ALLOWED_ORIGINS: ALLOWED } });
+    closed = await startTestService({ workers: false, env: { ANONYMOUS_REPORTS: 'off', ALLOWED_ORIGINS: ALLOWED, DEMO_MODE: 'off' } });
   });
   afterAll(() => closed?.close());
 
@@ -251,5 +252,12 @@ describe('anonymous reports turned off', () => {
     expect(response.headers.getSetCookie()).toEqual([]);
     const id = await (await closed.upload('real/concert.jpg')).json() as { id: string };
     expect((await reportAs(closed, id.id, { token: await closed.token('first-party-reader') })).status).toBe(202);
+  });
+  it('when DEMO_MODE is off, then /demo does not exist and demo reader tokens are refused', async () => {
+    expect(await errorCode(await closed.request('/demo'))).toMatchObject({ status: 404, code: 'not_found' });
+    const demoToken = await signDemoReaderToken(closed.deps.config, 'ana');
+    const id = ((await (await closed.upload('real/concert.jpg')).json()) as { id: string }).id;
+    expect((await reportAs(closed, id, { token: demoToken })).status).toBe(401);
+    expect((await reportAs(service, await service.uploadProcessed('real/concert.jpg'), { token: await signDemoReaderToken(service.deps.config, 'ana') })).status).toBe(202);
   });
 });
