@@ -8,6 +8,7 @@ import { readerCors } from './http/cors.js';
 import { demoRoutes } from './http/demo.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
+import { createMetrics, metricsRoutes } from './http/metrics.routes.js';
 import { moderationRoutes } from './http/moderation.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
 import { queueDashboardRoutes } from './http/queue-dashboard.routes.js';
@@ -25,11 +26,14 @@ export function buildApp(deps: Deps): Express {
   // TRUST_PROXY: which X-Forwarded-For hops to believe for req.ip (the reader's network) and req.secure.
   app.set('trust proxy', deps.config.TRUST_PROXY);
   const auth = readerAuth(deps.config);
+  const metrics = createMetrics(deps);
+  app.use(metrics.timeRequests);
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
   app.use(cookieParser());
   app.use(readerCors(deps.config.ALLOWED_ORIGINS));
   app.use(healthRoutes(deps));
+  app.use(metricsRoutes(metrics));
   app.use(imagesRoutes(deps));
   app.use(reportsRoutes(deps, auth));
   app.use(readersRoutes(deps, auth));

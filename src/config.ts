@@ -105,14 +105,36 @@ const schema = z
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
     /** Prefix of every BullMQ key in Redis, so several deployments can share one Redis. */
     QUEUE_PREFIX: z.string().min(1).default('imgmod'),
-    /** Directory for stored originals and derivatives. */
+    /** Where originals and derivatives are stored: `local` (DATA_DIR) or `s3` (S3_BUCKET). */
+    STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+    /** Directory for stored originals and derivatives when STORAGE_DRIVER=local. */
     DATA_DIR: z.string().min(1).default('./data'),
+    /** Bucket for originals and derivatives when STORAGE_DRIVER=s3 (required then). */
+    S3_BUCKET: z.string().min(3).optional(),
+    /** Region of the bucket. */
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    /** Endpoint of an S3-compatible service (MinIO, R2, …); unset for AWS S3. */
+    S3_ENDPOINT: z.url().optional(),
+    /** Path-style URLs (`endpoint/bucket/key`), which most S3-compatible services need. */
+    S3_FORCE_PATH_STYLE: z.stringbool().default(false),
+    /** Access key; unset to use the AWS SDK's default credential chain (env, profile, instance role). */
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    /** Secret of S3_ACCESS_KEY_ID. */
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     /** HS256 secret for bearer tokens; at least 32 characters in production. */
     JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
     /** Largest accepted upload, in bytes (20 MB). */
     MAX_UPLOAD_BYTES: positiveInt.default(20 * 1024 * 1024),
     /** Largest accepted image, in pixels (width × height × frames), checked from the header before decoding. */
     MAX_INPUT_PIXELS: positiveInt.default(40_000_000),
+    /** Longest accepted width or height, in pixels: 16383 is the largest side WebP can encode. */
+    MAX_INPUT_SIDE: positiveInt.default(16_383),
+    /** Most frames accepted in an animation (the review contact sheet shows each one). */
+    MAX_FRAMES: positiveInt.default(100),
+    /** libvips threads per sharp pipeline; jobs already run in parallel, so 1 keeps threads near the cores. */
+    SHARP_CONCURRENCY: positiveInt.default(1),
+    /** Largest Hamming distance (bits of 64) at which two perceptual hashes are the same picture (bench/phash.ts). */
+    PHASH_MATCH_DISTANCE: z.coerce.number().int().min(0).max(32).default(8),
     /** Score at which an image is auto-blocked: with weight 1.0 per reader, this many distinct readers. */
     AUTO_BLOCK_THRESHOLD: z.coerce.number().positive().default(3),
     /** Lower thresholds for single reasons, as reason=score pairs: illegal content blocks sooner. */
@@ -125,7 +147,7 @@ const schema = z
     THUMBNAIL_CONCURRENCY: positiveInt.default(2),
     /** Concurrent evaluate-reports jobs per worker process (short database transactions). */
     EVALUATE_CONCURRENCY: positiveInt.default(8),
-    /** A thumbnail job that takes longer than this (ms) fails instead of stalling the queue. */
+    /** Time budget (ms) for all sharp work of one upload or job; a slower file fails instead of stalling. */
     JOB_TIMEOUT_MS: positiveInt.default(30_000),
     /** Fallback poll interval (ms) of the outbox relay; PostgreSQL NOTIFY wakes it sooner. */
     OUTBOX_POLL_MS: positiveInt.default(1_000),
@@ -158,6 +180,9 @@ const schema = z
   })
   .transform((env) => ({ ...env, DEMO_MODE: env.DEMO_MODE ?? env.NODE_ENV !== 'production' }))
   .superRefine((env, ctx) => {
+    if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE_DRIVER=s3' });
+    }
     if (env.NODE_ENV === 'production' && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
       ctx.addIssue({
         code: 'custom',

@@ -11,6 +11,21 @@ describe('loadConfig', () => {
       DATA_DIR: './data',
       AUTO_BLOCK_THRESHOLD: 3,
       MAX_UPLOAD_BYTES: 20 * 1024 * 1024,
+      MAX_INPUT_PIXELS: 40_000_000,
+      MAX_INPUT_SIDE: 16_383,
+      MAX_FRAMES: 100,
+      SHARP_CONCURRENCY: 1,
+      PHASH_MATCH_DISTANCE: 8,
+      STORAGE_DRIVER: 'local',
+      S3_FORCE_PATH_STYLE: false,
+    });
+  });
+
+  it('when STORAGE_DRIVER is s3 without S3_BUCKET, then start-up is refused naming S3_BUCKET', () => {
+    expect(() => loadConfig({ STORAGE_DRIVER: 's3' })).toThrow(/S3_BUCKET/);
+    expect(loadConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'images', S3_FORCE_PATH_STYLE: 'true' })).toMatchObject({
+      S3_BUCKET: 'images',
+      S3_FORCE_PATH_STYLE: true,
     });
   });
 

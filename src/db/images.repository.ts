@@ -1,5 +1,6 @@
 /** SQL for the images table. Status changes are guarded UPDATEs: the caller learns whether it happened. */
 import type { ImageStatus } from '../domain/image-status.js';
+import { hashToInt8 } from '../domain/perceptual-hash.js';
 import type { Queryable } from './pool.js';
 
 export interface ImageRow {
@@ -15,6 +16,11 @@ export interface ImageRow {
   frames: number;
   storageKey: string;
   thumbnailKey: string | null;
+  /** The served derivative; null until processed (the original itself is never served). */
+  displayKey: string | null;
+  displayMimeType: string | null;
+  /** The moderator's blurred review derivative (a contact sheet for animations). */
+  reviewKey: string | null;
   failureReason: string | null;
   /** Sum of open report weights as of the last evaluation or decision. */
   score: number;
@@ -28,7 +34,8 @@ export interface ImageRow {
 }
 
 const COLUMNS = `id, uploader_id AS "uploaderId", status, sha256, bytes, mime_type AS "mimeType", format, width, height,
-  frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", failure_reason AS "failureReason",
+  frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", display_key AS "displayKey",
+  display_mime_type AS "displayMimeType", review_key AS "reviewKey", failure_reason AS "failureReason",
   score, status_changed_at AS "statusChangedAt", restored_at AS "restoredAt",
   suspected_brigade_at AS "suspectedBrigadeAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -66,17 +73,80 @@ export async function lockImage(db: Queryable, id: string): Promise<ImageRow | n
   return result.rows[0] ?? null;
 }
 
-/** Records what the thumbnail worker learnt from the decoded image (dimensions after EXIF rotation). */
-export async function recordDerivatives(
-  db: Queryable,
-  id: string,
-  media: { format: string; width: number; height: number; frames: number; thumbnailKey: string },
-): Promise<void> {
+/** What the worker learnt from the decoded image and where it stored the derivatives. */
+export interface ProcessedMedia {
+  format: string;
+  /** Display size after EXIF rotation, in pixels. */
+  width: number;
+  height: number;
+  frames: number;
+  thumbnailKey: string;
+  displayKey: string;
+  displayMimeType: string;
+  reviewKey: string;
+  /** 64-bit pHash, or null for a picture too plain to hash reliably. */
+  perceptualHash: bigint | null;
+}
+
+/** Records the worker's results on the image (the hash as int8: the same 64 bits, signed). */
+export async function recordDerivatives(db: Queryable, id: string, media: ProcessedMedia): Promise<void> {
   await db.query(
-    `UPDATE images SET format = $2, width = $3, height = $4, frames = $5, thumbnail_key = $6, updated_at = now()
+    `UPDATE images SET format = $2, width = $3, height = $4, frames = $5, thumbnail_key = $6, display_key = $7,
+       display_mime_type = $8, review_key = $9, phash = $10, updated_at = now()
      WHERE id = $1`,
-    [id, media.format, media.width, media.height, media.frames, media.thumbnailKey],
+    [
+      id,
+      media.format,
+      media.width,
+      media.height,
+      media.frames,
+      media.thumbnailKey,
+      media.displayKey,
+      media.displayMimeType,
+      media.reviewKey,
+      media.perceptualHash === null ? null : hashToInt8(media.perceptualHash),
+    ],
   );
+}
+
+/**
+ * The moderator-blocked image (status `blocked`) whose perceptual hash is nearest to `hash`: the block list
+ * is derived from the status, so a restored image stops matching at once.
+ * @returns its id and the Hamming distance in bits (0–64), or null when no blocked image has a hash
+ */
+export async function findNearestBlocked(db: Queryable, hash: bigint): Promise<{ id: string; distance: number } | null> {
+  const result = await db.query<{ id: string; distance: number }>(
+    `SELECT id, bit_count((phash # $1::bigint)::bit(64))::int AS distance FROM images
+     WHERE status = 'blocked' AND phash IS NOT NULL ORDER BY distance, id LIMIT 1`,
+    [hashToInt8(hash)],
+  );
+  return result.rows[0] ?? null;
+}
+
+/**
+ * A moderator-blocked image with exactly these bytes (SHA-256), for pictures too plain to have a perceptual
+ * hash: their exact re-uploads are still caught.
+ * @returns its id with distance 0, or null
+ */
+export async function findBlockedCopy(db: Queryable, sha256: string): Promise<{ id: string; distance: number } | null> {
+  const result = await db.query<{ id: string }>(`SELECT id FROM images WHERE status = 'blocked' AND sha256 = $1 ORDER BY id LIMIT 1`, [sha256]);
+  return result.rows[0] ? { id: result.rows[0].id, distance: 0 } : null;
+}
+
+/**
+ * The other images whose perceptual hash is within `maxDistance` bits (Hamming) of this image's, in id
+ * order (read from the covering index alone); none when the image has no hash yet (still processing) or is too plain to hash.
+ * @param maxDistance PHASH_MATCH_DISTANCE
+ */
+export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDistance: number): Promise<string[]> {
+  const result = await db.query<{ id: string }>(
+    `SELECT other.id FROM images AS self
+     JOIN images AS other ON other.phash IS NOT NULL AND other.id <> self.id
+       AND bit_count((self.phash # other.phash)::bit(64)) <= $2
+     WHERE self.id = $1 ORDER BY other.id`,
+    [imageId, maxDistance],
+  );
+  return result.rows.map((row) => row.id);
 }
 
 /**
@@ -99,14 +169,9 @@ export async function transitionImage(
   return result.rows[0]?.previous ?? null;
 }
 
-/** Every storage key an image may occupy: the original, the thumbnail and the review preview. */
-export function storedKeys(image: Pick<ImageRow, 'id' | 'storageKey' | 'thumbnailKey'>): string[] {
-  return [image.storageKey, image.thumbnailKey, reviewPreviewKey(image.id)].filter((key): key is string => key !== null);
-}
-
-/** Where the blurred review preview of an image is cached. */
-export function reviewPreviewKey(imageId: string): string {
-  return `review/${imageId}.webp`;
+/** Every storage key an image occupies: the original and its derivatives (display, thumbnail, review). */
+export function storedKeys(image: Pick<ImageRow, 'storageKey' | 'thumbnailKey' | 'displayKey' | 'reviewKey'>): string[] {
+  return [image.storageKey, image.displayKey, image.thumbnailKey, image.reviewKey].filter((key): key is string => key !== null);
 }
 
 /** Records the score of the image's open reports (the review queue sorts by it). */

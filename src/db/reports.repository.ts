@@ -49,12 +49,19 @@ export async function insertReportOnce(db: Queryable, report: NewReport): Promis
   return { reportId: existing.rows[0]!.id, created: false };
 }
 
-/** The open reports of one image, as the threshold and the brigade guard see them. */
-export async function listOpenReports(db: Queryable, imageId: string): Promise<GuardedReport[]> {
+/**
+ * The open reports of an image and of its near-duplicates, one per reporter, as the threshold and the brigade
+ * guard see them: a reader who reported two copies of a picture counts once (their report on `imageId` itself
+ * wins, else their earliest).
+ * @param nearDuplicateIds other images whose reports count toward this one (images.repository listNearDuplicateIds)
+ */
+export async function listOpenReports(db: Queryable, imageId: string, nearDuplicateIds: readonly string[] = []): Promise<GuardedReport[]> {
   const result = await db.query<GuardedReport>(
-    `SELECT reason, weight, reporter_role AS "reporterRole", low_trust AS "lowTrust", created_at AS "createdAt"
-     FROM reports WHERE image_id = $1 AND status = 'open' ORDER BY created_at`,
-    [imageId],
+    `SELECT DISTINCT ON (reporter_id) reason, weight, reporter_role AS "reporterRole", low_trust AS "lowTrust",
+            created_at AS "createdAt" FROM reports
+     WHERE image_id = ANY($1::uuid[]) AND status = 'open'
+     ORDER BY reporter_id, image_id = $2 DESC, created_at`,
+    [[imageId, ...nearDuplicateIds], imageId],
   );
   return result.rows;
 }

@@ -1,6 +1,7 @@
 /**
- * Routes that serve image bytes: GET /i/:id (the image) and GET /i/:id/thumb (its thumbnail).
- * Only a `visible` image is served; a blocked or removed one answers 410 with a neutral placeholder.
+ * Routes that serve image bytes: GET /i/:id (the re-encoded display derivative, never the uploaded bytes),
+ * GET /i/:id/thumb (its thumbnail).
+ * Only a `visible` image is served to the public; a blocked or removed one answers 410 with a placeholder.
  */
 import { Router, type Response } from 'express';
 import type { Deps } from '../deps.js';
@@ -23,20 +24,25 @@ function sendBytes(res: Response, bytes: Buffer, contentType: string, cacheContr
   res.send(bytes);
 }
 
+/** 503 + Retry-After for an image whose derivatives are still being made. */
+function stillProcessing(res: Response): AppError {
+  res.set('Retry-After', '1');
+  return new AppError({ code: 'image_processing', httpStatus: 503, message: 'the image is still being processed' });
+}
+
 /**
  * Answers for an image that is not servable: 410 + placeholder when blocked, 503 + Retry-After while
- * processing, 404 when it failed.
+ * processing (or visible while its derivatives are made again, as after migration 002), 404 when it failed.
  */
 async function refuse(res: Response, image: ImageRow): Promise<void> {
   if (isBlocked(image.status)) {
     sendBytes(res.status(410), await blockedPlaceholder(), 'image/webp', 'no-store');
     return;
   }
-  if (image.status === 'processing') {
-    res.set('Retry-After', '1');
-    throw new AppError({ code: 'image_processing', httpStatus: 503, message: 'the image is still being processed' });
+  if (image.status === 'failed') {
+    throw new AppError({ code: 'image_unavailable', httpStatus: 404, message: 'the image could not be processed' });
   }
-  throw new AppError({ code: 'image_unavailable', httpStatus: 404, message: `the image could not be processed` });
+  throw stillProcessing(res);
 }
 
 export function serveRoutes(deps: Deps): Router {
@@ -45,8 +51,8 @@ export function serveRoutes(deps: Deps): Router {
   router.get('/i/:id', async (req, res) => {
     const image = await findImage(deps.pool, imageIdParam(req.params.id));
     if (!image) throw notFound('image');
-    if (!isServable(image.status)) return refuse(res, image);
-    sendBytes(res, await deps.storage.get(image.storageKey), image.mimeType);
+    if (!isServable(image.status) || !image.displayKey || !image.displayMimeType) return refuse(res, image);
+    sendBytes(res, await deps.storage.get(image.displayKey), image.displayMimeType);
   });
 
   router.get('/i/:id/thumb', async (req, res) => {

@@ -5,6 +5,8 @@
  */
 import sharp from 'sharp';
 import { fileTypeFromBuffer } from 'file-type';
+import type { Config } from '../config.js';
+import { findLimitViolation, type SizeLimits } from '../domain/media-rules.js';
 import { AppError } from '../errors.js';
 
 /** Accepted image types, keyed by the MIME type file-type detects, with the format name sharp reports. */
@@ -17,11 +19,21 @@ export const ACCEPTED_TYPES = {
 } as const;
 export type AcceptedMimeType = keyof typeof ACCEPTED_TYPES;
 
-export interface IntakeLimits {
-  /** Largest width × height × frames, in pixels. */
-  maxInputPixels: number;
+export interface IntakeLimits extends SizeLimits {
   /** A decode that takes longer than this fails, in ms. */
   timeoutMs: number;
+}
+
+/** The intake limits as configured: MAX_INPUT_PIXELS, MAX_INPUT_SIDE, MAX_FRAMES, JOB_TIMEOUT_MS. */
+export function intakeLimitsFrom(
+  config: Pick<Config, 'MAX_INPUT_PIXELS' | 'MAX_INPUT_SIDE' | 'MAX_FRAMES' | 'JOB_TIMEOUT_MS'>,
+): IntakeLimits {
+  return {
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+    maxInputSide: config.MAX_INPUT_SIDE,
+    maxFrames: config.MAX_FRAMES,
+    timeoutMs: config.JOB_TIMEOUT_MS,
+  };
 }
 
 export interface InspectedImage {
@@ -33,6 +45,7 @@ export interface InspectedImage {
   /** Display height in pixels, after EXIF orientation. */
   height: number;
   frames: number;
+  hasAlpha: boolean;
 }
 
 function isAccepted(mime: string): mime is AcceptedMimeType {
@@ -42,7 +55,8 @@ function isAccepted(mime: string): mime is AcceptedMimeType {
 /**
  * Checks uploaded bytes and describes the image.
  * @throws AppError 400 `empty_file`; 415 `unsupported_media_type` (detected type named in the message);
- *   422 `image_too_large` (dimensions named); 422 `image_corrupt` for a damaged or truncated file
+ *   422 `image_too_large` (dimensions named) over MAX_INPUT_PIXELS or MAX_INPUT_SIDE; 422 `too_many_frames`
+ *   over MAX_FRAMES; 422 `image_corrupt` for a damaged or truncated file
  */
 export async function inspectImage(bytes: Buffer, limits: IntakeLimits): Promise<InspectedImage> {
   if (bytes.length === 0) throw new AppError({ code: 'empty_file', httpStatus: 400, message: 'the file is empty' });
@@ -64,17 +78,25 @@ export async function inspectImage(bytes: Buffer, limits: IntakeLimits): Promise
     });
   }
   const frames = header.pages ?? 1;
-  if (header.width * header.height * frames > limits.maxInputPixels) {
+  const violation = findLimitViolation({ width: header.width, height: header.height, frames }, limits);
+  if (violation) {
     throw new AppError({
-      code: 'image_too_large',
+      code: violation.code,
       httpStatus: 422,
-      message: `image too large: ${header.width}x${header.height}${frames > 1 ? ` x ${frames} frames` : ''} is over ${limits.maxInputPixels} pixels`,
-      details: { width: header.width, height: header.height, frames, maxInputPixels: limits.maxInputPixels },
+      message: violation.message,
+      details: { width: header.width, height: header.height, frames },
     });
   }
   await verifyDecodes(bytes, limits);
   const display = header.autoOrient ?? { width: header.width, height: header.height };
-  return { mimeType: sniffed.mime, format: header.format, width: display.width, height: display.height, frames };
+  return {
+    mimeType: sniffed.mime,
+    format: header.format,
+    width: display.width,
+    height: display.height,
+    frames,
+    hasAlpha: header.hasAlpha,
+  };
 }
 
 function corrupt(cause: unknown): AppError {

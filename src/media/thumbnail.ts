@@ -1,7 +1,8 @@
 /**
- * Derivatives made with sharp: the public thumbnail and the placeholder served for blocked images.
+ * The public thumbnail and the placeholder served for blocked images, made with sharp.
  */
 import sharp from 'sharp';
+import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
 
 /** Longest side of a thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 320;
@@ -15,44 +16,18 @@ export interface Thumbnail {
 
 /**
  * Makes the thumbnail: EXIF orientation applied, converted to sRGB, fits in 320×320 without enlarging,
- * first frame of an animation, WebP (keeps transparency), no metadata (sharp strips EXIF/GPS by default).
+ * WebP (keeps transparency), no metadata. Policy for animations: the thumbnail is the first frame, a still;
+ * the moderator's review derivative shows every frame (see makeReviewImage).
  * @param options.maxInputPixels the intake pixel limit, so a file that slipped past intake is not decoded
- * @param options.timeoutMs the job fails after this long instead of stalling the queue
  * @throws sharp's Error for an undecodable, corrupt or truncated file, or on timeout
  */
-export async function makeThumbnail(
-  original: Buffer,
-  options: { maxInputPixels: number; timeoutMs: number },
-): Promise<Thumbnail> {
-  const { data, info } = await sharp(original, { failOn: 'warning', limitInputPixels: options.maxInputPixels })
-    .rotate()
+export async function makeThumbnail(original: Buffer, options: { maxInputPixels: number; deadline: Deadline }): Promise<Thumbnail> {
+  const { data, info } = await sharp(original, inputOptions({ maxInputPixels: options.maxInputPixels, animated: false }))
     .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 80 })
-    .timeout({ seconds: Math.max(1, Math.ceil(options.timeoutMs / 1000)) })
+    .timeout(remainingTimeout(options.deadline))
     .toBuffer({ resolveWithObject: true });
   return { bytes: data, width: info.width, height: info.height };
-}
-
-/** What the worker records about an original: sharp's format name, display size after EXIF orientation, frames. */
-export interface SourceInfo {
-  format: string;
-  width: number;
-  height: number;
-  frames: number;
-}
-
-/**
- * Reads the original's header and makes its thumbnail.
- * @throws sharp's Error when the original cannot be decoded (see makeThumbnail)
- */
-export async function makeDerivatives(
-  original: Buffer,
-  options: { maxInputPixels: number; timeoutMs: number },
-): Promise<{ source: SourceInfo; thumbnail: Thumbnail }> {
-  const header = await sharp(original, { limitInputPixels: options.maxInputPixels }).metadata();
-  const display = header.autoOrient ?? { width: header.width, height: header.height };
-  const thumbnail = await makeThumbnail(original, options);
-  return { source: { format: header.format, width: display.width, height: display.height, frames: header.pages ?? 1 }, thumbnail };
 }
 
 let placeholder: Promise<Buffer> | undefined;

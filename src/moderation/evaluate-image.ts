@@ -1,8 +1,9 @@
 /** Use case: recount an image's open reports and auto-block it when they cross its threshold. */
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { lockImage, setScore, transitionImage } from '../db/images.repository.js';
+import { listNearDuplicateIds, lockImage, setScore, transitionImage } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
 import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from '../domain/image-status.js';
@@ -47,13 +48,16 @@ function describe(decision: BlockDecision & { block: true }): string {
  * Recounts from PostgreSQL (never from a counter held only in Redis), records the score, and when the
  * threshold policy says so moves the image to `auto_blocked` with a guarded UPDATE and one audit event
  * holding the score and the reasons, in one transaction. The image row is locked first, so concurrent
- * evaluations of one image run one after the other and exactly one of them blocks it. A suspected brigade
- * (domain/threshold.ts) is not blocked but flagged once for a moderator. Safe to run again.
+ * evaluations of one image run one after the other and exactly one of them blocks it. Safe to run again.
+ * Open reports on the image's near-duplicates (perceptual hash within PHASH_MATCH_DISTANCE) count too, one
+ * per reader; when the image is blocked, its near-duplicates are evaluated again, since they share the score.
+ * A suspected brigade (domain/threshold.ts) is not blocked but flagged for a moderator.
  */
 export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
   return withTransaction(deps.pool, async (client) => {
     const image = await lockImage(client, imageId);
-    const reports = await listOpenReports(client, imageId);
+    const nearDuplicateIds = await listNearDuplicateIds(client, imageId, deps.config.PHASH_MATCH_DISTANCE);
+    const reports = await listOpenReports(client, imageId, nearDuplicateIds);
     const score = scoreReports(reports);
     if (!image) return { ...score, status: null, blocked: false, decision: { block: false } };
     await setScore(client, imageId, score.score);
@@ -77,8 +81,16 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       fromStatus: previous,
       toStatus: 'auto_blocked',
       reason: describe(decision),
-      details: { ...decision, score: score.score, reports: score.reports, byReason: score.byReason, restored: image.restoredAt !== null },
+      details: {
+        ...decision,
+        score: score.score,
+        reports: score.reports,
+        byReason: score.byReason,
+        restored: image.restoredAt !== null,
+        nearDuplicateIds,
+      },
     });
+    for (const id of nearDuplicateIds) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId: id });
     return { ...score, status: 'auto_blocked', blocked: true, decision };
   });
 }

@@ -1,20 +1,27 @@
-/** Use case: make an image's thumbnail and move it from `processing` to `visible` (or `failed`). */
+/**
+ * Use case: make an uploaded image's derivatives and publish it: `processing` → `visible`, or
+ * `auto_blocked` when it is a near-duplicate of a moderator-blocked image, or `failed`.
+ */
 import type { Deps } from '../deps.js';
-import { findImage, recordDerivatives, transitionImage } from '../db/images.repository.js';
+import { findBlockedCopy, findImage, findNearestBlocked, recordDerivatives, transitionImage, type ProcessedMedia } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
-import { withTransaction } from '../db/pool.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
+import { withTransaction, type PoolClient } from '../db/pool.js';
 import type { ImageStatus } from '../domain/image-status.js';
-import { makeDerivatives } from '../media/thumbnail.js';
+import { isNearDuplicate } from '../domain/perceptual-hash.js';
+import { makeDerivatives, type Derivatives } from '../media/derivatives.js';
+import { intakeLimitsFrom } from '../media/inspect.js';
 import { StorageNotFoundError } from '../storage/storage.js';
 
 /** What a thumbnail job did: the status the image ended in, or `missing` for an unknown id. */
 export type ThumbnailOutcome = ImageStatus | 'missing';
 
 /**
- * Reads the original, writes `thumbnails/<id>.webp`, records format and display size, and moves the image
- * `processing` → `visible` with an audit event. An original sharp cannot decode (or that is gone) moves the
- * image to `failed` with the reason: a permanent outcome, not an error. An image auto-blocked while it was
- * processing keeps its status and still gets its thumbnail. Safe to run twice.
+ * Reads the original, checks it with the intake rules again, writes its derivatives (`display/<id>.<jpeg|webp>`,
+ * `thumbnails/<id>.webp`, `review/<id>.webp`), records them with the perceptual hash, and publishes the image.
+ * An original that fails the checks, cannot be decoded or is gone moves the image to `failed` with the
+ * reason: a permanent outcome, not an error. An image auto-blocked while it was processing keeps its status
+ * and still gets its derivatives; so does a visible one (derivatives made again). Safe to run twice.
  * @throws on storage or database errors, so the job is retried
  */
 export async function processThumbnail(deps: Pick<Deps, 'pool' | 'storage' | 'config'>, imageId: string): Promise<ThumbnailOutcome> {
@@ -28,32 +35,70 @@ export async function processThumbnail(deps: Pick<Deps, 'pool' | 'storage' | 'co
     if (error instanceof StorageNotFoundError) return markFailed(deps, imageId, error);
     throw error;
   }
-  let derivatives;
+  let derivatives: Derivatives;
   try {
-    derivatives = await makeDerivatives(original, {
-      maxInputPixels: deps.config.MAX_INPUT_PIXELS,
-      timeoutMs: deps.config.JOB_TIMEOUT_MS,
-    });
+    derivatives = await makeDerivatives(original, intakeLimitsFrom(deps.config));
   } catch (error) {
-    // Only sharp runs here: its errors depend on the bytes alone, so retrying cannot help.
+    // Only the intake checks and sharp run here: their errors depend on the bytes alone, so retrying cannot help.
     return markFailed(deps, imageId, error);
   }
-  const thumbnailKey = `thumbnails/${imageId}.webp`;
-  await deps.storage.put(thumbnailKey, derivatives.thumbnail.bytes);
+  const media = await storeDerivatives(deps, imageId, derivatives);
   return withTransaction(deps.pool, async (client) => {
-    await recordDerivatives(client, imageId, { ...derivatives.source, thumbnailKey });
-    const previous = await transitionImage(client, { id: imageId, from: ['processing'], to: 'visible' });
-    if (previous === null) return (await findImage(client, imageId))?.status ?? 'missing';
-    await appendEvent(client, {
-      imageId,
-      actorId: null,
-      action: 'processed',
-      fromStatus: previous,
-      toStatus: 'visible',
-      reason: 'thumbnail made',
-    });
-    return 'visible';
+    await recordDerivatives(client, imageId, media);
+    // Reports on near-duplicates already in the system count toward this image: evaluate it once hashed.
+    if (media.perceptualHash !== null) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId });
+    return publish(client, { imageId, sha256: image.sha256, perceptualHash: media.perceptualHash, maxDistance: deps.config.PHASH_MATCH_DISTANCE });
   });
+}
+
+async function storeDerivatives(deps: Pick<Deps, 'storage'>, imageId: string, derivatives: Derivatives): Promise<ProcessedMedia> {
+  const keys = {
+    displayKey: `display/${imageId}.${derivatives.display.format}`,
+    thumbnailKey: `thumbnails/${imageId}.webp`,
+    reviewKey: `review/${imageId}.webp`,
+  };
+  await Promise.all([
+    deps.storage.put(keys.displayKey, derivatives.display.bytes),
+    deps.storage.put(keys.thumbnailKey, derivatives.thumbnail.bytes),
+    deps.storage.put(keys.reviewKey, derivatives.review),
+  ]);
+  const { format, width, height, frames } = derivatives.source;
+  return { format, width, height, frames, ...keys, displayMimeType: derivatives.display.mimeType, perceptualHash: derivatives.perceptualHash };
+}
+
+/**
+ * Moves a processed image out of `processing`: to `auto_blocked` with a `near_duplicate_block` audit event
+ * naming the blocked image and the distance when its hash is within `maxDistance` bits of a moderator-blocked
+ * image's (or, without a hash, its bytes are a blocked image's), else to `visible`. An image another job
+ * already moved keeps its status.
+ */
+async function publish(
+  client: PoolClient,
+  input: { imageId: string; sha256: string; perceptualHash: bigint | null; maxDistance: number },
+): Promise<ThumbnailOutcome> {
+  const nearest =
+    input.perceptualHash === null ? await findBlockedCopy(client, input.sha256) : await findNearestBlocked(client, input.perceptualHash);
+  const match = nearest && isNearDuplicate(nearest.distance, input.maxDistance) ? nearest : null;
+  const to = match ? 'auto_blocked' : 'visible';
+  const previous = await transitionImage(client, { id: input.imageId, from: ['processing'], to });
+  if (previous === null) return (await findImage(client, input.imageId))?.status ?? 'missing';
+  await appendEvent(client, {
+    imageId: input.imageId,
+    actorId: null,
+    fromStatus: previous,
+    toStatus: to,
+    ...(match
+      ? {
+          action: 'near_duplicate_block',
+          reason:
+            input.perceptualHash === null
+              ? `same bytes as blocked image ${match.id}`
+              : `near-duplicate of blocked image ${match.id}: perceptual hashes ${match.distance} bits apart (limit ${input.maxDistance})`,
+          details: { matchedImageId: match.id, distance: match.distance, maxDistance: input.maxDistance },
+        }
+      : { action: 'processed', reason: 'derivatives made' }),
+  });
+  return to;
 }
 
 async function markFailed(deps: Pick<Deps, 'pool'>, imageId: string, error: unknown): Promise<ThumbnailOutcome> {

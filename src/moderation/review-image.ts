@@ -1,12 +1,11 @@
-/** Use cases for moderators: everything needed to decide one image, and its reviewer-safe preview. */
+/** Use cases for moderators: everything needed to decide one image, its reviewer-safe preview and its original. */
 import type { Deps } from '../deps.js';
-import { findImage, reviewPreviewKey, type ImageRow } from '../db/images.repository.js';
+import { findImage, type ImageRow } from '../db/images.repository.js';
 import { listEventsForImage, type ModerationEventRow } from '../db/moderation-events.repository.js';
 import { listReportsForImage, trackRecords, type ReportRow } from '../db/reports.repository.js';
 import { scoreReports, type Score } from '../domain/reports.js';
 import { isSuppressed, reportWeight, type TrackRecord } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
-import { makeReviewPreview } from '../media/review.js';
 import { StorageNotFoundError } from '../storage/storage.js';
 
 export interface ReporterRecord extends TrackRecord {
@@ -49,27 +48,19 @@ export async function getReviewDetail(deps: Pick<Deps, 'pool'>, imageId: string)
 }
 
 /**
- * The blurred greyscale preview of an image, made from the original on first request and cached in storage.
- * @throws AppError 404 for an unknown image, or 410 `image_purged` when its bytes were removed
+ * The review derivative made by the worker: blurred greyscale, a contact sheet of every frame for an
+ * animation. Served whatever the image's status, so moderators can review blocked images safely.
+ * @throws AppError 404 unknown or failed image; 410 `image_purged` once removed; 503 `image_processing` before it is made
  */
-export async function getReviewPreview(deps: Pick<Deps, 'pool' | 'storage' | 'config'>, imageId: string): Promise<Buffer> {
+export async function getReviewPreview(deps: Pick<Deps, 'pool' | 'storage'>, imageId: string): Promise<Buffer> {
   const image = await findImage(deps.pool, imageId);
   if (!image) throw notFound('image');
   if (image.status === 'removed') throw purged();
-  const key = reviewPreviewKey(imageId);
-  try {
-    return await deps.storage.get(key);
-  } catch (error) {
-    if (!(error instanceof StorageNotFoundError)) throw error;
+  if (image.reviewKey) return deps.storage.get(image.reviewKey);
+  if (image.status === 'failed') {
+    throw new AppError({ code: 'image_unavailable', httpStatus: 404, message: 'the image could not be processed' });
   }
-  const preview = await makeReviewPreview(await getOriginal(deps, image), {
-    maxInputPixels: deps.config.MAX_INPUT_PIXELS,
-    timeoutMs: deps.config.JOB_TIMEOUT_MS,
-  }).catch((error: unknown) => {
-    throw new AppError({ code: 'image_unavailable', httpStatus: 404, message: `no preview: ${(error as Error).message}` });
-  });
-  await deps.storage.put(key, preview);
-  return preview;
+  throw new AppError({ code: 'image_processing', httpStatus: 503, message: 'the review image is still being made' });
 }
 
 function purged(): AppError {

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { insertImage, type ImageRow } from '../db/images.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
-import { inspectImage } from '../media/inspect.js';
+import { inspectImage, intakeLimitsFrom } from '../media/inspect.js';
 
 /**
  * Checks the bytes (type, size, integrity), stores the original at `originals/<id>`, and inserts the image
@@ -16,10 +16,7 @@ export async function uploadImage(
   deps: Pick<Deps, 'config' | 'pool' | 'storage'>,
   input: { uploaderId: string; bytes: Buffer },
 ): Promise<ImageRow> {
-  const inspected = await inspectImage(input.bytes, {
-    maxInputPixels: deps.config.MAX_INPUT_PIXELS,
-    timeoutMs: deps.config.JOB_TIMEOUT_MS,
-  });
+  const inspected = await inspectImage(input.bytes, intakeLimitsFrom(deps.config));
   const id = randomUUID();
   const storageKey = `originals/${id}`;
   await deps.storage.put(storageKey, input.bytes);

@@ -31,5 +31,6 @@ export function createLocalStorage(rootDir: string): Storage {
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },
+    close: () => Promise.resolve(),
   };
 }

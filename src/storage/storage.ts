@@ -9,6 +9,8 @@ export interface Storage {
   get(key: string): Promise<Buffer>;
   /** Deletes the object at `key`; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /** Releases connections (S3's sockets); the storage is not used afterwards. */
+  close(): Promise<void>;
 }
 
 /** Thrown by Storage.get for a key that holds nothing. */

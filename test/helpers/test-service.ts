@@ -16,6 +16,7 @@ import { closeDeps, createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import { signToken, type Role } from '../../src/auth/tokens.js';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
+import { distinctPicture } from './images.js';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './test-env.js';
 
 export interface TestService {
@@ -26,16 +27,21 @@ export interface TestService {
   token(sub: string, role?: Role): Promise<string>;
   /** fetch against the service, with `Authorization: Bearer` when `as` names a user. */
   request(path: string, init?: RequestInit & { as?: string; role?: Role }): Promise<Response>;
-  /** Uploads a fixture file (path under test/fixtures) as `uploader`; returns the response. */
-  upload(fixture: string, uploader?: string): Promise<Response>;
-  /** Uploads a fixture and waits until the worker has processed it; returns the image id. */
-  uploadProcessed(fixture: string, uploader?: string): Promise<string>;
+  /** Uploads a fixture file (path under test/fixtures) or bytes as `uploader`; returns the response. */
+  upload(file: string | Buffer, uploader?: string): Promise<Response>;
+  /** Uploads a fixture or bytes and waits until the worker has processed it; returns the image id. */
+  uploadProcessed(file: string | Buffer, uploader?: string): Promise<string>;
+  /** Uploads a freshly generated picture, distinct from every other one (no near-duplicates), and waits for it. */
+  uploadDistinct(uploader?: string): Promise<string>;
+  /** Reports the image as `reader` (POST /v1/images/:id/reports); returns the response. */
+  report(imageId: string, reader: string, body?: { reason: string; note?: string }): Promise<Response>;
   /** Reads the image's status straight from PostgreSQL. */
   status(imageId: string): Promise<string>;
   close(): Promise<void>;
 }
 
 let counter = 0;
+let pictureSeed = process.pid * 1000;
 
 /** Reads a file from test/fixtures/. */
 export function fixture(name: string): Promise<Buffer> {
@@ -96,11 +102,26 @@ export async function startTestService(
   };
   const upload: TestService['upload'] = async (file, uploader = 'uploader') => {
     const form = new FormData();
-    form.append('file', new Blob([await fixture(file)]), file.split('/').pop());
+    const bytes = typeof file === 'string' ? await fixture(file) : file;
+    form.append('file', new Blob([bytes]), typeof file === 'string' ? file.split('/').pop() : 'picture.jpg');
     return request('/v1/images', { method: 'POST', body: form, as: uploader });
   };
+  const report: TestService['report'] = (imageId, reader, body = { reason: 'spam' }) =>
+    request(`/v1/images/${imageId}/reports`, {
+      method: 'POST',
+      as: reader,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const status = async (imageId: string) =>
     (await deps.pool.query<{ status: string }>('SELECT status FROM images WHERE id = $1', [imageId])).rows[0]!.status;
+  const uploadProcessed: TestService['uploadProcessed'] = async (file, uploader) => {
+    const response = await upload(file, uploader);
+    if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+    const { id } = (await response.json()) as { id: string };
+    await waitFor(async () => (await status(id)) !== 'processing');
+    return id;
+  };
 
   return {
     baseUrl,
@@ -109,13 +130,11 @@ export async function startTestService(
     token,
     request,
     upload,
+    report,
     status,
-    async uploadProcessed(file, uploader) {
-      const response = await upload(file, uploader);
-      if (response.status !== 201) throw new Error(`upload of ${file} answered ${response.status}: ${await response.text()}`);
-      const { id } = (await response.json()) as { id: string };
-      await waitFor(async () => (await status(id)) !== 'processing');
-      return id;
+    uploadProcessed,
+    async uploadDistinct(uploader) {
+      return uploadProcessed(await distinctPicture(++pictureSeed), uploader);
     },
     async close() {
       server.closeAllConnections();

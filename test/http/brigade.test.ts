@@ -34,7 +34,7 @@ async function reportedQueue(): Promise<{ id: string; suspectedBrigade: boolean;
 
 describe('brigade guard', () => {
   it('when a burst of anonymous reports comes from one network, then the image is not blocked but flagged for a moderator', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     for (let i = 0; i < 6; i++) {
       expect((await reportAs(service, id, await anonymousReader(service, `203.0.113.${10 + i}`))).status).toBe(202);
     }
@@ -50,7 +50,7 @@ describe('brigade guard', () => {
   });
 
   it('when anonymous readers of six networks reach the threshold, then the block is held back; three signed readers then block it', async () => {
-    const id = await service.uploadProcessed('real/flowers.jpeg');
+    const id = await service.uploadDistinct();
     for (let i = 0; i < 6; i++) {
       expect((await reportAs(service, id, await anonymousReader(service, `198.51.${100 + i}.7`))).status).toBe(202);
     }
@@ -65,7 +65,7 @@ describe('brigade guard', () => {
   });
 
   it('when three signed readers with established accounts report, then the image is auto-blocked', async () => {
-    const id = await service.uploadProcessed('real/Landscape_6.jpg');
+    const id = await service.uploadDistinct();
     const old = new Date('2019-05-01T00:00:00Z');
     for (const sub of ['dora', 'eli', 'fay']) expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt: old }) })).status).toBe(202);
     await waitFor(async () => (await service.status(id)) === 'auto_blocked');
@@ -76,7 +76,7 @@ describe('brigade guard', () => {
     { accounts: 'new accounts', createdAt: new Date(Date.now() - 86_400_000), held: true },
     { accounts: 'established accounts', createdAt: new Date('2019-05-01T00:00:00Z'), held: false },
   ])('when three anonymous readers and two $accounts report in a burst, then held back is $held', async ({ createdAt, held }) => {
-    const id = await service.uploadProcessed('real/Portrait_8.jpg');
+    const id = await service.uploadDistinct();
     for (let i = 0; i < 3; i++) expect((await reportAs(service, id, await anonymousReader(service, `192.0.${i}.9`))).status).toBe(202);
     for (let i = 0; i < 2; i++) expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt: createdAt }) })).status).toBe(202);
     await evaluationsSettled(service);

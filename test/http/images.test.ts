@@ -4,7 +4,7 @@ import { startTestService, waitFor, type TestService } from '../helpers/test-ser
 
 let service: TestService;
 beforeAll(async () => {
-  service = await startTestService({ env: { MAX_UPLOAD_BYTES: String(1024 * 1024) } });
+  service = await startTestService({ env: { MAX_UPLOAD_BYTES: String(1024 * 1024), MAX_INPUT_SIDE: '2000', MAX_FRAMES: '5' } });
 });
 afterAll(() => service.close());
 
@@ -29,13 +29,33 @@ describe('POST /v1/images', () => {
     expect(record).toMatchObject({ status: 'visible', width: 450, height: 600, format: 'jpeg', openReports: 0, score: 0, uploaderId: 'alice' });
   });
 
-  it('when the image is visible, then /i/:id serves its bytes with a sniff-proof content type', async () => {
+  it('when the image is visible, then /i/:id serves the re-encoded image with a sniff-proof content type', async () => {
     const id = await service.uploadProcessed('real/flowers.jpeg');
     const response = await service.request(`/i/${id}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/jpeg');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect((await sharp(Buffer.from(await response.arrayBuffer())).metadata()).width).toBe(1920);
+  });
+
+  it('when the image is visible but its served derivative is not made yet (upgrade), then /i/:id answers 503, never the original', async () => {
+    const id = await service.uploadProcessed('real/concert.jpg');
+    await service.deps.pool.query('UPDATE images SET display_key = NULL WHERE id = $1', [id]);
+    const response = await service.request(`/i/${id}`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+  });
+
+  it('when a moderator asks for the review image, then it is served whatever the status; a reader is refused', async () => {
+    const id = await service.uploadProcessed('real/flowers.jpeg');
+    await service.deps.pool.query(`UPDATE images SET status = 'auto_blocked' WHERE id = $1`, [id]);
+    const path = `/v1/moderation/images/${id}/preview`;
+    expect((await service.request(path, { as: 'dave' })).status).toBe(403);
+    expect((await service.request(path)).status).toBe(401);
+    const review = await service.request(path, { as: 'mod', role: 'moderator' });
+    expect(review.status).toBe(200);
+    expect([review.headers.get('content-type'), review.headers.get('cache-control')]).toEqual(['image/webp', 'private, no-store']);
+    expect((await sharp(Buffer.from(await review.arrayBuffer())).metadata()).width).toBe(320);
   });
 
   it('when another reader reads the record, then the uploader is not disclosed', async () => {
@@ -63,6 +83,21 @@ describe('POST /v1/images', () => {
     const response = await service.upload('synthetic/zero-bytes.jpg');
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: 'empty_file' } });
+  });
+
+  it('when a side is over MAX_INPUT_SIDE, then 422 image_too_large names the dimensions', async () => {
+    const response = await service.upload('real/2569067123_aca715a2ee_o.jpg');
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({
+      error: { code: 'image_too_large', message: 'image too large: 2725x2225 has a side over 2000 pixels', details: { width: 2725, height: 2225 } },
+    });
+  });
+
+  it('when an animation has more frames than MAX_FRAMES, then 422 too_many_frames', async () => {
+    const response = await service.upload('real/animated-loop-3.webp');
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ error: { code: 'too_many_frames', message: 'too many frames: 10 is over 5' } });
+    expect((await service.upload('synthetic/animated.gif')).status).toBe(201);
   });
 
   it('when the file is over MAX_UPLOAD_BYTES, then 413', async () => {

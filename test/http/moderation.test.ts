@@ -27,7 +27,7 @@ async function json<T = Record<string, unknown>>(response: Response): Promise<T>
 let readerCounter = 0;
 /** A visible image reported by `count` fresh readers; waits until evaluation settled on the expected status. */
 async function reportedImage(count: number, reason = 'spam'): Promise<string> {
-  const id = await service.uploadProcessed('real/concert.jpg');
+  const id = await service.uploadDistinct();
   for (let i = 0; i < count; i++) expect((await report(id, `reader-${++readerCounter}`, reason)).status).toBe(202);
   const expected = count >= 3 ? 'auto_blocked' : 'visible';
   await waitFor(async () => {
@@ -139,7 +139,7 @@ describe('decisions', () => {
   });
 
   it('when a moderator reports an image, then a single report blocks it at once', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     expect((await post(`/v1/images/${id}/reports`, { reason: 'illegal' }, MOD)).status).toBe(202);
     await waitFor(async () => (await service.status(id)) === 'auto_blocked');
   });
@@ -155,7 +155,7 @@ describe('reporter trust', () => {
   async function trackRecord(reader: string, upheld: number, dismissed: number): Promise<void> {
     const outcomes = [...Array<string>(upheld).fill('uphold'), ...Array<string>(dismissed).fill('restore')];
     for (const outcome of outcomes) {
-      const id = await service.uploadProcessed('real/concert.jpg');
+      const id = await service.uploadDistinct();
       await report(id, reader);
       await report(id, `${reader}-helper-a-${id}`);
       await report(id, `${reader}-helper-b-${id}`);
@@ -166,7 +166,7 @@ describe('reporter trust', () => {
 
   it('when a reader was dismissed 3 times out of 10, then their new reports count 0 and they are shown as suppressed', async () => {
     await trackRecord('noisy', 7, 3);
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     expect((await report(id, 'noisy')).status).toBe(202);
     const weight = await service.deps.pool.query<{ weight: number }>('SELECT weight FROM reports WHERE image_id = $1', [id]);
     expect(weight.rows[0]!.weight).toBe(0);
@@ -178,7 +178,7 @@ describe('reporter trust', () => {
 
   it('when a reader was upheld 6 times out of 8, then their report weighs 1.25', async () => {
     await trackRecord('careful', 6, 2);
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     await report(id, 'careful');
     const weight = await service.deps.pool.query<{ weight: number }>('SELECT weight FROM reports WHERE image_id = $1', [id]);
     expect(weight.rows[0]!.weight).toBe(1.25);

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
 import { signDemoReaderToken } from '../../src/demo/demo-site.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import {
   anonymousReader,
   asReader,
   blogToken,
+  NEWS,
   newsToken,
   reportAs,
   signedSitesEnv,
@@ -48,21 +50,21 @@ async function errorCode(response: Response): Promise<{ status: number; code: st
 
 describe('signed readers', () => {
   it('when a host site signs a good HS256 token, then the report counts as that site\'s reader', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const token = await newsToken({ sub: 'alice', accountCreatedAt: new Date('2020-01-01T00:00:00Z') });
     expect((await reportAs(service, id, { token })).status).toBe(202);
     expect(await reportRow(id)).toEqual([{ reporter_id: 'news:alice', reporter_kind: 'signed', weight: 1, low_trust: false, network_hash: null }]);
   });
 
   it('when a JWKS site signs with its published ES256 or RS256 key, then the report is accepted', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     expect((await reportAs(service, id, { token: await blogToken(jwks, { sub: 'bea' }, 'es-1') })).status).toBe(202);
     expect((await reportAs(service, id, { token: await blogToken(jwks, { sub: 'bo' }, 'rs-1') })).status).toBe(202);
     expect((await reportRow(id)).map((row) => row.reporter_id)).toEqual(['blog:bea', 'blog:bo']);
   });
 
   it('when the account is younger than NEW_ACCOUNT_AGE, then the report is marked low-trust', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const token = await newsToken({ sub: 'newbie', accountCreatedAt: new Date(Date.now() - 86_400_000) });
     expect((await reportAs(service, id, { token })).status).toBe(202);
     expect((await reportRow(id))[0]).toMatchObject({ reporter_id: 'news:newbie', low_trust: true, weight: 1 });
@@ -76,11 +78,21 @@ describe('signed readers', () => {
     { why: 'signed with a key id the JWKS does not publish', make: () => blogToken(jwks, { sub: 'a' }, 'es-unpublished'), message: /kid/ },
     { why: 'from an unknown issuer (falls back to the first-party secret)', make: () => newsToken({ sub: 'a', issuer: 'https://evil.example' }), message: /invalid/ },
   ])('when the token is $why, then 401 unauthorized says why and nothing is stored', async ({ make, message }) => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const refused = await errorCode(await reportAs(service, id, { token: await make() }));
     expect(refused).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(refused.message).toMatch(message);
     expect(await reportRow(id)).toEqual([]);
+  });
+
+  it('when a signed reader token claims the moderator role, then moderator routes still refuse it (host sites sign readers only)', async () => {
+    const token = await new SignJWT({ role: 'moderator' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(NEWS.issuer).setAudience(NEWS.audience)
+      .setSubject('mallory').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(NEWS.secret));
+    expect(await errorCode(await asReader(service, '/v1/moderation/queue', { token }))).toMatchObject({ status: 401, code: 'unauthorized' });
+    const id = await service.uploadDistinct();
+    expect((await reportAs(service, id, { token })).status).toBe(202);
+    const row = await service.deps.pool.query('SELECT reporter_role FROM reports WHERE image_id = $1', [id]);
+    expect(row.rows).toEqual([{ reporter_role: 'reader' }]);
   });
 });
 
@@ -111,7 +123,7 @@ describe('anonymous readers', () => {
   });
 
   it('when an anonymous reader reports, then the report weighs 0.5, is low-trust, and stores a network hash, never the address', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const reader = await anonymousReader(service, '203.0.113.45');
     expect((await reportAs(service, id, reader)).status).toBe(202);
     const [row] = await reportRow(id);
@@ -122,12 +134,12 @@ describe('anonymous readers', () => {
   });
 
   it('when a request has no token and no reader cookie, then 401', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     expect(await errorCode(await reportAs(service, id, { ip: freshNetwork() }))).toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
   it('when two readers of one /24 report an image, then it counts once; another network counts again', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     for (const ip of ['198.51.100.5', '198.51.100.77', '192.0.2.9']) {
       expect((await reportAs(service, id, await anonymousReader(service, ip))).status).toBe(202);
     }
@@ -138,7 +150,7 @@ describe('anonymous readers', () => {
 
 describe('rate limits', () => {
   it('when a signed reader sends a third report within 3 s, then 429 with Retry-After', async () => {
-    const ids = [await service.uploadProcessed('real/concert.jpg'), await service.uploadProcessed('real/flowers.jpeg'), await service.uploadProcessed('real/Landscape_6.jpg')];
+    const ids = [await service.uploadDistinct(), await service.uploadDistinct(), await service.uploadDistinct()];
     const token = await newsToken({ sub: `hasty-${Date.now()}` });
     const statuses = [];
     for (const id of ids) statuses.push(await reportAs(service, id, { token }));
@@ -151,7 +163,7 @@ describe('rate limits', () => {
   });
 
   it('when anonymous readers of one network send a seventh report within 3 s, then 429 for that network only', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const network = freshNetwork();
     const readers = [];
     for (let i = 0; i < 7; i++) readers.push(await anonymousReader(service, network.replace(/\d+$/, String(10 + i))));
@@ -163,14 +175,14 @@ describe('rate limits', () => {
 
   it('when first-party tokens report, then they are not limited (the operator\'s own tools)', async () => {
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await reportAs(service, await service.uploadProcessed('real/concert.jpg'), { token: await service.token('tool') })).status);
+    for (let i = 0; i < 3; i++) statuses.push((await reportAs(service, await service.uploadDistinct(), { token: await service.token('tool') })).status);
     expect(statuses).toEqual([202, 202, 202]);
   });
 });
 
 describe('receipts', () => {
   it('when a reader lists their reports, then each shows its outcome and nothing about other reporters', async () => {
-    const [kept, dismissed, open] = [await service.uploadProcessed('real/concert.jpg'), await service.uploadProcessed('real/flowers.jpeg'), await service.uploadProcessed('real/Landscape_6.jpg')];
+    const [kept, dismissed, open] = [await service.uploadDistinct(), await service.uploadDistinct(), await service.uploadDistinct()];
     const me = `receipts-${Date.now()}`;
     for (const id of [kept, dismissed]) {
       for (const [i, sub] of [me, `${me}-other-1`, `${me}-other-2`].entries()) {
@@ -195,7 +207,7 @@ describe('receipts', () => {
   });
 
   it('when an anonymous reader lists their reports, then the cookie identifies them; without it, 401', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const reader = await anonymousReader(service, freshNetwork());
     await reportAs(service, id, reader, 'hate');
     const mine = (await (await asReader(service, '/v1/me/reports', reader)).json()) as { readerId: string; kind: string; reports: { imageId: string; reason: string; outcome: string }[] };
@@ -206,8 +218,8 @@ describe('receipts', () => {
 
 describe('visibility and CORS', () => {
   it('when the widget asks about images, then blocked ones are hidden; bad ids are 400', async () => {
-    const visible = await service.uploadProcessed('real/concert.jpg');
-    const blocked = await service.uploadProcessed('real/flowers.jpeg');
+    const visible = await service.uploadDistinct();
+    const blocked = await service.uploadDistinct();
     for (const reader of ['v1', 'v2', 'v3']) await service.request(`/v1/images/${blocked}/reports`, { method: 'POST', as: `${reader}-${blocked}`, headers: { 'content-type': 'application/json' }, body: '{"reason":"spam"}' });
     await waitFor(async () => (await service.status(blocked)) === 'auto_blocked');
     const unknown = '00000000-0000-4000-8000-000000000000';
@@ -258,6 +270,6 @@ describe('a deployment with anonymous reports and demo mode off', () => {
     const demoToken = await signDemoReaderToken(closed.deps.config, 'ana');
     const id = ((await (await closed.upload('real/concert.jpg')).json()) as { id: string }).id;
     expect((await reportAs(closed, id, { token: demoToken })).status).toBe(401);
-    expect((await reportAs(service, await service.uploadProcessed('real/concert.jpg'), { token: await signDemoReaderToken(service.deps.config, 'ana') })).status).toBe(202);
+    expect((await reportAs(service, await service.uploadDistinct(), { token: await signDemoReaderToken(service.deps.config, 'ana') })).status).toBe(202);
   });
 });

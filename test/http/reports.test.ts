@@ -75,7 +75,7 @@ describe('POST /v1/images/:id/reports', () => {
   });
 
   it('when 20 distinct readers report at once, then exactly one auto_blocked event is written', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => report(id, `crowd-${i}`)));
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(202));
     await waitFor(async () => (await service.status(id)) === 'auto_blocked');
@@ -86,7 +86,7 @@ describe('POST /v1/images/:id/reports', () => {
   });
 
   it('when the body is invalid, then 400 with a machine-readable code and nothing is stored', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     for (const body of [{}, { reason: 'boring' }, { reason: 'spam', note: 'x'.repeat(501) }, { reason: 'spam', extra: 1 }]) {
       const response = await report(id, 'picky', body);
       expect(response.status).toBe(400);
@@ -108,7 +108,7 @@ describe('POST /v1/images/:id/reports', () => {
   });
 
   it('when the token is missing, expired or forged, then 401', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const post = (authorization?: string) =>
       service.request(`/v1/images/${id}/reports`, {
         method: 'POST',
@@ -125,7 +125,7 @@ describe('POST /v1/images/:id/reports', () => {
   });
 
   it('when a reader calls a moderator route, then 403', async () => {
-    const id = await service.uploadProcessed('real/concert.jpg');
+    const id = await service.uploadDistinct();
     const response = await service.request(`/v1/moderation/audit?image=${id}`, { as: 'reader-1' });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ error: { code: 'forbidden' } });

@@ -1,0 +1,76 @@
+/**
+ * GET /metrics in Prometheus text format (prom-client): request durations of this API process, plus
+ * cluster-wide gauges read at scrape time from PostgreSQL (images per status, pending outbox rows) and
+ * Redis (jobs per queue and state), so any one API process reports the whole deployment.
+ */
+import { Router, type RequestHandler } from 'express';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Deps } from '../deps.js';
+
+export interface Metrics {
+  registry: Registry;
+  /** Middleware that times every request by method, matched route and status. */
+  timeRequests: RequestHandler;
+}
+
+/** Creates the registry and its metrics (once per app). */
+export function createMetrics(deps: Deps): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'imgmod_' });
+  const duration = new Histogram({
+    name: 'imgmod_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'imgmod_images',
+    help: 'Images per status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const result = await deps.pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM images GROUP BY status');
+      this.reset();
+      for (const row of result.rows) this.set({ status: row.status }, row.n);
+    },
+  });
+  new Gauge({
+    name: 'imgmod_outbox_pending',
+    help: 'Outbox rows not yet turned into jobs (grows while Redis is unreachable)',
+    registers: [registry],
+    async collect() {
+      const result = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL');
+      this.set(result.rows[0]!.n);
+    },
+  });
+  new Gauge({
+    name: 'imgmod_queue_jobs',
+    help: 'BullMQ jobs per queue and state',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      for (const [name, queue] of Object.entries(deps.queues)) {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
+      }
+    },
+  });
+  const timeRequests: RequestHandler = (req, res, next) => {
+    const end = duration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      end({ route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) });
+    });
+    next();
+  };
+  return { registry, timeRequests };
+}
+
+export function metricsRoutes(metrics: Metrics): Router {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return router;
+}
