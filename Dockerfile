@@ -15,6 +15,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
+# public/: the moderator page and widget.js; demo/photos/: seeded by /demo when DEMO_MODE is on.
+COPY public ./public
+COPY demo/photos ./demo/photos
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

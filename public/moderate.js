@@ -76,7 +76,7 @@ function renderQueue() {
       const text = document.createElement('div');
       const score = document.createElement('div');
       score.className = 'score';
-      score.textContent = `score ${item.score} · ${item.openReports} open`;
+      score.textContent = `score ${item.score} · ${item.openReports} open${item.suspectedBrigade ? ' · suspected brigade' : ''}`;
       const reasons = document.createElement('div');
       reasons.className = 'reasons';
       reasons.textContent = reasonsText(item.byReason);
@@ -132,6 +132,7 @@ async function loadDetail() {
     Uploader: detail.image.uploaderId,
     Size: `${detail.image.width ?? '?'}×${detail.image.height ?? '?'} ${detail.image.format ?? ''}`,
     'Open score': `${detail.image.openScore} from ${detail.image.openReports} open reports`,
+    'Brigade guard': detail.image.suspectedBrigadeAt ? `suspected brigade since ${new Date(detail.image.suspectedBrigadeAt).toLocaleString()} (see history)` : 'no burst from low-trust reporters',
   };
   $('#facts').replaceChildren(
     ...Object.entries(facts).flatMap(([key, value]) => {
@@ -144,7 +145,7 @@ async function loadDetail() {
   );
   $('#reports tbody').replaceChildren(
     ...detail.reports.map((report) =>
-      row([report.reporterId, report.reason, report.note, String(report.weight), report.status, new Date(report.createdAt).toLocaleString()]),
+      row([`${report.reporterId} (${report.reporterKind}${report.lowTrust ? ', low-trust' : ''})`, report.reason, report.note, String(report.weight), report.status, new Date(report.createdAt).toLocaleString()]),
     ),
   );
   $('#reporters tbody').replaceChildren(

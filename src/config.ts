@@ -3,6 +3,7 @@
  * A bad value stops the process with a message naming the variable (fail fast).
  */
 import { z } from 'zod';
+import { parseDurationMs, parseRateLimits } from './domain/durations.js';
 import { REPORT_REASONS, type ReportReason } from './domain/reports.js';
 
 const DEV_JWT_SECRET = 'imgmod-development-secret-change-me';
@@ -24,6 +25,70 @@ const reasonThresholds = z.string().transform((value, ctx) => {
   }
   return result;
 });
+
+/** "10m", "3d": a duration, parsed to milliseconds. */
+const durationMs = z.string().transform((value, ctx) => {
+  const ms = parseDurationMs(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 90s, 10m, 1h or 3d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** "2/3s,20/1d": rate limits, each points/duration. */
+const rateLimits = z.string().transform((value, ctx) => {
+  const limits = parseRateLimits(value);
+  if (limits === null) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a list of points/duration such as 2/3s,20/1d (or none)` });
+    return z.NEVER;
+  }
+  return limits;
+});
+
+/** "https://a.example, https://b.example" → exact origins (scheme://host[:port], no path). */
+const originList = z.string().transform((value, ctx) => {
+  const origins = value.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as https://news.example` });
+      return z.NEVER;
+    }
+  }
+  return origins;
+});
+
+/** express `trust proxy`: false, true, a hop count, or addresses/subnets/names such as "loopback, 10.0.0.0/8". */
+const trustProxy = z.string().transform((value): boolean | number | string => {
+  if (value === 'false' || value === 'true') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+});
+
+/** One host site whose server signs reader tokens: HS256 with `secret`, or RS256/ES256 keys at `jwksUrl`. */
+const signedSite = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes'),
+    issuer: z.string().min(1),
+    audience: z.string().min(1).default('imgmod'),
+    secret: z.string().min(32).optional(),
+    jwksUrl: z.url().optional(),
+    algorithms: z.array(z.enum(['RS256', 'ES256'])).min(1).optional(),
+  })
+  .refine((site) => (site.secret === undefined) !== (site.jwksUrl === undefined), 'set exactly one of secret (HS256) or jwksUrl (RS256/ES256)');
+export type SignedSite = z.infer<typeof signedSite>;
+
+const signedSites = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not valid JSON (expected an array of sites)' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(signedSite))
+  .refine((sites) => new Set(sites.map((site) => site.issuer)).size === sites.length, 'two sites share an issuer');
 
 /** The schema of every env var: name → type, default and a one-line note. README lists the same table. */
 const schema = z
@@ -88,9 +153,35 @@ const schema = z
     OUTBOX_POLL_MS: positiveInt.default(1_000),
     /** A relayed job that has not run after this long (ms) is sent again (covers Redis losing its data). */
     OUTBOX_RESEND_AFTER_MS: positiveInt.default(60_000),
+
+    /** express `trust proxy`: whose X-Forwarded-For to believe for the client address (false: the socket's). */
+    TRUST_PROXY: trustProxy.default(false),
+    /** Origins whose pages may call the reader API from a browser (CORS, with credentials). */
+    ALLOWED_ORIGINS: originList.default([]),
+    /** Anonymous reports: "on" (from any allowed origin), "off", or the origins that may send them. */
+    ANONYMOUS_REPORTS: z.union([z.enum(['on', 'off']), originList]).default('on'),
+    /** Weight of an anonymous report (an ordinary signed reader weighs 1). */
+    ANONYMOUS_REPORT_WEIGHT: z.coerce.number().min(0).max(1).default(0.5),
+    /** JSON array of host sites that sign reader tokens: { id, issuer, audience, secret | jwksUrl, algorithms? }. */
+    SIGNED_READER_SITES: signedSites.default([]),
+    /** Oldest accepted signed reader token, from its `iat` (parsed to milliseconds). */
+    SIGNED_TOKEN_MAX_AGE: durationMs.default(10 * 60_000),
+    /** Signed accounts younger than this (from `account_created_at`) are low-trust reporters (ms; Forem: 3 days). */
+    NEW_ACCOUNT_AGE: durationMs.default(3 * 86_400_000),
+    /** Reports within BRIGADE_WINDOW that make a burst the brigade guard examines. */
+    BRIGADE_MIN_REPORTS: positiveInt.default(5),
+    /** The brigade guard's window (parsed to milliseconds). */
+    BRIGADE_WINDOW: durationMs.default(3_600_000),
+    /** Reports per signed or anonymous reader (Coral: 2 per 3 s; Discourse: 20 a day). */
+    RATE_LIMIT_READER: rateLimits.default([{ points: 2, durationSeconds: 3 }, { points: 20, durationSeconds: 86_400 }]),
+    /** Anonymous reports per network prefix (IPv4 /24, IPv6 /48): three readers' worth. */
+    RATE_LIMIT_NETWORK: rateLimits.default([{ points: 6, durationSeconds: 3 }, { points: 60, durationSeconds: 86_400 }]),
+    /** The /demo page, which signs demo readers' tokens: on by default except in production. */
+    DEMO_MODE: z.stringbool().optional(),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
+  .transform((env) => ({ ...env, DEMO_MODE: env.DEMO_MODE ?? env.NODE_ENV !== 'production' }))
   .superRefine((env, ctx) => {
     if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE_DRIVER=s3' });

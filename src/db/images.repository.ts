@@ -27,6 +27,8 @@ export interface ImageRow {
   statusChangedAt: Date;
   /** When a moderator last restored the image; null if never. */
   restoredAt: Date | null;
+  /** When the brigade guard first held the image back for a moderator; null if never. */
+  suspectedBrigadeAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -34,7 +36,8 @@ export interface ImageRow {
 const COLUMNS = `id, uploader_id AS "uploaderId", status, sha256, bytes, mime_type AS "mimeType", format, width, height,
   frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", display_key AS "displayKey",
   display_mime_type AS "displayMimeType", review_key AS "reviewKey", failure_reason AS "failureReason",
-  score, status_changed_at AS "statusChangedAt", restored_at AS "restoredAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  score, status_changed_at AS "statusChangedAt", restored_at AS "restoredAt",
+  suspected_brigade_at AS "suspectedBrigadeAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Inserts a new image in status `processing`. */
 export async function insertImage(
@@ -61,6 +64,15 @@ export async function findImage(db: Queryable, id: string): Promise<ImageRow | n
  */
 export async function shareLockImage(db: Queryable, id: string): Promise<ImageRow | null> {
   const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1 FOR SHARE`, [id]);
+  return result.rows[0] ?? null;
+}
+
+/** The newest image an uploader stored with these bytes (by SHA-256), or null. */
+export async function findUploadedBytes(db: Queryable, query: { uploaderId: string; sha256: string }): Promise<ImageRow | null> {
+  const result = await db.query<ImageRow>(
+    `SELECT ${COLUMNS} FROM images WHERE uploader_id = $1 AND sha256 = $2 ORDER BY created_at DESC LIMIT 1`,
+    [query.uploaderId, query.sha256],
+  );
   return result.rows[0] ?? null;
 }
 
@@ -174,4 +186,25 @@ export function storedKeys(image: Pick<ImageRow, 'storageKey' | 'thumbnailKey' |
 /** Records the score of the image's open reports (the review queue sorts by it). */
 export async function setScore(db: Queryable, id: string, score: number): Promise<void> {
   await db.query('UPDATE images SET score = $2 WHERE id = $1 AND score IS DISTINCT FROM $2', [id, score]);
+}
+
+/**
+ * Flags the image as a suspected brigade target (once), and records when the guard first held back an
+ * auto-block (once).
+ * @returns true when this call changed either: the first flag, or the first held-back block
+ */
+export async function flagSuspectedBrigade(db: Queryable, flag: { id: string; heldBack: boolean }): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE images SET suspected_brigade_at = COALESCE(suspected_brigade_at, now()),
+            brigade_held_back_at = CASE WHEN $2 THEN COALESCE(brigade_held_back_at, now()) ELSE brigade_held_back_at END
+     WHERE id = $1 AND (suspected_brigade_at IS NULL OR ($2 AND brigade_held_back_at IS NULL))`,
+    [flag.id, flag.heldBack],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Public visibility of images for the widget: id → status, for the ids that exist. */
+export async function findStatuses(db: Queryable, ids: readonly string[]): Promise<Map<string, ImageStatus>> {
+  const result = await db.query<{ id: string; status: ImageStatus }>('SELECT id, status FROM images WHERE id = ANY($1::uuid[])', [ids]);
+  return new Map(result.rows.map((row) => [row.id, row.status]));
 }

@@ -1,7 +1,8 @@
 /** SQL for the reports table: one open report per (image, reporter), enforced by a partial unique index. */
 import type { ReportOutcome } from '../domain/decisions.js';
 import type { ReportReason } from '../domain/reports.js';
-import type { CountedReport } from '../domain/threshold.js';
+import type { ReaderKind } from '../domain/readers.js';
+import type { GuardedReport } from '../domain/threshold.js';
 import type { TrackRecord } from '../domain/trust.js';
 import type { Queryable } from './pool.js';
 
@@ -13,9 +14,15 @@ export interface NewReport {
   reason: ReportReason;
   note: string | null;
   weight: number;
+  /** Default `user`: a first-party token. */
+  reporterKind?: ReaderKind;
+  /** Low-trust when made (anonymous, or a young signed account): the brigade guard watches their share. */
+  lowTrust?: boolean;
+  /** Keyed hash of an anonymous reader's network prefix; null (the default) for other readers. */
+  networkHash?: string | null;
 }
 
-export interface ReportRow extends NewReport {
+export interface ReportRow extends Required<NewReport> {
   status: 'open' | ReportOutcome;
   createdAt: Date;
   decidedAt: Date | null;
@@ -28,9 +35,11 @@ export interface ReportRow extends NewReport {
  */
 export async function insertReportOnce(db: Queryable, report: NewReport): Promise<{ reportId: string; created: boolean }> {
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO reports (id, image_id, reporter_id, reporter_role, reason, note, weight) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO reports (id, image_id, reporter_id, reporter_role, reason, note, weight, reporter_kind, low_trust, network_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (image_id, reporter_id) WHERE status = 'open' DO NOTHING RETURNING id`,
-    [report.id, report.imageId, report.reporterId, report.reporterRole, report.reason, report.note, report.weight],
+    [report.id, report.imageId, report.reporterId, report.reporterRole, report.reason, report.note, report.weight,
+      report.reporterKind ?? 'user', report.lowTrust ?? false, report.networkHash ?? null],
   );
   if (inserted.rows[0]) return { reportId: inserted.rows[0].id, created: true };
   const existing = await db.query<{ id: string }>(
@@ -41,13 +50,15 @@ export async function insertReportOnce(db: Queryable, report: NewReport): Promis
 }
 
 /**
- * The open reports of an image and of its near-duplicates, one per reporter: a reader who reported two
- * copies of a picture counts once (their report on `imageId` itself wins, else their earliest).
+ * The open reports of an image and of its near-duplicates, one per reporter, as the threshold and the brigade
+ * guard see them: a reader who reported two copies of a picture counts once (their report on `imageId` itself
+ * wins, else their earliest).
  * @param nearDuplicateIds other images whose reports count toward this one (images.repository listNearDuplicateIds)
  */
-export async function listOpenReports(db: Queryable, imageId: string, nearDuplicateIds: readonly string[] = []): Promise<CountedReport[]> {
-  const result = await db.query<CountedReport>(
-    `SELECT DISTINCT ON (reporter_id) reason, weight, reporter_role AS "reporterRole" FROM reports
+export async function listOpenReports(db: Queryable, imageId: string, nearDuplicateIds: readonly string[] = []): Promise<GuardedReport[]> {
+  const result = await db.query<GuardedReport>(
+    `SELECT DISTINCT ON (reporter_id) reason, weight, reporter_role AS "reporterRole", low_trust AS "lowTrust",
+            created_at AS "createdAt" FROM reports
      WHERE image_id = ANY($1::uuid[]) AND status = 'open'
      ORDER BY reporter_id, image_id = $2 DESC, created_at`,
     [[imageId, ...nearDuplicateIds], imageId],
@@ -59,7 +70,7 @@ export async function listOpenReports(db: Queryable, imageId: string, nearDuplic
 export async function listReportsForImage(db: Queryable, imageId: string): Promise<ReportRow[]> {
   const result = await db.query<ReportRow>(
     `SELECT id, image_id AS "imageId", reporter_id AS "reporterId", reporter_role AS "reporterRole", reason, note, weight,
-            status, created_at AS "createdAt", decided_at AS "decidedAt", decided_by AS "decidedBy"
+            reporter_kind AS "reporterKind", low_trust AS "lowTrust", network_hash AS "networkHash", status, created_at AS "createdAt", decided_at AS "decidedAt", decided_by AS "decidedBy"
      FROM reports WHERE image_id = $1 ORDER BY created_at, id`,
     [imageId],
   );
@@ -111,4 +122,34 @@ export async function reverseUpheldReports(db: Queryable, change: { imageId: str
     [change.imageId, change.since, change.decidedBy],
   );
   return result.rowCount ?? 0;
+}
+
+/** True when an open report from this network prefix is already counted on the image. */
+export async function hasOpenReportFromNetwork(db: Queryable, query: { imageId: string; networkHash: string }): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM reports WHERE image_id = $1 AND network_hash = $2 AND status = 'open' AND weight > 0 LIMIT 1`,
+    [query.imageId, query.networkHash],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** A reader's own report as the reader sees it: no weight, no other reporters. */
+export interface OwnReport {
+  reportId: string;
+  imageId: string;
+  reason: ReportReason;
+  note: string | null;
+  outcome: 'open' | ReportOutcome;
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
+/** One reader's reports, newest first, at most `limit`. */
+export async function listOwnReports(db: Queryable, query: { reporterId: string; limit: number }): Promise<OwnReport[]> {
+  const result = await db.query<OwnReport>(
+    `SELECT id AS "reportId", image_id AS "imageId", reason, note, status AS outcome, created_at AS "createdAt", decided_at AS "decidedAt"
+     FROM reports WHERE reporter_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [query.reporterId, query.limit],
+  );
+  return result.rows;
 }

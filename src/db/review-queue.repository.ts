@@ -25,6 +25,8 @@ export interface QueueItemRow {
   firstReportAt: Date | null;
   lastReportAt: Date | null;
   queuedAt: Date;
+  /** True when the brigade guard held the image back (mostly low-trust reporters in a burst). */
+  suspectedBrigade: boolean;
   /** The sort value as PostgreSQL prints it (exact, for the cursor). */
   sortValue: string;
   /** For the score sort: the score of the image's own reports as of the walk's start. */
@@ -60,10 +62,12 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
   const result = await db.query<QueueItemRow>(
     `SELECT q.id, q.status, q.uploader_id AS "uploaderId", q.score, q.open_reports AS "openReports", q.reports,
             q.by_reason AS "byReason", q.first_report_at AS "firstReportAt", q.last_report_at AS "lastReportAt",
-            q.queued_at AS "queuedAt", q.${order.column}::text AS "sortValue", q.rank_score AS "rankScore"
+            q.queued_at AS "queuedAt", q.suspected_brigade AS "suspectedBrigade", q.${order.column}::text AS "sortValue",
+            q.rank_score AS "rankScore"
      FROM (
        SELECT i.id, i.status, i.uploader_id, i.score, r.open_reports, r.reports, COALESCE(g.by_reason, '{}'::jsonb) AS by_reason,
-              r.first_report_at, r.last_report_at, ${queuedAt} AS queued_at, k.rank_score
+              r.first_report_at, r.last_report_at, ${queuedAt} AS queued_at, k.rank_score,
+              i.suspected_brigade_at IS NOT NULL AS suspected_brigade
        FROM images i
        CROSS JOIN LATERAL (
          SELECT count(*) FILTER (WHERE status = 'open')::int AS open_reports, count(*)::int AS reports,

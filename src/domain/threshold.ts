@@ -9,6 +9,11 @@
  * 4. The image blocks when the total score reaches the threshold, or when the score of the reports for one
  *    reason reaches that reason's own (lower) threshold. After a moderator restored the image, every
  *    threshold is multiplied by the restored factor.
+ *
+ * The brigade guard (`guardAgainstBrigade`) then holds back a block, or flags a burst below the threshold,
+ * when at least BRIGADE_MIN_REPORTS reports arrived within BRIGADE_WINDOW and more than half of their score
+ * comes from low-trust reporters (domain/readers.ts): the image stays visible in the `reported` queue,
+ * flagged `suspected_brigade`, until a moderator decides or trusted readers carry the score.
  */
 import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from './image-status.js';
 import type { ReportReason } from './reports.js';
@@ -31,8 +36,32 @@ export interface CountedReport {
   reporterRole: 'reader' | 'moderator';
 }
 
+/** A report as the brigade guard sees it: who (low-trust or not) and when. */
+export interface GuardedReport extends CountedReport {
+  lowTrust: boolean;
+  createdAt: Date;
+}
+
+export interface BrigadePolicy {
+  /** BRIGADE_MIN_REPORTS: reports inside the window that make a burst. */
+  minReports: number;
+  /** BRIGADE_WINDOW, in milliseconds. */
+  windowMs: number;
+}
+
+/** Why the guard fired: the burst's size and how much of its score came from low-trust reporters. */
+export interface BrigadeEvidence {
+  reportsInWindow: number;
+  windowMs: number;
+  scoreInWindow: number;
+  lowTrustScore: number;
+  /** True when the threshold alone would have auto-blocked the image. */
+  heldBack: boolean;
+}
+
 export type BlockDecision =
   | { block: false }
+  | ({ block: false; rule: 'suspected_brigade' } & BrigadeEvidence)
   | { block: true; rule: 'moderator_report' }
   | { block: true; rule: 'total_score'; score: number; threshold: number }
   | { block: true; rule: 'reason_score'; reason: ReportReason; score: number; threshold: number };
@@ -62,4 +91,42 @@ export function decideAutoBlock(input: {
     if (score >= reasonThreshold * factor) return { block: true, rule: 'reason_score', reason, score, threshold: reasonThreshold * factor };
   }
   return { block: false };
+}
+
+/** Share of the burst's score above which it counts as coming from low-trust reporters ("more than half"). */
+export const BRIGADE_LOW_TRUST_SHARE = 0.5;
+
+/**
+ * The brigade evidence among `reports`, or null when there is none: at least `minReports` reports created
+ * within `windowMs` before `now`, and more than half of their score from low-trust reporters.
+ */
+export function detectBrigade(reports: readonly GuardedReport[], policy: BrigadePolicy, now: Date): Omit<BrigadeEvidence, 'heldBack'> | null {
+  const since = now.getTime() - policy.windowMs;
+  const burst = reports.filter((report) => report.createdAt.getTime() >= since);
+  if (burst.length < policy.minReports) return null;
+  const round = (value: number) => Math.round(value * 1000) / 1000;
+  const scoreInWindow = round(burst.reduce((sum, report) => sum + report.weight, 0));
+  const lowTrustScore = round(burst.filter((report) => report.lowTrust).reduce((sum, report) => sum + report.weight, 0));
+  if (!(lowTrustScore > scoreInWindow * BRIGADE_LOW_TRUST_SHARE)) return null;
+  return { reportsInWindow: burst.length, windowMs: policy.windowMs, scoreInWindow, lowTrustScore };
+}
+
+/**
+ * decideAutoBlock, then the brigade guard (see the module rules). A moderator's report still blocks at once;
+ * an image that cannot be auto-blocked is never flagged.
+ * @returns the threshold's decision, or `{ block: false, rule: 'suspected_brigade', … }` with the evidence
+ */
+export function guardAgainstBrigade(input: {
+  status: ImageStatus;
+  reports: readonly GuardedReport[];
+  restored: boolean;
+  policy: ThresholdPolicy;
+  brigade: BrigadePolicy;
+  now: Date;
+}): BlockDecision {
+  const decision = decideAutoBlock(input);
+  if (!AUTO_BLOCKABLE_STATUSES.includes(input.status) || (decision.block && decision.rule === 'moderator_report')) return decision;
+  const evidence = detectBrigade(input.reports, input.brigade, input.now);
+  if (!evidence) return decision;
+  return { block: false, rule: 'suspected_brigade', ...evidence, heldBack: decision.block };
 }

@@ -1,21 +1,34 @@
-/** Route: POST /v1/images/:id/reports, a reader reports an image. */
+/** Route: POST /v1/images/:id/reports, a reader (first-party, signed or anonymous) reports an image. */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { MAX_NOTE_LENGTH, REPORT_REASONS } from '../domain/reports.js';
 import { badRequest } from '../errors.js';
-import { reportImage } from '../moderation/report-image.js';
-import { authenticate, currentUser } from './auth.js';
+import { reportImage, type ReportInput } from '../moderation/report-image.js';
 import { imageIdParam, textField } from './params.js';
+import { reportRateLimiter } from './rate-limits.js';
+import { authenticateReader, currentReader, type Reader, type ReaderAuth } from './readers.js';
 
 const reportBody = z.strictObject({
   reason: z.enum(REPORT_REASONS),
   note: textField(MAX_NOTE_LENGTH).optional(),
 });
 
-export function reportsRoutes(deps: Deps): Router {
+/** The reporter fields of a report from its reader. */
+function reporterOf(reader: Reader): Pick<ReportInput, 'reporterId' | 'reporterRole' | 'reporterKind' | 'accountCreatedAt' | 'networkHash'> {
+  return {
+    reporterId: reader.id,
+    reporterRole: reader.kind === 'user' ? reader.role : 'reader',
+    reporterKind: reader.kind,
+    accountCreatedAt: reader.kind === 'signed' ? reader.accountCreatedAt : null,
+    networkHash: reader.kind === 'anonymous' ? reader.networkHash : null,
+  };
+}
+
+export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
-  router.post('/v1/images/:id/reports', authenticate(deps.config.JWT_SECRET), async (req, res) => {
+  const rateLimiter = reportRateLimiter(deps);
+  router.post('/v1/images/:id/reports', authenticateReader(auth), async (req, res) => {
     const imageId = imageIdParam(req.params.id);
     const body = reportBody.safeParse(req.body ?? {});
     if (!body.success) {
@@ -24,14 +37,9 @@ export function reportsRoutes(deps: Deps): Router {
         maxNoteLength: MAX_NOTE_LENGTH,
       });
     }
-    const user = currentUser(req);
-    const result = await reportImage(deps, {
-      imageId,
-      reporterId: user.id,
-      reporterRole: user.role,
-      reason: body.data.reason,
-      note: body.data.note || null,
-    });
+    const reader = currentReader(req);
+    await rateLimiter.check(reader, res);
+    const result = await reportImage(deps, { imageId, ...reporterOf(reader), reason: body.data.reason, note: body.data.note || null });
     res.status(result.duplicate ? 200 : 202).json(result);
   });
   return router;

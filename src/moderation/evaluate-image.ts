@@ -8,7 +8,8 @@ import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
 import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from '../domain/image-status.js';
 import { scoreReports, type Score } from '../domain/reports.js';
-import { decideAutoBlock, type BlockDecision, type ThresholdPolicy } from '../domain/threshold.js';
+import { guardAgainstBrigade, type BlockDecision, type BrigadePolicy, type ThresholdPolicy } from '../domain/threshold.js';
+import { recordSuspectedBrigade } from './flag-brigade.js';
 
 export interface Evaluation extends Score {
   /** Status after evaluation; null for an unknown image. */
@@ -25,6 +26,11 @@ export function thresholdPolicy(config: Config): ThresholdPolicy {
     reasonThresholds: config.REASON_THRESHOLDS,
     restoredFactor: config.RESTORED_THRESHOLD_FACTOR,
   };
+}
+
+/** The brigade guard's settings from the configuration. */
+export function brigadePolicy(config: Config): BrigadePolicy {
+  return { minReports: config.BRIGADE_MIN_REPORTS, windowMs: config.BRIGADE_WINDOW };
 }
 
 function describe(decision: BlockDecision & { block: true }): string {
@@ -45,6 +51,7 @@ function describe(decision: BlockDecision & { block: true }): string {
  * evaluations of one image run one after the other and exactly one of them blocks it. Safe to run again.
  * Open reports on the image's near-duplicates (perceptual hash within PHASH_MATCH_DISTANCE) count too, one
  * per reader; when the image is blocked, its near-duplicates are evaluated again, since they share the score.
+ * A suspected brigade (domain/threshold.ts) is not blocked but flagged for a moderator.
  */
 export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
   return withTransaction(deps.pool, async (client) => {
@@ -56,13 +63,16 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     const score = scoreReports(reports);
     if (!image) return { ...score, status: null, blocked: false, decision: { block: false } };
     await setScore(client, imageId, score.score);
-    const decision = decideAutoBlock({
+    const decision = guardAgainstBrigade({
       status: image.status,
       reports,
       restored: image.restoredAt !== null,
       policy: thresholdPolicy(deps.config),
+      brigade: brigadePolicy(deps.config),
+      now: new Date(),
     });
     const unchanged = { ...score, status: image.status, blocked: false, decision };
+    if (!decision.block && 'rule' in decision) await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision });
     if (!decision.block) return unchanged;
     const previous = await transitionImage(client, { id: imageId, from: AUTO_BLOCKABLE_STATUSES, to: 'auto_blocked' });
     if (previous === null) return unchanged;

@@ -1,12 +1,14 @@
 /** Use case: a reader reports an image. The report and the request to re-evaluate the image commit together. */
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth/tokens.js';
+import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { shareLockImage } from '../db/images.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
-import { insertReportOnce, trackRecords, wasDismissedWithin } from '../db/reports.repository.js';
+import { lockImage, shareLockImage } from '../db/images.repository.js';
+import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, wasDismissedWithin } from '../db/reports.repository.js';
 import { isReportable } from '../domain/image-status.js';
+import { isLowTrust, readerReportWeight, type ReaderKind } from '../domain/readers.js';
 import type { ReportReason } from '../domain/reports.js';
 import { reportWeight } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
@@ -17,18 +19,31 @@ export interface ReportInput {
   reporterRole: Role;
   reason: ReportReason;
   note: string | null;
+  /** Default `user` (a first-party token). */
+  reporterKind?: ReaderKind;
+  /** A signed reader's `account_created_at` claim, when the site sends it. */
+  accountCreatedAt?: Date | null;
+  /** An anonymous reader's network hash. */
+  networkHash?: string | null;
 }
 
 /**
  * The weight of this report, fixed when it is made: the reader's trust (domain/trust.ts), or 0 when the
- * reader's earlier report on this image was dismissed within REFLAG_COOLDOWN_HOURS. A moderator's report
- * weighs 1 and blocks through its role (domain/threshold.ts).
+ * reader's earlier report on this image was dismissed within REFLAG_COOLDOWN_HOURS. An anonymous report
+ * weighs at most ANONYMOUS_REPORT_WEIGHT, and 0 when its network already counts on the image
+ * (domain/readers.ts). A moderator's report weighs 1 and blocks through its role (domain/threshold.ts).
  */
-async function weighReport(db: Queryable, input: ReportInput, cooldownHours: number): Promise<number> {
+async function weighReport(db: Queryable, input: ReportInput, config: Config): Promise<number> {
   if (input.reporterRole === 'moderator') return 1;
-  if (await wasDismissedWithin(db, { imageId: input.imageId, reporterId: input.reporterId, hours: cooldownHours })) return 0;
+  if (await wasDismissedWithin(db, { imageId: input.imageId, reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS })) return 0;
   const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
-  return reportWeight(track);
+  const networkAlreadyCounted = input.networkHash ? await hasOpenReportFromNetwork(db, { imageId: input.imageId, networkHash: input.networkHash }) : false;
+  return readerReportWeight({
+    kind: input.reporterKind ?? 'user',
+    trustWeight: reportWeight(track),
+    anonymousWeight: config.ANONYMOUS_REPORT_WEIGHT,
+    networkAlreadyCounted,
+  });
 }
 
 /**
@@ -43,7 +58,8 @@ export async function reportImage(
 ): Promise<{ reportId: string; duplicate: boolean }> {
   return withTransaction(deps.pool, async (client) => {
     // A decision in progress on this image finishes first: a report never slips in beside a remove or restore.
-    const image = await shareLockImage(client, input.imageId);
+    // An anonymous report takes the lock exclusively, so two readers of one network reporting at once count once.
+    const image = input.networkHash ? await lockImage(client, input.imageId) : await shareLockImage(client, input.imageId);
     if (!image) throw notFound('image');
     if (!isReportable(image.status)) {
       throw new AppError({
@@ -59,7 +75,10 @@ export async function reportImage(
       reporterRole: input.reporterRole,
       reason: input.reason,
       note: input.note,
-      weight: await weighReport(client, input, deps.config.REFLAG_COOLDOWN_HOURS),
+      weight: await weighReport(client, input, deps.config),
+      reporterKind: input.reporterKind ?? 'user',
+      lowTrust: isLowTrust({ kind: input.reporterKind ?? 'user', accountCreatedAt: input.accountCreatedAt ?? null }, new Date(), deps.config.NEW_ACCOUNT_AGE),
+      networkHash: input.networkHash ?? null,
     });
     if (created) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId: input.imageId });
     return { reportId, duplicate: !created };

@@ -1,0 +1,284 @@
+/*
+ * imgmod reader widget: adds a "Report image" button under every <img data-imgmod-id="…">, a dialog to pick
+ * a reason, and hides images that imgmod has blocked. No dependencies, no build.
+ *
+ *   <script src="https://imgmod.example/widget.js" data-token="<reader JWT signed by your server>" defer></script>
+ *
+ * Without data-token the reader reports anonymously (imgmod's reader cookie). window.imgmod.setToken(jwt)
+ * replaces the token, e.g. when your page refreshes it. Styles are set through the CSSOM, which host pages'
+ * Content-Security-Policy allows without 'unsafe-inline'.
+ */
+(() => {
+  'use strict';
+  const script = document.currentScript;
+  const base = new URL(script.src).origin;
+  let token = script.dataset.token || null;
+
+  const REASONS = ['spam', 'nudity', 'violence', 'hate', 'harassment', 'copyright', 'illegal', 'other'];
+  const STRINGS = {
+    en: {
+      report: 'Report image',
+      title: 'Report this image',
+      why: 'Why should this image be removed?',
+      reasons: {
+        spam: 'Spam or advertising', nudity: 'Nudity or sexual content', violence: 'Violence or gore', hate: 'Hate',
+        harassment: 'Harassment', copyright: 'Copyright', illegal: 'Illegal content', other: 'Something else',
+      },
+      note: 'Anything to add? (optional)',
+      send: 'Send report',
+      cancel: 'Cancel',
+      sending: 'Sending…',
+      pickReason: 'Please choose a reason.',
+      thanks: 'Thanks for reporting! This image will be blocked automatically once several people have reported it.',
+      already: 'You have already reported this image. Thank you.',
+      rateLimited: (seconds) => `You have sent many reports in a short time. Please try again in ${seconds} s.`,
+      signedOut: 'Your session has expired. Reload the page and try again.',
+      anonymousOff: 'This site accepts reports from signed-in readers only.',
+      notReportable: 'This image can no longer be reported.',
+      error: 'Your report could not be sent. Please try again later.',
+      hidden: 'Image hidden after readers reported it',
+    },
+    fr: {
+      report: 'Signaler l’image',
+      title: 'Signaler cette image',
+      why: 'Pourquoi cette image devrait-elle être retirée ?',
+      reasons: {
+        spam: 'Spam ou publicité', nudity: 'Nudité ou contenu sexuel', violence: 'Violence', hate: 'Haine',
+        harassment: 'Harcèlement', copyright: 'Droit d’auteur', illegal: 'Contenu illégal', other: 'Autre chose',
+      },
+      note: 'Une précision ? (facultatif)',
+      send: 'Envoyer le signalement',
+      cancel: 'Annuler',
+      sending: 'Envoi…',
+      pickReason: 'Veuillez choisir une raison.',
+      thanks: "Merci d'avoir signalé ! Cette image sera automatiquement bloquée après avoir été signalée par plusieurs personnes.",
+      already: 'Vous avez déjà signalé cette image. Merci.',
+      rateLimited: (seconds) => `Vous avez envoyé beaucoup de signalements en peu de temps. Réessayez dans ${seconds} s.`,
+      signedOut: 'Votre session a expiré. Rechargez la page et réessayez.',
+      anonymousOff: 'Ce site n’accepte que les signalements de lecteurs connectés.',
+      notReportable: 'Cette image ne peut plus être signalée.',
+      error: 'Votre signalement n’a pas pu être envoyé. Réessayez plus tard.',
+      hidden: 'Image masquée après des signalements de lecteurs',
+    },
+  };
+
+  /** The strings for the language of the element (its closest lang attribute), English by default. */
+  function stringsFor(element) {
+    const lang = (element.closest('[lang]')?.getAttribute('lang') || 'en').slice(0, 2).toLowerCase();
+    return STRINGS[lang] || STRINGS.en;
+  }
+
+  function styled(tag, style, props = {}) {
+    const element = Object.assign(document.createElement(tag), props);
+    Object.assign(element.style, style);
+    return element;
+  }
+
+  // ---- talking to imgmod ----------------------------------------------------------------------------------
+
+  let anonymousReader = null;
+  /** Anonymous readers get imgmod's reader cookie once per page before their first report. */
+  function ensureAnonymousReader() {
+    anonymousReader ??= fetch(`${base}/v1/readers/anonymous`, { method: 'POST', credentials: 'include' }).then((response) => {
+      if (!response.ok) anonymousReader = null;
+      return response;
+    });
+    return anonymousReader;
+  }
+
+  async function sendReport(imageId, reason, note) {
+    if (!token) {
+      const reader = await ensureAnonymousReader();
+      if (!reader.ok) return reader;
+    }
+    const headers = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    return fetch(`${base}/v1/images/${encodeURIComponent(imageId)}/reports`, {
+      method: 'POST',
+      credentials: token ? 'omit' : 'include',
+      headers,
+      body: JSON.stringify(note ? { reason, note } : { reason }),
+    });
+  }
+
+  /** The ids among `ids` that imgmod hides (blocked or removed). */
+  async function hiddenIds(ids) {
+    if (ids.length === 0) return [];
+    const response = await fetch(`${base}/v1/visibility?ids=${ids.map(encodeURIComponent).join(',')}`);
+    if (!response.ok) return [];
+    const { images } = await response.json();
+    return ids.filter((id) => images[id] === 'hidden');
+  }
+
+  /** The words for a report's answer. */
+  async function outcome(response, text) {
+    if (response.status === 202) return text.thanks;
+    if (response.status === 200) return text.already;
+    if (response.status === 429) return text.rateLimited(Number(response.headers.get('retry-after')) || 60);
+    if (response.status === 401) return text.signedOut;
+    if (response.status === 403) {
+      const body = await response.json().catch(() => null);
+      return body?.error?.code === 'anonymous_reports_disabled' ? text.anonymousOff : text.error;
+    }
+    if (response.status === 409) return text.notReportable;
+    return text.error;
+  }
+
+  // ---- the page -------------------------------------------------------------------------------------------
+
+  const decorated = new Map(); // image id → [{ img, button, status }]
+
+  /** Replaces the image with a neutral placeholder of the same size, and removes its button. */
+  function hide(imageId) {
+    for (const entry of decorated.get(imageId) || []) {
+      if (!entry.img.isConnected) continue;
+      const text = stringsFor(entry.img);
+      const box = entry.img.getBoundingClientRect();
+      const placeholder = styled('div', {
+        width: `${Math.round(box.width) || 320}px`, height: `${Math.round(box.height) || 200}px`, maxWidth: '100%',
+        display: 'flex', alignItems: 'center', justifyContent: 'center', background: '#e4e4e7', color: '#3f3f46',
+        font: '14px system-ui, sans-serif', textAlign: 'center', borderRadius: '4px',
+      }, { className: 'imgmod-placeholder', textContent: text.hidden });
+      placeholder.setAttribute('role', 'img');
+      placeholder.setAttribute('aria-label', text.hidden);
+      placeholder.dataset.imgmodId = imageId;
+      entry.img.replaceWith(placeholder);
+      entry.button.remove();
+    }
+  }
+
+  async function hideBlocked(ids) {
+    for (const id of await hiddenIds(ids)) hide(id);
+  }
+
+  /** After a report, evaluation takes a moment: look again after 0.3, 1.3, 3.3 and 7.3 s until it is hidden. */
+  async function watchAfterReport(imageId) {
+    for (const delay of [300, 1000, 2000, 4000]) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if ((await hiddenIds([imageId]).catch(() => [])).length) return hide(imageId);
+    }
+  }
+
+  // ---- the dialog -----------------------------------------------------------------------------------------
+
+  let dialog = null;
+  let current = null; // { imageId, entry }
+
+  function buildDialog() {
+    dialog = styled('dialog', { maxWidth: '28rem', border: '1px solid #ccc', borderRadius: '8px', padding: '1rem 1.25rem', font: '15px system-ui, sans-serif', color: '#1d1d1f' });
+    dialog.className = 'imgmod-dialog';
+    dialog.setAttribute('aria-labelledby', 'imgmod-dialog-title');
+    dialog.addEventListener('keydown', trapFocus);
+    dialog.addEventListener('close', () => current?.entry.button.focus());
+    document.body.append(dialog);
+  }
+
+  /** Keeps Tab and Shift+Tab inside the dialog. */
+  function trapFocus(event) {
+    if (event.key !== 'Tab') return;
+    const focusable = [...dialog.querySelectorAll('input, textarea, button')].filter((element) => !element.disabled);
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  function fillDialog(text) {
+    dialog.replaceChildren();
+    const title = styled('h2', { fontSize: '1.1rem', margin: '0 0 .5rem' }, { id: 'imgmod-dialog-title', textContent: text.title });
+    const form = document.createElement('form');
+    const fieldset = styled('fieldset', { border: '0', padding: '0', margin: '0 0 .75rem', display: 'grid', gap: '.25rem' });
+    fieldset.append(styled('legend', { marginBottom: '.4rem' }, { textContent: text.why }));
+    for (const reason of REASONS) {
+      const label = styled('label', { display: 'flex', gap: '.4rem', alignItems: 'center' });
+      label.append(Object.assign(document.createElement('input'), { type: 'radio', name: 'reason', value: reason }), text.reasons[reason]);
+      fieldset.append(label);
+    }
+    const noteLabel = styled('label', { display: 'grid', gap: '.25rem' }, { textContent: text.note });
+    noteLabel.append(styled('textarea', { font: 'inherit', minHeight: '3.5rem' }, { name: 'note', maxLength: 500, rows: 3 }));
+    const status = styled('p', { minHeight: '1.3em', color: '#b00020', margin: '.5rem 0' }, { className: 'imgmod-dialog-status' });
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    const actions = styled('div', { display: 'flex', gap: '.5rem', justifyContent: 'flex-end' });
+    const cancel = Object.assign(document.createElement('button'), { type: 'button', textContent: text.cancel });
+    cancel.addEventListener('click', () => dialog.close());
+    const send = Object.assign(document.createElement('button'), { type: 'submit', textContent: text.send });
+    actions.append(cancel, send);
+    form.append(fieldset, noteLabel, status, actions);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void submit(form, text, status, send);
+    });
+    dialog.append(title, form);
+  }
+
+  async function submit(form, text, status, send) {
+    const data = new FormData(form);
+    const reason = data.get('reason');
+    if (!reason) {
+      status.textContent = text.pickReason;
+      form.querySelector('input[name="reason"]').focus();
+      return;
+    }
+    send.disabled = true;
+    status.textContent = text.sending;
+    const { imageId, entry } = current;
+    const response = await sendReport(imageId, reason, String(data.get('note') || '').trim()).catch(() => null);
+    const message = response ? await outcome(response, text) : text.error;
+    send.disabled = false;
+    if (response?.status === 429 || !response) {
+      status.textContent = message; // stays open: the reader may wait and send again
+      return;
+    }
+    entry.status.textContent = message;
+    dialog.close();
+    if (response.status === 202 || response.status === 200) void watchAfterReport(imageId);
+  }
+
+  function open(imageId, entry) {
+    if (!dialog) buildDialog();
+    current = { imageId, entry };
+    fillDialog(stringsFor(entry.img));
+    dialog.showModal();
+    dialog.querySelector('input[name="reason"]').focus();
+  }
+
+  // ---- start ----------------------------------------------------------------------------------------------
+
+  function decorate(img) {
+    const imageId = img.dataset.imgmodId;
+    if (!imageId || img.dataset.imgmodDecorated) return;
+    img.dataset.imgmodDecorated = 'true';
+    const text = stringsFor(img);
+    const button = styled('button', { display: 'block', margin: '.35rem 0', font: '13px system-ui, sans-serif', cursor: 'pointer' }, {
+      type: 'button', className: 'imgmod-report', textContent: text.report,
+    });
+    button.setAttribute('aria-haspopup', 'dialog');
+    const status = styled('p', { margin: '.25rem 0', font: '14px system-ui, sans-serif' }, { className: 'imgmod-status' });
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    const entry = { img, button, status };
+    button.addEventListener('click', () => open(imageId, entry));
+    img.after(button, status);
+    decorated.set(imageId, [...(decorated.get(imageId) || []), entry]);
+  }
+
+  function start() {
+    document.querySelectorAll('img[data-imgmod-id]').forEach(decorate);
+    void hideBlocked([...decorated.keys()]);
+  }
+
+  window.imgmod = {
+    /** Replaces the signed reader token (null: report anonymously). */
+    setToken(newToken) {
+      token = newToken || null;
+    },
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

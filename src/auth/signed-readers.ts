@@ -1,0 +1,107 @@
+/**
+ * Signed readers: short-lived JWTs that a host site's server signs for its logged-in reader. Each site in
+ * SIGNED_READER_SITES names its issuer, audience and key: an HS256 secret, or a JWKS URL whose RS256/ES256 keys
+ * are fetched and cached by jose's createRemoteJWKSet. Algorithms are pinned per site, `sub`, `iat` and `exp`
+ * are required, and `iat` may be at most SIGNED_TOKEN_MAX_AGE old.
+ */
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import type { SignedSite } from '../config.js';
+import { TokenError } from './tokens.js';
+
+/** A reader vouched for by a host site. `id` is `<site id>:<sub>`, so two sites' readers never collide. */
+export interface SignedReader {
+  kind: 'signed';
+  id: string;
+  siteId: string;
+  /** From the optional `account_created_at` claim; null when the site does not send it. */
+  accountCreatedAt: Date | null;
+}
+
+/** `account_created_at`: seconds since the epoch (like `iat`) or an ISO 8601 date-time. */
+const accountCreatedAt = z.union([z.number().nonnegative().transform((seconds) => new Date(seconds * 1000)), z.iso.datetime({ offset: true }).transform((text) => new Date(text))]);
+
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(200),
+  account_created_at: accountCreatedAt.optional(),
+});
+
+interface SiteVerifier {
+  site: SignedSite;
+  key: Uint8Array | JWTVerifyGetKey;
+  algorithms: string[];
+}
+
+function siteVerifier(site: SignedSite): SiteVerifier {
+  if (site.secret !== undefined) return { site, key: new TextEncoder().encode(site.secret), algorithms: ['HS256'] };
+  return { site, key: createRemoteJWKSet(new URL(site.jwksUrl!)), algorithms: site.algorithms ?? ['RS256', 'ES256'] };
+}
+
+/** Why jose refused a token, in words for the 401 message. */
+function refusal(error: unknown): TokenError {
+  if (error instanceof errors.JWTExpired) {
+    return new TokenError(error.claim === 'iat' ? 'token too old: "iat" is beyond SIGNED_TOKEN_MAX_AGE' : 'token expired');
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return new TokenError('token algorithm not allowed for this site');
+  if (error instanceof errors.JWKSNoMatchingKey) return new TokenError('token key id (kid) unknown to this site');
+  if (error instanceof errors.JWTClaimValidationFailed) return new TokenError(`token claim "${error.claim}" invalid (${error.reason})`);
+  return new TokenError('token invalid');
+}
+
+export interface SignedReaderVerifier {
+  /** True when the token's (unverified) issuer is one of the configured sites: the token is for this verifier. */
+  handles(token: string): boolean;
+  /**
+   * Verifies the token against its site.
+   * @throws TokenError expired, wrong algorithm, unknown kid, wrong issuer/audience, too old, or bad claims
+   */
+  verify(token: string): Promise<SignedReader>;
+}
+
+/**
+ * One verifier for all configured sites; a token is matched to its site by its `iss` claim, then verified
+ * with that site's key, pinned algorithms, issuer and audience.
+ * @param maxAgeMs SIGNED_TOKEN_MAX_AGE: the oldest `iat` accepted
+ */
+export function signedReaderVerifier(sites: readonly SignedSite[], maxAgeMs: number): SignedReaderVerifier {
+  const byIssuer = new Map(sites.map((site) => [site.issuer, siteVerifier(site)]));
+  const issuerOf = (token: string): string | undefined => {
+    try {
+      return decodeJwt(token).iss;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    handles: (token) => {
+      const issuer = issuerOf(token);
+      return issuer !== undefined && byIssuer.has(issuer);
+    },
+    async verify(token) {
+      const verifier = byIssuer.get(issuerOf(token) ?? '');
+      if (!verifier) throw new TokenError('token issuer unknown');
+      const options = {
+        algorithms: verifier.algorithms,
+        issuer: verifier.site.issuer,
+        audience: verifier.site.audience,
+        maxTokenAge: `${Math.floor(maxAgeMs / 1000)}s`,
+        requiredClaims: ['sub', 'iat', 'exp'],
+      };
+      let payload: unknown;
+      try {
+        const { key } = verifier;
+        ({ payload } = key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
+      } catch (error) {
+        throw refusal(error);
+      }
+      const claims = claimsSchema.safeParse(payload);
+      if (!claims.success) throw new TokenError('token claims invalid');
+      return {
+        kind: 'signed',
+        id: `${verifier.site.id}:${claims.data.sub}`,
+        siteId: verifier.site.id,
+        accountCreatedAt: claims.data.account_created_at ?? null,
+      };
+    },
+  };
+}

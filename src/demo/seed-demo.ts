@@ -1,0 +1,74 @@
+/**
+ * The demo's articles and their photos. The photos live in demo/photos/ (inside the project); the first
+ * visit to /demo uploads them into imgmod through the ordinary upload use case, as the demo site's uploader,
+ * and later visits find them again by their SHA-256, so a photo blocked in the demo stays blocked.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Deps } from '../deps.js';
+import { findImage, findUploadedBytes } from '../db/images.repository.js';
+import { uploadImage } from '../moderation/upload-image.js';
+import { projectPath } from '../paths.js';
+
+/** Uploader id of the demo's photos. */
+export const DEMO_UPLOADER = 'demo-site';
+
+/** How long the first visit waits for thumbnails before rendering anyway, in ms. */
+const PROCESSING_WAIT_MS = 10_000;
+
+export const DEMO_ARTICLES = [
+  {
+    photo: 'flowers.jpeg',
+    fr: { headline: 'Le marché aux fleurs rouvre ses portes', caption: 'Les étals du quai au petit matin.' },
+    en: { headline: 'The flower market reopens', caption: 'The stalls on the quay at dawn.' },
+  },
+  {
+    photo: 'concert.jpg',
+    fr: { headline: 'Un concert gratuit fait salle comble', caption: 'La salle des fêtes samedi soir.' },
+    en: { headline: 'A free concert fills the hall', caption: 'The town hall on Saturday night.' },
+  },
+  {
+    photo: 'Landscape_6.jpg',
+    fr: { headline: 'Randonnée : trois boucles pour l’automne', caption: 'Vue depuis le col, en fin de journée.' },
+    en: { headline: 'Hiking: three loops for the autumn', caption: 'The view from the pass at the end of the day.' },
+  },
+] as const;
+
+export type DemoArticle = (typeof DEMO_ARTICLES)[number] & { imageId: string };
+
+async function seedPhoto(deps: Pick<Deps, 'config' | 'pool' | 'storage'>, photo: string): Promise<string> {
+  const bytes = await readFile(projectPath(`demo/photos/${photo}`));
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const existing = await findUploadedBytes(deps.pool, { uploaderId: DEMO_UPLOADER, sha256 });
+  if (existing && existing.status !== 'removed' && existing.status !== 'failed') return existing.id;
+  return (await uploadImage(deps, { uploaderId: DEMO_UPLOADER, bytes })).id;
+}
+
+/** Waits until no image is still `processing`, polling every 50 ms, for at most PROCESSING_WAIT_MS. */
+async function waitProcessed(deps: Pick<Deps, 'pool'>, ids: readonly string[]): Promise<void> {
+  const deadline = Date.now() + PROCESSING_WAIT_MS;
+  while (Date.now() < deadline) {
+    const images = await Promise.all(ids.map((id) => findImage(deps.pool, id)));
+    if (images.every((image) => image?.status !== 'processing')) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const seeding = new WeakMap<object, Promise<DemoArticle[]>>();
+
+/**
+ * The demo articles with their image ids, uploading missing (or removed) photos first. Concurrent visits
+ * share one lookup, so a burst of first visits uploads each photo once per process.
+ */
+export function demoArticles(deps: Pick<Deps, 'config' | 'pool' | 'storage'>): Promise<DemoArticle[]> {
+  const pending = seeding.get(deps.pool) ?? (async () => {
+    const articles: DemoArticle[] = [];
+    for (const article of DEMO_ARTICLES) articles.push({ ...article, imageId: await seedPhoto(deps, article.photo) });
+    await waitProcessed(deps, articles.map((article) => article.imageId));
+    return articles;
+  })();
+  seeding.set(deps.pool, pending);
+  const settled = () => seeding.delete(deps.pool);
+  pending.then(settled, settled);
+  return pending;
+}

@@ -1,0 +1,74 @@
+/**
+ * Report rate limits, counted in Redis with rate-limiter-flexible so that every API process shares them:
+ * per reader (RATE_LIMIT_READER) for signed and anonymous readers, and per network prefix
+ * (RATE_LIMIT_NETWORK) for anonymous readers, who can clear their cookie but not easily change network.
+ * First-party tokens (the operator's own tools and moderators) are not limited.
+ */
+import type { Response } from 'express';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Deps } from '../deps.js';
+import type { RateLimit } from '../domain/durations.js';
+import { AppError } from '../errors.js';
+import type { Reader } from './readers.js';
+
+type Limiters = { limit: RateLimit; limiter: RateLimiterRedis }[];
+
+function limiters(deps: Pick<Deps, 'redis' | 'config'>, scope: 'reader' | 'network', limits: readonly RateLimit[]): Limiters {
+  return limits.map((limit) => ({
+    limit,
+    limiter: new RateLimiterRedis({
+      storeClient: deps.redis,
+      keyPrefix: `${deps.config.QUEUE_PREFIX}:rate:${scope}:${limit.points}per${limit.durationSeconds}s`,
+      points: limit.points,
+      duration: limit.durationSeconds,
+    }),
+  }));
+}
+
+/**
+ * Consumes one point of every limit for `key`.
+ * @returns the seconds until the first exhausted limit frees a point, or 0 when none is exhausted.
+ *   When Redis cannot be reached the report is let through (the outbox accepts reports without Redis too).
+ */
+async function consume(set: Limiters, key: string, onRedisError: (error: unknown) => void): Promise<number> {
+  for (const { limiter } of set) {
+    try {
+      await limiter.consume(key);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      onRedisError(rejection);
+      return 0;
+    }
+  }
+  return 0;
+}
+
+/** Checks a report against the reader's limits; build once per app. */
+export interface ReportRateLimiter {
+  /**
+   * Counts one report by `reader`.
+   * @throws AppError 429 `rate_limited` with `Retry-After` (seconds) set on `res` when a limit is exhausted
+   */
+  check(reader: Reader, res: Response): Promise<void>;
+}
+
+export function reportRateLimiter(deps: Pick<Deps, 'redis' | 'config' | 'logger'>): ReportRateLimiter {
+  const perReader = limiters(deps, 'reader', deps.config.RATE_LIMIT_READER);
+  const perNetwork = limiters(deps, 'network', deps.config.RATE_LIMIT_NETWORK);
+  const onRedisError = (error: unknown) => deps.logger.warn({ err: error }, 'rate limit not checked: Redis unavailable');
+  return {
+    async check(reader, res) {
+      if (reader.kind === 'user') return;
+      let retryAfter = await consume(perReader, reader.id, onRedisError);
+      if (retryAfter === 0 && reader.kind === 'anonymous') retryAfter = await consume(perNetwork, reader.networkHash, onRedisError);
+      if (retryAfter === 0) return;
+      res.set('Retry-After', String(retryAfter));
+      throw new AppError({
+        code: 'rate_limited',
+        httpStatus: 429,
+        message: `too many reports: try again in ${retryAfter} s`,
+        details: { retryAfterSeconds: retryAfter },
+      });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anonymousReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
+import { evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+
+let service: TestService;
+let jwks: JwksSite;
+beforeAll(async () => {
+  jwks = await startJwksSite();
+  service = await startTestService({ env: { TRUST_PROXY: 'loopback', SIGNED_READER_SITES: signedSitesEnv(jwks.url) } });
+});
+afterAll(async () => {
+  await service?.close();
+  await jwks?.close();
+});
+
+interface AuditItem {
+  action: string;
+  actor: string;
+  fromStatus: string;
+  toStatus: string;
+  reason: string;
+  details: Record<string, unknown>;
+}
+
+async function audit(imageId: string): Promise<AuditItem[]> {
+  const response = await service.request(`/v1/moderation/audit?image=${imageId}`, { as: 'mod', role: 'moderator' });
+  return ((await response.json()) as { items: AuditItem[] }).items;
+}
+
+async function reportedQueue(): Promise<{ id: string; suspectedBrigade: boolean; score: number }[]> {
+  const response = await service.request('/v1/moderation/queue?state=reported', { as: 'mod', role: 'moderator' });
+  return ((await response.json()) as { items: { id: string; suspectedBrigade: boolean; score: number }[] }).items;
+}
+
+describe('brigade guard', () => {
+  it('when a burst of anonymous reports comes from one network, then the image is not blocked but flagged for a moderator', async () => {
+    const id = await service.uploadDistinct();
+    for (let i = 0; i < 6; i++) {
+      expect((await reportAs(service, id, await anonymousReader(service, `203.0.113.${10 + i}`))).status).toBe(202);
+    }
+    await waitFor(async () => (await audit(id)).some((event) => event.action === 'suspected_brigade'));
+    await evaluationsSettled(service);
+    expect(await service.status(id)).toBe('visible');
+    const events = await audit(id);
+    const flags = events.filter((event) => event.action === 'suspected_brigade');
+    expect(flags).toHaveLength(1);
+    expect(flags[0]).toMatchObject({ actor: 'system', fromStatus: 'visible', toStatus: 'visible', details: { heldBack: false, lowTrustScore: 0.5 } });
+    expect(events.find((event) => event.action === 'suspected_brigade')!.reason).toMatch(/suspected brigade: \d reports within 60 min.*low-trust reporters/);
+    expect((await reportedQueue()).find((item) => item.id === id)).toMatchObject({ suspectedBrigade: true, score: 0.5 });
+  });
+
+  it('when anonymous readers of six networks reach the threshold, then the block is held back; three signed readers then block it', async () => {
+    const id = await service.uploadDistinct();
+    for (let i = 0; i < 6; i++) {
+      expect((await reportAs(service, id, await anonymousReader(service, `198.51.${100 + i}.7`))).status).toBe(202);
+    }
+    await waitFor(async () => (await audit(id)).some((event) => event.action === 'suspected_brigade' && event.details.heldBack === true));
+    await evaluationsSettled(service);
+    expect(await service.status(id)).toBe('visible');
+    expect((await audit(id)).find((event) => event.action === 'suspected_brigade')!.reason).toMatch(/threshold was reached but the image was not auto-blocked/);
+
+    for (const sub of ['ana', 'ben', 'chloe']) expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}` }) })).status).toBe(202);
+    await waitFor(async () => (await service.status(id)) === 'auto_blocked');
+    expect((await audit(id))[0]).toMatchObject({ action: 'auto_block', details: { rule: 'total_score', score: 6 } });
+  });
+
+  it('when three signed readers with established accounts report, then the image is auto-blocked', async () => {
+    const id = await service.uploadDistinct();
+    const old = new Date('2019-05-01T00:00:00Z');
+    for (const sub of ['dora', 'eli', 'fay']) expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt: old }) })).status).toBe(202);
+    await waitFor(async () => (await service.status(id)) === 'auto_blocked');
+    expect((await audit(id)).map((event) => event.action)).toEqual(['auto_block', 'processed']);
+  });
+
+  it.each([
+    { accounts: 'new accounts', createdAt: new Date(Date.now() - 86_400_000), held: true },
+    { accounts: 'established accounts', createdAt: new Date('2019-05-01T00:00:00Z'), held: false },
+  ])('when three anonymous readers and two $accounts report in a burst, then held back is $held', async ({ createdAt, held }) => {
+    const id = await service.uploadDistinct();
+    for (let i = 0; i < 3; i++) expect((await reportAs(service, id, await anonymousReader(service, `192.0.${i}.9`))).status).toBe(202);
+    for (let i = 0; i < 2; i++) expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt: createdAt }) })).status).toBe(202);
+    await evaluationsSettled(service);
+    // 0.5 × 3 + 1 × 2 = 3.5 over 5 reports: new accounts make all of it low-trust, established ones only 1.5.
+    expect(await service.status(id)).toBe(held ? 'visible' : 'auto_blocked');
+    expect((await audit(id)).some((event) => event.action === 'suspected_brigade' && event.details.heldBack === true)).toBe(held);
+  });
+});
