@@ -6,6 +6,7 @@
  */
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
+import { isStorableText } from '../text.js';
 import type { SignedSite } from '../config.js';
 import { TokenError } from './tokens.js';
 
@@ -22,7 +23,7 @@ export interface SignedReader {
 const accountCreatedAt = z.union([z.number().nonnegative().transform((seconds) => new Date(seconds * 1000)), z.iso.datetime({ offset: true }).transform((text) => new Date(text))]);
 
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(200),
+  sub: z.string().min(1).max(200).refine(isStorableText),
   account_created_at: accountCreatedAt.optional(),
 });
 

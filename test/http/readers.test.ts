@@ -56,6 +56,12 @@ describe('signed readers', () => {
     expect(await reportRow(id)).toEqual([{ reporter_id: 'news:alice', reporter_kind: 'signed', weight: 1, low_trust: false, network_hash: null }]);
   });
 
+  it('when a host site signs a subject holding a NUL character, then 401, never 500', async () => {
+    const id = await service.uploadDistinct();
+    const token = await newsToken({ sub: 'ali\u0000ce' });
+    expect((await reportAs(service, id, { token })).status).toBe(401);
+  });
+
   it('when a JWKS site signs with its published ES256 or RS256 key, then the report is accepted', async () => {
     const id = await service.uploadDistinct();
     expect((await reportAs(service, id, { token: await blogToken(jwks, { sub: 'bea' }, 'es-1') })).status).toBe(202);
