@@ -203,6 +203,11 @@ export async function flagSuspectedBrigade(db: Queryable, flag: { id: string; he
   return (result.rowCount ?? 0) > 0;
 }
 
+/** Clears the brigade flag: a moderator's decision answers the suspicion, and a later brigade is flagged anew. */
+export async function clearBrigadeFlag(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE images SET suspected_brigade_at = NULL, brigade_held_back_at = NULL WHERE id = $1 AND suspected_brigade_at IS NOT NULL', [id]);
+}
+
 /** Public visibility of images for the widget: id → status, for the ids that exist. */
 export async function findStatuses(db: Queryable, ids: readonly string[]): Promise<Map<string, ImageStatus>> {
   const result = await db.query<{ id: string; status: ImageStatus }>('SELECT id, status FROM images WHERE id = ANY($1::uuid[])', [ids]);

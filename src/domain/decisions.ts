@@ -20,14 +20,14 @@ interface DecisionRule {
 /**
  * The allowed transitions.
  * - uphold: confirm a block (or block a reported, still visible image) → `blocked`.
- * - restore: undo a block → `visible`; the open reports are dismissed.
+ * - restore: undo a block → `visible`, or clear a reported, still visible image; the open reports are dismissed.
  * - remove: take the image down for good → `removed`; stored bytes are deleted, the record and audit stay.
  *   A `failed` image can be removed too, to clean it up.
  * Nothing leaves `removed`, and nothing is decided while an image is still `processing`.
  */
 export const DECISION_RULES: Readonly<Record<DecisionAction, DecisionRule>> = {
   uphold: { from: ['visible', 'auto_blocked'], to: 'blocked', reportOutcome: 'upheld' },
-  restore: { from: ['auto_blocked', 'blocked'], to: 'visible', reportOutcome: 'dismissed' },
+  restore: { from: ['visible', 'auto_blocked', 'blocked'], to: 'visible', reportOutcome: 'dismissed' },
   remove: { from: ['visible', 'auto_blocked', 'blocked', 'failed'], to: 'removed', reportOutcome: 'upheld' },
 };
 

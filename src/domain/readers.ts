@@ -12,7 +12,7 @@ export type ReaderKind = (typeof READER_KINDS)[number];
 /**
  * True for a low-trust reporter, whose share of an image's score the brigade guard watches: an anonymous
  * reader, or a signed account younger than `newAccountAgeMs` according to its `account_created_at` claim.
- * A signed reader without that claim counts as an ordinary reader (issue 4).
+ * A signed reader without that claim counts as an ordinary reader.
  */
 export function isLowTrust(reader: { kind: ReaderKind; accountCreatedAt: Date | null }, now: Date, newAccountAgeMs: number): boolean {
   if (reader.kind === 'anonymous') return true;

@@ -1,6 +1,6 @@
 /** Use case: a moderator's decision on one image: uphold, restore or remove. */
 import type { Deps } from '../deps.js';
-import { lockImage, setScore, transitionImage } from '../db/images.repository.js';
+import { clearBrigadeFlag, lockImage, setScore, transitionImage } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
@@ -31,7 +31,7 @@ export interface DecisionResult {
  * Applies the decision in one transaction: locks the image, checks the transition table (domain/decisions.ts),
  * moves the status, closes the open reports as upheld or dismissed (which teaches reporter trust; restoring an
  * upheld block also turns the reports that uphold closed into dismissed ones), resets the
- * score, and writes one audit event with the moderator id. `remove` also writes a `purge-image` outbox row so
+ * score, clears a brigade flag, and writes one audit event with the moderator id. `remove` also writes a `purge-image` outbox row so
  * the worker deletes the stored bytes; the record and the audit stay.
  * Two moderators deciding one image at once: the second waits for the first's lock, then gets 409.
  * @throws AppError 404 unknown image; 409 `status_changed` when expectedStatus is stale; 409 `invalid_transition`
@@ -65,6 +65,7 @@ export async function decideImage(deps: Pick<Deps, 'pool'>, input: DecisionInput
         ? await reverseUpheldReports(client, { imageId: image.id, since: image.statusChangedAt, decidedBy: input.moderatorId })
         : 0;
     await setScore(client, image.id, 0);
+    await clearBrigadeFlag(client, image.id);
     await appendEvent(client, {
       imageId: image.id,
       actorId: input.moderatorId,

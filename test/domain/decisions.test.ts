@@ -5,7 +5,7 @@ import { IMAGE_STATUSES, type ImageStatus } from '../../src/domain/image-status.
 // The whole table, written out by hand: every action from every status.
 const expected: Record<DecisionAction, Record<ImageStatus, string | null>> = {
   uphold: { processing: null, visible: 'blocked/upheld', auto_blocked: 'blocked/upheld', blocked: null, removed: null, failed: null },
-  restore: { processing: null, visible: null, auto_blocked: 'visible/dismissed', blocked: 'visible/dismissed', removed: null, failed: null },
+  restore: { processing: null, visible: 'visible/dismissed', auto_blocked: 'visible/dismissed', blocked: 'visible/dismissed', removed: null, failed: null },
   remove: { processing: null, visible: 'removed/upheld', auto_blocked: 'removed/upheld', blocked: 'removed/upheld', removed: null, failed: 'removed/upheld' },
 };
 

@@ -47,6 +47,19 @@ describe('brigade guard', () => {
     expect(flags[0]).toMatchObject({ actor: 'system', fromStatus: 'visible', toStatus: 'visible', details: { heldBack: false, lowTrustScore: 0.5 } });
     expect(events.find((event) => event.action === 'suspected_brigade')!.reason).toMatch(/suspected brigade: \d reports within 60 min.*low-trust reporters/);
     expect((await reportedQueue()).find((item) => item.id === id)).toMatchObject({ suspectedBrigade: true, score: 0.5 });
+
+    // The moderator clears it: the reports are dismissed, the flag is gone, and the image stays up.
+    const decision = await service.request(`/v1/moderation/images/${id}/decision`, {
+      method: 'POST',
+      as: 'mod',
+      role: 'moderator',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'restore', expectedStatus: 'visible' }),
+    });
+    expect(await decision.json()).toMatchObject({ status: 'visible', closedReports: 6 });
+    const restored = await service.request('/v1/moderation/queue?state=restored', { as: 'mod', role: 'moderator' });
+    const items = ((await restored.json()) as { items: { id: string; suspectedBrigade: boolean }[] }).items;
+    expect(items.find((item) => item.id === id)).toMatchObject({ suspectedBrigade: false });
   });
 
   it('when anonymous readers of six networks reach the threshold, then the block is held back; three signed readers then block it', async () => {
