@@ -28,7 +28,17 @@ export function buildApp(deps: Deps): Express {
   const auth = readerAuth(deps.config);
   const metrics = createMetrics(deps);
   app.use(metrics.timeRequests);
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Tokens and session cookies are credentials, and a client address is personal data: never logged.
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.remoteAddress', 'req.remotePort'],
+        censor: '[redacted]',
+      },
+    }),
+  );
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
   app.use(cookieParser());
   app.use(readerCors(deps.config.ALLOWED_ORIGINS));

@@ -9,18 +9,17 @@ import type { Deps } from '../deps.js';
 import { findImage, findUploadedBytes } from '../db/images.repository.js';
 import { uploadImage } from '../moderation/upload-image.js';
 import { projectPath } from '../paths.js';
+import { DEMO_UPLOADER } from './demo-site.js';
 
-/** Uploader id of the demo's photos. */
-export const DEMO_UPLOADER = 'demo-site';
 
 /** How long the first visit waits for thumbnails before rendering anyway, in ms. */
 const PROCESSING_WAIT_MS = 10_000;
 
 export const DEMO_ARTICLES = [
   {
-    photo: 'flowers.jpeg',
-    fr: { headline: 'Le marché aux fleurs rouvre ses portes', caption: 'Les étals du quai au petit matin.' },
-    en: { headline: 'The flower market reopens', caption: 'The stalls on the quay at dawn.' },
+    photo: '2569067123_aca715a2ee_o.jpg',
+    fr: { headline: 'Atelier bois : les bons gestes pour débuter', caption: 'Une scie circulaire bien réglée, lame protégée.' },
+    en: { headline: 'Woodworking: good habits for beginners', caption: 'A circular saw, set up with its blade guard.' },
   },
   {
     photo: 'concert.jpg',

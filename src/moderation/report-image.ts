@@ -4,6 +4,7 @@ import type { Role } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
+import { demoReaderMayReport } from '../demo/demo-site.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { lockImage, shareLockImage } from '../db/images.repository.js';
 import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, wasDismissedWithin } from '../db/reports.repository.js';
@@ -50,7 +51,8 @@ async function weighReport(db: Queryable, input: ReportInput, config: Config): P
  * Records one report per reader and image. A new report also writes an `evaluate-reports` outbox row in
  * the same transaction, so an accepted report is always evaluated even if Redis is down at that moment.
  * @returns `{ reportId, duplicate }`: duplicate=true when this reader already has an open report on the image
- * @throws AppError 404 `not_found` for an unknown image; 409 `image_not_reportable` for a removed or failed one
+ * @throws AppError 404 `not_found` for an unknown image; 409 `image_not_reportable` for a removed or failed one;
+ *   403 `demo_reader` when a demo reader reports anything but a demo photo
  */
 export async function reportImage(
   deps: Pick<Deps, 'pool' | 'config'>,
@@ -67,6 +69,9 @@ export async function reportImage(
         httpStatus: 409,
         message: `this image can no longer be reported (status: ${image.status})`,
       });
+    }
+    if (!demoReaderMayReport(input.reporterId, image.uploaderId)) {
+      throw new AppError({ code: 'demo_reader', httpStatus: 403, message: 'demo readers may only report the demo page\'s photos' });
     }
     const { reportId, created } = await insertReportOnce(client, {
       id: randomUUID(),

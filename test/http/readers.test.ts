@@ -276,6 +276,12 @@ describe('a deployment with anonymous reports and demo mode off', () => {
     const demoToken = await signDemoReaderToken(closed.deps.config, 'ana');
     const id = ((await (await closed.upload('real/concert.jpg')).json()) as { id: string }).id;
     expect((await reportAs(closed, id, { token: demoToken })).status).toBe(401);
-    expect((await reportAs(service, await service.uploadDistinct(), { token: await signDemoReaderToken(service.deps.config, 'ana') })).status).toBe(202);
+    expect((await reportAs(service, await service.uploadDistinct('demo-site'), { token: await signDemoReaderToken(service.deps.config, 'ana') })).status).toBe(202);
+  });
+
+  it('when a demo reader reports an image that is not a demo photo, then 403 demo_reader: anyone can get their tokens', async () => {
+    const token = await signDemoReaderToken(service.deps.config, 'ben');
+    const response = await reportAs(service, await service.uploadDistinct(), { token });
+    expect(await errorCode(response)).toMatchObject({ status: 403, code: 'demo_reader' });
   });
 });
