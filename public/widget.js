@@ -33,6 +33,7 @@
       already: 'You have already reported this image. Thank you.',
       rateLimited: (seconds) => `You have sent many reports in a short time. Please try again in ${seconds} s.`,
       signedOut: 'Your session has expired. Reload the page and try again.',
+      cookieRefused: 'Your browser refused the reporting cookie (third-party cookies blocked?). Sign in to report, or allow cookies for this site.',
       anonymousOff: 'This site accepts reports from signed-in readers only.',
       notReportable: 'This image can no longer be reported.',
       error: 'Your report could not be sent. Please try again later.',
@@ -55,6 +56,7 @@
       already: 'Vous avez déjà signalé cette image. Merci.',
       rateLimited: (seconds) => `Vous avez envoyé beaucoup de signalements en peu de temps. Réessayez dans ${seconds} s.`,
       signedOut: 'Votre session a expiré. Rechargez la page et réessayez.',
+      cookieRefused: 'Votre navigateur a refusé le cookie de signalement (cookies tiers bloqués ?). Connectez-vous pour signaler, ou autorisez les cookies pour ce site.',
       anonymousOff: 'Ce site n’accepte que les signalements de lecteurs connectés.',
       notReportable: 'Cette image ne peut plus être signalée.',
       error: 'Votre signalement n’a pas pu être envoyé. Réessayez plus tard.',
@@ -115,7 +117,8 @@
     if (response.status === 202) return text.thanks;
     if (response.status === 200) return text.already;
     if (response.status === 429) return text.rateLimited(Number(response.headers.get('retry-after')) || 60);
-    if (response.status === 401) return text.signedOut;
+    // Without a token, a 401 means the browser did not send imgmod's reader cookie back.
+    if (response.status === 401) return token ? text.signedOut : text.cookieRefused;
     if (response.status === 403) {
       const body = await response.json().catch(() => null);
       return body?.error?.code === 'anonymous_reports_disabled' ? text.anonymousOff : text.error;
