@@ -76,9 +76,14 @@ export async function findUploadedBytes(db: Queryable, query: { uploaderId: stri
   return result.rows[0] ?? null;
 }
 
-/** Reads one image and locks its row until the transaction ends (concurrent lockers wait), or null. */
+/**
+ * Reads one image and locks its row until the transaction ends (concurrent lockers wait), or null.
+ * FOR NO KEY UPDATE, not FOR UPDATE: it still excludes other lockers and shared readers, but not the key-share
+ * locks that foreign keys take, so an evaluation holding image A may insert outbox rows for image B while
+ * B's evaluation holds B and does the same for A (with FOR UPDATE the two deadlock).
+ */
 export async function lockImage(db: Queryable, id: string): Promise<ImageRow | null> {
-  const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1 FOR UPDATE`, [id]);
+  const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1 FOR NO KEY UPDATE`, [id]);
   return result.rows[0] ?? null;
 }
 
@@ -170,7 +175,7 @@ export async function transitionImage(
   const result = await db.query<{ previous: ImageStatus }>(
     `UPDATE images AS i SET status = $3, failure_reason = COALESCE($4, i.failure_reason),
             restored_at = CASE WHEN $5 THEN now() ELSE i.restored_at END, status_changed_at = now(), updated_at = now()
-     FROM (SELECT id, status FROM images WHERE id = $1 FOR UPDATE) AS before
+     FROM (SELECT id, status FROM images WHERE id = $1 FOR NO KEY UPDATE) AS before
      WHERE i.id = before.id AND before.status = ANY($2::text[])
      RETURNING before.status AS previous`,
     [change.id, change.from, change.to, change.failureReason ?? null, change.restored ?? false],

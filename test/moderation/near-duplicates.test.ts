@@ -104,4 +104,22 @@ describe('near-duplicate blocking', () => {
     expect((await service.report(first, 'fay')).status).toBe(202);
     await waitFor(async () => (await service.status(first)) === 'auto_blocked');
   });
+
+  it('when several copies are evaluated at once, then all are blocked together without a failed (deadlocked) evaluation', async () => {
+    const original = await fixture('real/concert.jpg');
+    const copies = [await uploadBytes(original)];
+    for (const quality of [90, 80, 70, 60, 50]) copies.push(await uploadBytes(await sharp(original).jpeg({ quality }).toBuffer()));
+    await waitFor(async () => (await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL')).rowCount === 0);
+    expect((await service.request(`/v1/images/${copies[0]}/reports`, {
+      method: 'POST',
+      as: 'mod-nd',
+      role: 'moderator',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'illegal' }),
+    })).status).toBe(202);
+    await waitFor(async () => (await Promise.all(copies.map((id) => service.status(id)))).every((status) => status === 'auto_blocked'));
+    const evaluations = await service.deps.queues['evaluate-reports'].getJobs(['completed', 'failed']);
+    const retried = evaluations.filter((job) => job.stacktrace.length > 0).map((job) => job.stacktrace[0]);
+    expect(retried).toEqual([]);
+  });
 });
