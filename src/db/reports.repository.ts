@@ -52,15 +52,22 @@ export async function insertReportOnce(db: Queryable, report: NewReport): Promis
 /**
  * The open reports of an image and of its near-duplicates, one per reporter, as the threshold and the brigade
  * guard see them: a reader who reported two copies of a picture counts once (their report on `imageId` itself
- * wins, else their earliest).
+ * wins, else their earliest), and so does a network: only the first anonymous report of each network prefix
+ * keeps its weight across all the copies (the others stay in the list, at weight 0, as burst evidence).
  * @param nearDuplicateIds other images whose reports count toward this one (images.repository listNearDuplicateIds)
  */
 export async function listOpenReports(db: Queryable, imageId: string, nearDuplicateIds: readonly string[] = []): Promise<GuardedReport[]> {
   const result = await db.query<GuardedReport>(
-    `SELECT DISTINCT ON (reporter_id) reason, weight, reporter_role AS "reporterRole", low_trust AS "lowTrust",
-            created_at AS "createdAt" FROM reports
-     WHERE image_id = ANY($1::uuid[]) AND status = 'open'
-     ORDER BY reporter_id, image_id = $2 DESC, created_at`,
+    `SELECT reason, reporter_role AS "reporterRole", low_trust AS "lowTrust", created_at AS "createdAt",
+            CASE WHEN network_hash IS NOT NULL
+                  AND row_number() OVER (PARTITION BY network_hash ORDER BY on_image DESC, weight DESC, created_at) > 1
+                 THEN 0 ELSE weight END AS weight
+     FROM (
+       SELECT DISTINCT ON (reporter_id) reason, weight, reporter_role, low_trust, created_at, network_hash, image_id = $2 AS on_image
+       FROM reports WHERE image_id = ANY($1::uuid[]) AND status = 'open'
+       ORDER BY reporter_id, image_id = $2 DESC, created_at
+     ) one_per_reader
+     ORDER BY created_at`,
     [[imageId, ...nearDuplicateIds], imageId],
   );
   return result.rows;

@@ -1,6 +1,7 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
-import { evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { evaluationsSettled, fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 let jwks: JwksSite;
@@ -96,5 +97,18 @@ describe('brigade guard', () => {
     // 0.5 × 3 + 1 × 2 = 3.5 over 5 reports: new accounts make all of it low-trust, established ones only 1.5.
     expect(await service.status(id)).toBe(held ? 'visible' : 'auto_blocked');
     expect((await audit(id)).some((event) => event.action === 'suspected_brigade' && event.details.heldBack === true)).toBe(held);
+  });
+
+  it('when one network reports four near-duplicate copies with fresh cookies, then it still counts once and blocks nothing', async () => {
+    const original = await fixture('real/Portrait_8.jpg');
+    const copies: string[] = [];
+    for (const quality of [95, 85, 75, 65]) copies.push(await service.uploadProcessed(await sharp(original).jpeg({ quality }).toBuffer()));
+    for (const [i, id] of copies.entries()) {
+      expect((await reportAs(service, id, await anonymousReader(service, `192.0.2.${20 + i}`), 'illegal')).status).toBe(202);
+    }
+    await evaluationsSettled(service);
+    expect(await Promise.all(copies.map((id) => service.status(id)))).toEqual(['visible', 'visible', 'visible', 'visible']);
+    const scores = await service.deps.pool.query<{ score: number }>('SELECT score FROM images WHERE id = ANY($1::uuid[])', [copies]);
+    expect(scores.rows.map((row) => row.score)).toEqual([0.5, 0.5, 0.5, 0.5]);
   });
 });

@@ -119,7 +119,7 @@ describe('near-duplicate blocking', () => {
     })).status).toBe(202);
     await waitFor(async () => (await Promise.all(copies.map((id) => service.status(id)))).every((status) => status === 'auto_blocked'));
     const evaluations = await service.deps.queues['evaluate-reports'].getJobs(['completed', 'failed']);
-    const retried = evaluations.filter((job) => job.stacktrace.length > 0).map((job) => job.stacktrace[0]);
+    const retried = evaluations.filter((job) => (job.stacktrace ?? []).length > 0).map((job) => job.stacktrace?.[0]);
     expect(retried).toEqual([]);
   });
 });
