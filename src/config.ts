@@ -65,10 +65,16 @@ const trustProxy = z.string().transform((value): boolean | number | string => {
 });
 
 /** One host site whose server signs reader tokens: HS256 with `secret`, or RS256/ES256 keys at `jwksUrl`. */
+/** Reader-id namespaces imgmod uses itself: `anon:<id>` for anonymous readers, `demo:<name>` for demo readers. */
+const RESERVED_SITE_IDS = ['anon', 'demo'];
+
 const signedSite = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes'),
-    issuer: z.string().min(1),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes')
+      .refine((id) => !RESERVED_SITE_IDS.includes(id), `${RESERVED_SITE_IDS.join(' and ')} are reserved site ids`),
+    issuer: z.string().min(1).refine((issuer) => issuer !== 'imgmod-demo', 'imgmod-demo is the demo site\'s issuer'),
     audience: z.string().min(1).default('imgmod'),
     secret: z.string().min(32).optional(),
     jwksUrl: z.url().optional(),

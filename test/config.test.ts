@@ -116,3 +116,15 @@ describe('reader settings', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('SIGNED_READER_SITES', () => {
+  const site = (fields: Record<string, string>) =>
+    JSON.stringify([{ id: 'news', issuer: 'https://news.example', secret: 'x'.repeat(32), ...fields }]);
+
+  it('when a site takes an id or issuer imgmod uses itself, then the error names the variable', () => {
+    expect(loadConfig({ SIGNED_READER_SITES: site({}) }).SIGNED_READER_SITES).toHaveLength(1);
+    for (const fields of [{ id: 'anon' }, { id: 'demo' }, { issuer: 'imgmod-demo' }]) {
+      expect(() => loadConfig({ SIGNED_READER_SITES: site(fields) })).toThrow(/SIGNED_READER_SITES/);
+    }
+  });
+});

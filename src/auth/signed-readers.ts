@@ -10,6 +10,9 @@ import { isStorableText } from '../text.js';
 import type { SignedSite } from '../config.js';
 import { TokenError } from './tokens.js';
 
+/** How far a host site's clock may be ahead of or behind ours (jose clockTolerance). */
+const CLOCK_TOLERANCE = '30s';
+
 /** A reader vouched for by a host site. `id` is `<site id>:<sub>`, so two sites' readers never collide. */
 export interface SignedReader {
   kind: 'signed';
@@ -19,8 +22,10 @@ export interface SignedReader {
   accountCreatedAt: Date | null;
 }
 
-/** `account_created_at`: seconds since the epoch (like `iat`) or an ISO 8601 date-time. */
-const accountCreatedAt = z.union([z.number().nonnegative().transform((seconds) => new Date(seconds * 1000)), z.iso.datetime({ offset: true }).transform((text) => new Date(text))]);
+/** `account_created_at`: seconds since the epoch (like `iat`) or an ISO 8601 date-time; a date that cannot exist is refused. */
+const accountCreatedAt = z
+  .union([z.number().nonnegative().transform((seconds) => new Date(seconds * 1000)), z.iso.datetime({ offset: true }).transform((text) => new Date(text))])
+  .refine((date) => !Number.isNaN(date.getTime()), 'not a valid date');
 
 const claimsSchema = z.object({
   sub: z.string().min(1).max(200).refine(isStorableText),
@@ -87,6 +92,8 @@ export function signedReaderVerifier(sites: readonly SignedSite[], maxAgeMs: num
         audience: verifier.site.audience,
         maxTokenAge: `${Math.floor(maxAgeMs / 1000)}s`,
         requiredClaims: ['sub', 'iat', 'exp'],
+        // Host sites' clocks drift: a token issued "in the future" by a few seconds is still fresh.
+        clockTolerance: CLOCK_TOLERANCE,
       };
       let payload: unknown;
       try {

@@ -14,7 +14,10 @@ export interface User {
   role: Role;
 }
 
-/** `system` names imgmod itself in the audit log, so no user may carry it. */
+/**
+ * `system` names imgmod itself in the audit log, so no user may carry it; and a first-party subject has no
+ * colon, which namespaces signed (`<site>:<sub>`), anonymous (`anon:…`) and demo (`demo:…`) readers.
+ */
 const RESERVED_SUBJECTS = ['system'];
 
 const claimsSchema = z.object({
@@ -23,7 +26,7 @@ const claimsSchema = z.object({
     .min(1)
     .max(200)
     .refine(isStorableText)
-    .refine((sub) => !RESERVED_SUBJECTS.includes(sub)),
+    .refine((sub) => !RESERVED_SUBJECTS.includes(sub) && !sub.includes(':')),
   role: z.enum(ROLES).default('reader'),
 });
 

@@ -7,7 +7,8 @@ import type { Request, RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 
 /** The paths the widget calls from host pages. */
-const READER_API = /^\/v1\/(readers\/anonymous|me\/reports|visibility|images\/[^/]+\/reports)$/;
+// Case-insensitive and with an optional trailing slash, as express routes match.
+const READER_API = /^\/v1\/(readers\/anonymous|me\/reports|visibility|images\/[^/]+\/reports)\/?$/i;
 
 /** How long a browser may cache a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;

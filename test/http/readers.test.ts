@@ -62,6 +62,39 @@ describe('signed readers', () => {
     expect((await reportAs(service, id, { token })).status).toBe(401);
   });
 
+  it('when a host site\'s clock runs a few seconds ahead, then its fresh token is accepted', async () => {
+    const id = await service.uploadDistinct();
+    const secret = new TextEncoder().encode(NEWS.secret);
+    const ahead = Math.floor(Date.now() / 1000) + 5;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(NEWS.issuer)
+      .setAudience('imgmod')
+      .setSubject('early-clock')
+      .setIssuedAt(ahead)
+      .setExpirationTime(ahead + 600)
+      .sign(secret);
+    expect((await reportAs(service, id, { token })).status).toBe(202);
+  });
+
+  it('when a first-party token names a signed reader\'s id, then 401: first-party subjects have no colon', async () => {
+    const response = await reportAs(service, await service.uploadDistinct(), { token: await service.token('news:zed') });
+    expect(response.status).toBe(401);
+  });
+
+  it('when a site claims an account created at an impossible date, then 401, not a reader of unknown age', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ account_created_at: 1e300 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(NEWS.issuer)
+      .setAudience('imgmod')
+      .setSubject('far-future')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(new TextEncoder().encode(NEWS.secret));
+    expect((await reportAs(service, await service.uploadDistinct(), { token })).status).toBe(401);
+  });
+
   it('when a JWKS site signs with its published ES256 or RS256 key, then the report is accepted', async () => {
     const id = await service.uploadDistinct();
     expect((await reportAs(service, id, { token: await blogToken(jwks, { sub: 'bea' }, 'es-1') })).status).toBe(202);
@@ -254,6 +287,10 @@ describe('visibility and CORS', () => {
     const foreign = await asReader(service, '/v1/readers/anonymous', { origin: 'https://evil.example', ip: freshNetwork() }, { method: 'POST' });
     expect(await errorCode(foreign)).toMatchObject({ status: 403, code: 'origin_not_allowed' });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    for (const path of ['/V1/readers/anonymous', '/v1/Readers/Anonymous', '/v1/readers/anonymous/']) {
+      const variant = await asReader(service, path, { origin: 'https://evil.example', ip: freshNetwork() }, { method: 'POST' });
+      expect([path, variant.status]).toEqual([path, 403]);
+    }
   });
 });
 
