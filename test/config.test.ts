@@ -123,7 +123,7 @@ describe('SIGNED_READER_SITES', () => {
 
   it('when a site takes an id or issuer imgmod uses itself, then the error names the variable', () => {
     expect(loadConfig({ SIGNED_READER_SITES: site({}) }).SIGNED_READER_SITES).toHaveLength(1);
-    for (const fields of [{ id: 'anon' }, { id: 'demo' }, { issuer: 'imgmod-demo' }]) {
+    for (const fields of [{ id: 'anon' }, { id: 'demo' }, { issuer: 'imgmod-demo' }] as Record<string, string>[]) {
       expect(() => loadConfig({ SIGNED_READER_SITES: site(fields) })).toThrow(/SIGNED_READER_SITES/);
     }
   });

@@ -26,21 +26,34 @@ function limiters(deps: Pick<Deps, 'redis' | 'config'>, scope: 'reader' | 'netwo
 }
 
 /**
- * Consumes one point of every limit for `key`.
- * @returns the seconds until the first exhausted limit frees a point, or 0 when none is exhausted.
+ * Consumes one point of every limit for `key`, stopping at the first that refuses.
+ * @returns the seconds until a point is free again in every exhausted limit (so a reader told to wait for the
+ *   burst window is not refused again by an exhausted daily one), or 0 when none is exhausted.
  *   When Redis cannot be reached the report is let through (the outbox accepts reports without Redis too).
  */
 async function consume(set: Limiters, key: string, onRedisError: (error: unknown) => void): Promise<number> {
-  for (const { limiter } of set) {
+  for (const [index, { limiter }] of set.entries()) {
     try {
       await limiter.consume(key);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      onRedisError(rejection);
-      return 0;
+      if (!(rejection instanceof RateLimiterRes)) {
+        onRedisError(rejection);
+        return 0;
+      }
+      let waitMs = rejection.msBeforeNext;
+      for (const later of set.slice(index + 1)) {
+        const state = await later.limiter.get(key).catch(() => null);
+        if (state && state.consumedPoints >= later.limit.points) waitMs = Math.max(waitMs, state.msBeforeNext);
+      }
+      return Math.max(1, Math.ceil(waitMs / 1000));
     }
   }
   return 0;
+}
+
+/** Gives back the point a request consumed in every limit (best effort). */
+async function refund(set: Limiters, key: string): Promise<void> {
+  await Promise.all(set.map(({ limiter }) => limiter.reward(key, 1).catch(() => undefined)));
 }
 
 /** Checks a report against the reader's limits; build once per app. */
@@ -50,6 +63,8 @@ export interface ReportRateLimiter {
    * @throws AppError 429 `rate_limited` with `Retry-After` (seconds) set on `res` when a limit is exhausted
    */
   check(reader: Reader, res: Response): Promise<void>;
+  /** Gives back the point of a request that recorded nothing (a duplicate click, an unknown image). */
+  refund(reader: Reader): Promise<void>;
 }
 
 export function reportRateLimiter(deps: Pick<Deps, 'redis' | 'config' | 'logger'>): ReportRateLimiter {
@@ -69,6 +84,11 @@ export function reportRateLimiter(deps: Pick<Deps, 'redis' | 'config' | 'logger'
         message: `too many reports: try again in ${retryAfter} s`,
         details: { retryAfterSeconds: retryAfter },
       });
+    },
+    async refund(reader) {
+      if (reader.kind === 'user') return;
+      await refund(perReader, reader.id);
+      if (reader.kind === 'anonymous') await refund(perNetwork, reader.networkHash);
     },
   };
 }

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { MAX_NOTE_LENGTH, REPORT_REASONS } from '../domain/reports.js';
-import { badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { reportImage, type ReportInput } from '../moderation/report-image.js';
 import { imageIdParam, textField } from './params.js';
 import { reportRateLimiter } from './rate-limits.js';
@@ -39,7 +39,15 @@ export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
     }
     const reader = currentReader(req);
     await rateLimiter.check(reader, res);
-    const result = await reportImage(deps, { imageId, ...reporterOf(reader), reason: body.data.reason, note: body.data.note || null });
+    let result;
+    try {
+      result = await reportImage(deps, { imageId, ...reporterOf(reader), reason: body.data.reason, note: body.data.note || null });
+    } catch (error) {
+      // A report that was refused recorded nothing, so it costs nothing.
+      if (error instanceof AppError && error.httpStatus < 500) await rateLimiter.refund(reader);
+      throw error;
+    }
+    if (result.duplicate) await rateLimiter.refund(reader);
     res.status(result.duplicate ? 200 : 202).json(result);
   });
   return router;

@@ -1,12 +1,14 @@
 import { Redis } from 'ioredis';
 import type { Response } from 'express';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { reportRateLimiter } from '../../src/http/rate-limits.js';
+import { TEST_REDIS_URL } from '../helpers/test-env.js';
 
 // Nothing listens on port 1: the limiter meets a Redis that cannot be reached, as during an outage.
 const unreachable = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+unreachable.on('error', () => undefined);
 afterAll(() => unreachable.disconnect());
 
 describe('report rate limits', () => {
@@ -21,5 +23,40 @@ describe('report rate limits', () => {
     // One warning per scope checked: the reader's limits, then the network's.
     expect(warnings).toEqual(['rate limit not checked: Redis unavailable', 'rate limit not checked: Redis unavailable']);
     expect(headers.size).toBe(0);
+  });
+});
+
+describe('report rate limits on Redis', () => {
+  const redis = new Redis(TEST_REDIS_URL);
+  const prefix = `imgmod-test-${inject('runId')}-rate-${process.pid}`;
+  afterAll(() => redis.quit());
+
+  function limiterWith(limits: string) {
+    return reportRateLimiter({ redis, config: loadConfig({ RATE_LIMIT_READER: limits, QUEUE_PREFIX: prefix }), logger: createLogger('silent') });
+  }
+
+  async function retryAfter(check: Promise<void>, headers: Map<string, string>): Promise<number> {
+    await expect(check).rejects.toMatchObject({ code: 'rate_limited', httpStatus: 429 });
+    return Number(headers.get('Retry-After'));
+  }
+
+  it('when both the burst and the daily limit are used up, then Retry-After names the daily wait, not the burst', async () => {
+    const limiter = limiterWith('1/3s,1/1d');
+    const reader = { kind: 'anonymous' as const, id: `anon:day-${Date.now()}`, networkHash: `net-${Date.now()}` };
+    const headers = new Map<string, string>();
+    const res = { set: (name: string, value: string) => headers.set(name, value) } as unknown as Response;
+    await limiter.check(reader, res);
+    expect(await retryAfter(limiter.check(reader, res), headers)).toBeGreaterThan(86_000);
+  });
+
+  it('when a request is refunded, then its point is free again', async () => {
+    const limiter = limiterWith('1/60s,20/1d');
+    const reader = { kind: 'anonymous' as const, id: `anon:refund-${Date.now()}`, networkHash: `net-r-${Date.now()}` };
+    const headers = new Map<string, string>();
+    const res = { set: (name: string, value: string) => headers.set(name, value) } as unknown as Response;
+    await limiter.check(reader, res);
+    await limiter.refund(reader);
+    await expect(limiter.check(reader, res)).resolves.toBeUndefined();
+    expect(await retryAfter(limiter.check(reader, res), headers)).toBeGreaterThan(50);
   });
 });

@@ -201,6 +201,16 @@ describe('rate limits', () => {
     expect(await reportRow(ids[2]!)).toEqual([]);
   });
 
+  it('when a reader clicks again on a reported image or reports an unknown one, then it costs no report', async () => {
+    const token = await newsToken({ sub: `clicker-${Date.now()}` });
+    const [first, second] = [await service.uploadDistinct(), await service.uploadDistinct()];
+    const statuses = [];
+    for (const id of [first, first, first, '00000000-0000-4000-8000-000000000000', second]) {
+      statuses.push((await reportAs(service, id, { token })).status);
+    }
+    expect(statuses).toEqual([202, 200, 200, 404, 202]);
+  });
+
   it('when anonymous readers of one network send a seventh report within 3 s, then 429 for that network only', async () => {
     const id = await service.uploadDistinct();
     const network = freshNetwork();
