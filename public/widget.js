@@ -81,10 +81,16 @@
   let anonymousReader = null;
   /** Anonymous readers get imgmod's reader cookie once per page before their first report. */
   function ensureAnonymousReader() {
-    anonymousReader ??= fetch(`${base}/v1/readers/anonymous`, { method: 'POST', credentials: 'include' }).then((response) => {
-      if (!response.ok) anonymousReader = null;
-      return response;
-    });
+    anonymousReader ??= fetch(`${base}/v1/readers/anonymous`, { method: 'POST', credentials: 'include' }).then(
+      (response) => {
+        if (!response.ok) anonymousReader = null;
+        return response;
+      },
+      (error) => {
+        anonymousReader = null; // a network failure: ask again next time
+        throw error;
+      },
+    );
     return anonymousReader;
   }
 
@@ -103,13 +109,22 @@
     });
   }
 
-  /** The ids among `ids` that imgmod hides (blocked or removed). */
+  /** Most ids one visibility request may carry (the API refuses more). */
+  const VISIBILITY_BATCH = 100;
+
+  /** The ids among `ids` that imgmod hides (blocked or removed), asked in batches; a failed batch hides nothing. */
   async function hiddenIds(ids) {
-    if (ids.length === 0) return [];
-    const response = await fetch(`${base}/v1/visibility?ids=${ids.map(encodeURIComponent).join(',')}`);
-    if (!response.ok) return [];
-    const { images } = await response.json();
-    return ids.filter((id) => images[id] === 'hidden');
+    const batches = [];
+    for (let start = 0; start < ids.length; start += VISIBILITY_BATCH) batches.push(ids.slice(start, start + VISIBILITY_BATCH));
+    const answers = await Promise.all(
+      batches.map(async (batch) => {
+        const response = await fetch(`${base}/v1/visibility?ids=${batch.map(encodeURIComponent).join(',')}`).catch(() => null);
+        if (!response?.ok) return [];
+        const { images } = await response.json();
+        return batch.filter((id) => images[id] === 'hidden');
+      }),
+    );
+    return answers.flat();
   }
 
   /** The words for a report's answer. */
@@ -145,8 +160,14 @@
       placeholder.setAttribute('role', 'img');
       placeholder.setAttribute('aria-label', text.hidden);
       placeholder.dataset.imgmodId = imageId;
+      const hadFocus = entry.button === document.activeElement;
       entry.img.replaceWith(placeholder);
       entry.button.remove();
+      if (hadFocus) {
+        // Keep keyboard users where they were: on the placeholder, not thrown back to the top of the page.
+        placeholder.tabIndex = -1;
+        placeholder.focus();
+      }
     }
   }
 
@@ -253,9 +274,12 @@
 
   // ---- start ----------------------------------------------------------------------------------------------
 
+  const IMAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
   function decorate(img) {
-    const imageId = img.dataset.imgmodId;
-    if (!imageId || img.dataset.imgmodDecorated) return;
+    // imgmod's ids are lower-case UUIDs; a host page may write them in upper case. Anything else is not ours.
+    const imageId = (img.dataset.imgmodId || '').trim().toLowerCase();
+    if (!IMAGE_ID.test(imageId) || img.dataset.imgmodDecorated) return;
     img.dataset.imgmodDecorated = 'true';
     const text = stringsFor(img);
     const button = styled('button', { display: 'block', margin: '.35rem 0', font: '13px system-ui, sans-serif', cursor: 'pointer' }, {

@@ -1,29 +1,31 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
-// A host site on http://localhost:<port> embedding imgmod served from http://127.0.0.1:<port>: another site,
-// over plain HTTP, where browsers refuse imgmod's reader cookie.
+// A host site embedding imgmod. Served as http://localhost:<port> it is another site than imgmod
+// (http://127.0.0.1:<port>), where browsers refuse imgmod's reader cookie over plain HTTP; served as
+// http://127.0.0.1:<port> it is the same site, where the cookie works.
 let service: TestService;
 let browser: Browser;
 let host: Server;
-let hostOrigin: string;
-let imageId = '';
+let hostPort = 0;
+/** The <img> tags of the host page: data-imgmod-id values, written as given. */
+let pageIds: string[] = [];
 beforeAll(async () => {
   host = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
-    res.end(`<!doctype html><html lang="en"><body>
-      <img src="${service.baseUrl}/i/${imageId}" data-imgmod-id="${imageId}" alt="a photo">
-      <script src="${service.baseUrl}/widget.js" defer></script></body></html>`);
+    const images = pageIds.map((id) => `<img src="${service.baseUrl}/i/${id.toLowerCase()}" data-imgmod-id="${id}" alt="a photo" width="80">`);
+    res.end(`<!doctype html><html lang="en"><body>${images.join('\n')}<script src="${service.baseUrl}/widget.js" defer></script></body></html>`);
   }).listen(0, '127.0.0.1');
   await once(host, 'listening');
-  hostOrigin = `http://localhost:${(host.address() as AddressInfo).port}`;
-  [service, browser] = await Promise.all([startTestService({ env: { ALLOWED_ORIGINS: hostOrigin } }), launchBrowser()]);
-  imageId = await service.uploadDistinct();
+  hostPort = (host.address() as AddressInfo).port;
+  const origins = `http://localhost:${hostPort},http://127.0.0.1:${hostPort}`;
+  [service, browser] = await Promise.all([startTestService({ env: { ALLOWED_ORIGINS: origins } }), launchBrowser()]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -31,17 +33,58 @@ afterAll(async () => {
   host?.close();
 });
 
-describe('the widget on another site over plain HTTP', () => {
-  it('when the browser refuses the anonymous reader cookie, then the widget says so instead of "session expired"', async () => {
+async function blockedImage(): Promise<string> {
+  const id = await service.uploadDistinct();
+  await service.deps.pool.query(`UPDATE images SET status = 'blocked' WHERE id = $1`, [id]);
+  return id;
+}
+
+async function reportFirstImage(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Report image' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Report this image' });
+  await dialog.getByRole('radio', { name: 'Spam or advertising' }).check();
+  await dialog.getByRole('button', { name: 'Send report' }).click();
+}
+
+describe('the widget on a host page', () => {
+  it('when the browser refuses the anonymous reader cookie (another site, plain HTTP), then the widget says so instead of "session expired"', async () => {
+    const id = await service.uploadDistinct();
+    pageIds = [id];
     const page = await browser.newPage();
-    await page.goto(`${hostOrigin}/`);
-    await page.getByRole('button', { name: 'Report image' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Report this image' });
-    await dialog.getByRole('radio', { name: 'Spam or advertising' }).check();
-    await dialog.getByRole('button', { name: 'Send report' }).click();
+    await page.goto(`http://localhost:${hostPort}/`);
+    await reportFirstImage(page);
     await expect.poll(() => page.locator('.imgmod-status').textContent()).toMatch(/refused the reporting cookie/);
-    const stored = await service.deps.pool.query('SELECT 1 FROM reports WHERE image_id = $1', [imageId]);
-    expect(stored.rowCount).toBe(0);
+    expect((await service.deps.pool.query('SELECT 1 FROM reports WHERE image_id = $1', [id])).rowCount).toBe(0);
+    await page.close();
+  });
+
+  it('when ids are written in upper case, a foreign id sits on the page and there are over 100 images, then blocked images are still hidden', async () => {
+    const blocked = await blockedImage();
+    const strangers = Array.from({ length: 110 }, () => randomUUID());
+    pageIds = [blocked.toUpperCase(), 'photo-42', ...strangers];
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${hostPort}/`);
+    await expect.poll(() => page.locator(`.imgmod-placeholder[data-imgmod-id="${blocked}"]`).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Report image' }).count()).toBe(strangers.length);
+    await page.close();
+  });
+
+  it('when the reader-cookie request fails once, then the next report asks again and goes through', async () => {
+    const id = await service.uploadDistinct();
+    pageIds = [id];
+    const page = await browser.newPage();
+    let failures = 0;
+    await page.route('**/v1/readers/anonymous', async (route) => {
+      if (failures++ === 0) return route.abort('connectionrefused');
+      return route.continue();
+    });
+    await page.goto(`http://127.0.0.1:${hostPort}/`);
+    await reportFirstImage(page);
+    const dialog = page.getByRole('dialog', { name: 'Report this image' });
+    await expect.poll(() => dialog.textContent()).toMatch(/could not be sent/); // the dialog stays open to try again
+    await dialog.getByRole('button', { name: 'Send report' }).click();
+    await expect.poll(() => page.locator('.imgmod-status').textContent()).toMatch(/Thanks for reporting/);
+    expect((await service.deps.pool.query('SELECT 1 FROM reports WHERE image_id = $1', [id])).rowCount).toBe(1);
     await page.close();
   });
 });
