@@ -153,14 +153,23 @@ export async function findBlockedCopy(db: Queryable, sha256: string): Promise<{ 
  * @param maxDistance PHASH_MATCH_DISTANCE
  */
 export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDistance: number): Promise<string[]> {
-  const result = await db.query<{ id: string }>(
-    `SELECT other.id FROM images AS self
+  return (await listNearDuplicates(db, imageId, maxDistance)).map((match) => match.id);
+}
+
+/** As listNearDuplicateIds, with each match's status and Hamming distance in bits. */
+export async function listNearDuplicates(
+  db: Queryable,
+  imageId: string,
+  maxDistance: number,
+): Promise<{ id: string; status: ImageStatus; distance: number }[]> {
+  const result = await db.query<{ id: string; status: ImageStatus; distance: number }>(
+    `SELECT other.id, other.status, bit_count((self.phash # other.phash)::bit(64))::int AS distance FROM images AS self
      JOIN images AS other ON other.phash IS NOT NULL AND other.id <> self.id
        AND bit_count((self.phash # other.phash)::bit(64)) <= $2
      WHERE self.id = $1 ORDER BY other.id`,
     [imageId, maxDistance],
   );
-  return result.rows.map((row) => row.id);
+  return result.rows;
 }
 
 /**

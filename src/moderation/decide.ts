@@ -1,6 +1,7 @@
 /** Use case: a moderator's decision on one image: uphold, restore or remove. */
 import type { Deps } from '../deps.js';
-import { clearBrigadeFlag, lockImage, setScore, transitionImage } from '../db/images.repository.js';
+import { clearBrigadeFlag, listNearDuplicates, lockImage, setScore, transitionImage } from '../db/images.repository.js';
+import type { PoolClient } from '../db/pool.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
@@ -32,11 +33,12 @@ export interface DecisionResult {
  * moves the status, closes the open reports as upheld or dismissed (which teaches reporter trust; restoring an
  * upheld block also turns the reports that uphold closed into dismissed ones), resets the
  * score, clears a brigade flag, and writes one audit event with the moderator id. `remove` also writes a `purge-image` outbox row so
- * the worker deletes the stored bytes; the record and the audit stay.
+ * the worker deletes the stored bytes; the record and the audit stay. Upholding a block also auto-blocks the
+ * picture's visible near-duplicates.
  * Two moderators deciding one image at once: the second waits for the first's lock, then gets 409.
  * @throws AppError 404 unknown image; 409 `status_changed` when expectedStatus is stale; 409 `invalid_transition`
  */
-export async function decideImage(deps: Pick<Deps, 'pool'>, input: DecisionInput): Promise<DecisionResult> {
+export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: DecisionInput): Promise<DecisionResult> {
   return withTransaction(deps.pool, async (client) => {
     const image = await lockImage(client, input.imageId);
     if (!image) throw notFound('image');
@@ -76,6 +78,29 @@ export async function decideImage(deps: Pick<Deps, 'pool'>, input: DecisionInput
       details: { note: input.note, closedReports, reversedReports, reportOutcome: plan.reportOutcome, scoreBefore: image.score },
     });
     if (input.action === 'remove') await enqueueOutbox(client, { topic: 'purge-image', imageId: image.id });
+    if (plan.to === 'blocked') await blockVisibleCopies(client, image.id, deps.config.PHASH_MATCH_DISTANCE);
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };
   });
+}
+
+/**
+ * A blocked picture must not stay up as a copy uploaded before the block: visible near-duplicates (perceptual
+ * hash within `maxDistance` bits) are auto-blocked for review, each with an event naming the image and distance.
+ * Copies uploaded later are caught when processed (process-thumbnail.ts).
+ */
+async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDistance: number): Promise<void> {
+  for (const copy of await listNearDuplicates(client, blockedId, maxDistance)) {
+    if (copy.status !== 'visible') continue;
+    const previous = await transitionImage(client, { id: copy.id, from: ['visible'], to: 'auto_blocked' });
+    if (previous === null) continue;
+    await appendEvent(client, {
+      imageId: copy.id,
+      actorId: null,
+      action: 'near_duplicate_block',
+      fromStatus: previous,
+      toStatus: 'auto_blocked',
+      reason: `near-duplicate of blocked image ${blockedId}: perceptual hashes ${copy.distance} bits apart (limit ${maxDistance})`,
+      details: { matchedImageId: blockedId, distance: copy.distance, maxDistance },
+    });
+  }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateImage } from '../../src/moderation/evaluate-image.js';
-import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -179,6 +179,20 @@ describe('decisions', () => {
     } finally {
       decision.release();
     }
+  });
+
+  it('when a moderator upholds a block, then copies of the picture uploaded before it are auto-blocked too', async () => {
+    const photo = await fixture('real/Landscape_6.jpg');
+    const original = await service.uploadProcessed(photo);
+    const copy = await service.uploadProcessed(await sharp(photo).rotate().jpeg({ quality: 70 }).toBuffer());
+    expect(await service.status(copy)).toBe('visible');
+    expect((await decide(original, { action: 'uphold' })).status).toBe(200);
+    expect(await service.status(copy)).toBe('auto_blocked');
+    const events = await service.deps.pool.query<{ action: string; details: { matchedImageId: string } }>(
+      'SELECT action, details FROM moderation_events WHERE image_id = $1 ORDER BY id',
+      [copy],
+    );
+    expect(events.rows.at(-1)).toMatchObject({ action: 'near_duplicate_block', details: { matchedImageId: original } });
   });
 
   it('when a moderator reports an image, then a single report blocks it at once', async () => {
