@@ -8,6 +8,7 @@ import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey 
 import { z } from 'zod';
 import { isStorableText } from '../text.js';
 import type { SignedSite } from '../config.js';
+import { AppError } from '../errors.js';
 import { TokenError } from './tokens.js';
 
 /** How far a host site's clock may be ahead of or behind ours (jose clockTolerance). */
@@ -44,7 +45,14 @@ function siteVerifier(site: SignedSite): SiteVerifier {
 }
 
 /** Why jose refused a token, in words for the 401 message. */
-function refusal(error: unknown): TokenError {
+/**
+ * Why a token was refused (TokenError, answered 401), or, when the site's keys could not be fetched (JWKS
+ * unreachable, too slow or not a key set), an AppError 503: the reader did nothing wrong.
+ */
+function refusal(error: unknown): TokenError | AppError {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
+    return new AppError({ code: 'reader_keys_unavailable', httpStatus: 503, message: 'the site\'s signing keys (JWKS) could not be fetched; try again later' });
+  }
   if (error instanceof errors.JWTExpired) {
     return new TokenError(error.claim === 'iat' ? 'token too old: "iat" is beyond SIGNED_TOKEN_MAX_AGE' : 'token expired');
   }

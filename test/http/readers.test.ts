@@ -307,7 +307,9 @@ describe('visibility and CORS', () => {
 describe('a deployment with anonymous reports and demo mode off', () => {
   let closed: TestService;
   beforeAll(async () => {
-    closed = await startTestService({ workers: false, env: { ANONYMOUS_REPORTS: 'off', ALLOWED_ORIGINS: ALLOWED, DEMO_MODE: 'off' } });
+    // A site whose JWKS address answers nothing: its readers' tokens cannot be checked.
+    const gone = JSON.stringify([{ id: 'gone', issuer: 'https://gone.example', jwksUrl: 'http://127.0.0.1:1/jwks.json' }]);
+    closed = await startTestService({ workers: false, env: { ANONYMOUS_REPORTS: 'off', ALLOWED_ORIGINS: ALLOWED, DEMO_MODE: 'off', SIGNED_READER_SITES: gone } });
   });
   afterAll(() => closed?.close());
 
@@ -330,5 +332,11 @@ describe('a deployment with anonymous reports and demo mode off', () => {
     const token = await signDemoReaderToken(service.deps.config, 'ben');
     const response = await reportAs(service, await service.uploadDistinct(), { token });
     expect(await errorCode(response)).toMatchObject({ status: 403, code: 'demo_reader' });
+  });
+
+  it('when a site\'s JWKS cannot be fetched, then 503 reader_keys_unavailable, not a 401 blaming the reader', async () => {
+    const token = await blogToken(jwks, { sub: 'stranded', issuer: 'https://gone.example' });
+    const id = ((await (await closed.upload('real/concert.jpg')).json()) as { id: string }).id;
+    expect(await errorCode(await reportAs(closed, id, { token }))).toMatchObject({ status: 503, code: 'reader_keys_unavailable' });
   });
 });
