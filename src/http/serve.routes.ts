@@ -8,7 +8,7 @@ import type { Deps } from '../deps.js';
 import { findImage, type ImageRow } from '../db/images.repository.js';
 import { isBlocked, isServable } from '../domain/image-status.js';
 import { AppError, notFound } from '../errors.js';
-import { blockedPlaceholder } from '../media/thumbnail.js';
+import { blockedPlaceholder } from '../moderation/blocked-placeholder.js';
 import { imageIdParam } from './params.js';
 
 /** Short: a block must take effect within seconds, also in shared caches. */
@@ -34,9 +34,9 @@ function stillProcessing(res: Response): AppError {
  * Answers for an image that is not servable: 410 + placeholder when blocked, 503 + Retry-After while
  * processing (or visible while its derivatives are made again, as after migration 002), 404 when it failed.
  */
-async function refuse(res: Response, image: ImageRow): Promise<void> {
+async function refuse(deps: Pick<Deps, 'storage'>, res: Response, image: ImageRow): Promise<void> {
   if (isBlocked(image.status)) {
-    sendBytes(res.status(410), await blockedPlaceholder(), 'image/webp', 'no-store');
+    sendBytes(res.status(410), await blockedPlaceholder(deps), 'image/webp', 'no-store');
     return;
   }
   if (image.status === 'failed') {
@@ -51,14 +51,14 @@ export function serveRoutes(deps: Deps): Router {
   router.get('/i/:id', async (req, res) => {
     const image = await findImage(deps.pool, imageIdParam(req.params.id));
     if (!image) throw notFound('image');
-    if (!isServable(image.status) || !image.displayKey || !image.displayMimeType) return refuse(res, image);
+    if (!isServable(image.status) || !image.displayKey || !image.displayMimeType) return refuse(deps, res, image);
     sendBytes(res, await deps.storage.get(image.displayKey), image.displayMimeType);
   });
 
   router.get('/i/:id/thumb', async (req, res) => {
     const image = await findImage(deps.pool, imageIdParam(req.params.id));
     if (!image) throw notFound('image');
-    if (!isServable(image.status) || !image.thumbnailKey) return refuse(res, image);
+    if (!isServable(image.status) || !image.thumbnailKey) return refuse(deps, res, image);
     sendBytes(res, await deps.storage.get(image.thumbnailKey), 'image/webp');
   });
 

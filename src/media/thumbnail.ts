@@ -30,14 +30,12 @@ export async function makeThumbnail(original: Buffer, options: { maxInputPixels:
   return { bytes: data, width: info.width, height: info.height };
 }
 
-let placeholder: Promise<Buffer> | undefined;
-
 /**
- * The neutral "image blocked" placeholder: a 320×240 grey WebP with a crossed-out circle, drawn from SVG
- * (no fonts needed). Made once per process.
+ * Makes the neutral "image blocked" placeholder: a 320×240 grey WebP with a crossed-out circle, drawn from SVG
+ * (no fonts needed).
  */
-export function blockedPlaceholder(): Promise<Buffer> {
-  placeholder ??= sharp(
+export function makeBlockedPlaceholder(): Promise<Buffer> {
+  return sharp(
     Buffer.from(
       `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240">
         <rect width="320" height="240" fill="#d9d9d9"/>
@@ -48,5 +46,4 @@ export function blockedPlaceholder(): Promise<Buffer> {
   )
     .webp({ quality: 80 })
     .toBuffer();
-  return placeholder;
 }

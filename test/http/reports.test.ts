@@ -66,6 +66,8 @@ describe('POST /v1/images/:id/reports', () => {
     expect(image.status).toBe(410);
     expect(image.headers.get('content-type')).toBe('image/webp');
     expect(image.headers.get('cache-control')).toBe('no-store');
+    // The placeholder is made by sharp once and cached in storage, like every derivative.
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(await service.deps.storage.get('placeholders/blocked.webp'));
     expect((await service.request(`/i/${id}/thumb`)).status).toBe(410);
 
     const audit = await service.request(`/v1/moderation/audit?image=${id}`, { as: 'mod', role: 'moderator' });
