@@ -168,6 +168,8 @@ const schema = z
     ANONYMOUS_REPORTS: z.union([z.enum(['on', 'off']), originList]).default('on'),
     /** Weight of an anonymous report (an ordinary signed reader weighs 1). */
     ANONYMOUS_REPORT_WEIGHT: z.coerce.number().min(0).max(1).default(0.5),
+    /** Most a report from a signed account younger than NEW_ACCOUNT_AGE weighs (an ordinary reader weighs 1). */
+    NEW_ACCOUNT_REPORT_WEIGHT: z.coerce.number().min(0).max(1).default(0.5),
     /** JSON array of host sites that sign reader tokens: { id, issuer, audience, secret | jwksUrl, algorithms? }. */
     SIGNED_READER_SITES: signedSites.default([]),
     /** Oldest accepted signed reader token, from its `iat` (parsed to milliseconds). */

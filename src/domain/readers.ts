@@ -23,14 +23,20 @@ export function isLowTrust(reader: { kind: ReaderKind; accountCreatedAt: Date | 
 /**
  * The weight of a new report from its reader's trust weight (domain/trust.ts). An anonymous report weighs
  * at most ANONYMOUS_REPORT_WEIGHT, and 0 when another anonymous report from the same network prefix is
- * already open on the image: one network counts once, however many cookies it clears.
+ * already open on the image: one network counts once, however many cookies it clears. A signed account
+ * younger than NEW_ACCOUNT_AGE weighs at most NEW_ACCOUNT_REPORT_WEIGHT: one person opening accounts to
+ * block an image needs twice as many of them as ordinary readers, and then meets the brigade guard.
  */
 export function readerReportWeight(input: {
   kind: ReaderKind;
   trustWeight: number;
   anonymousWeight: number;
   networkAlreadyCounted: boolean;
+  /** True for a signed account younger than NEW_ACCOUNT_AGE (isLowTrust). */
+  newAccount: boolean;
+  newAccountWeight: number;
 }): number {
+  if (input.kind === 'signed' && input.newAccount) return Math.min(input.trustWeight, input.newAccountWeight);
   if (input.kind !== 'anonymous') return input.trustWeight;
   if (input.networkAlreadyCounted) return 0;
   return Math.min(input.trustWeight, input.anonymousWeight);

@@ -39,11 +39,14 @@ async function weighReport(db: Queryable, input: ReportInput, config: Config): P
   if (await wasDismissedWithin(db, { imageId: input.imageId, reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS })) return 0;
   const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
   const networkAlreadyCounted = input.networkHash ? await hasOpenReportFromNetwork(db, { imageId: input.imageId, networkHash: input.networkHash }) : false;
+  const kind = input.reporterKind ?? 'user';
   return readerReportWeight({
-    kind: input.reporterKind ?? 'user',
+    kind,
     trustWeight: reportWeight(track),
     anonymousWeight: config.ANONYMOUS_REPORT_WEIGHT,
     networkAlreadyCounted,
+    newAccount: kind === 'signed' && isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, new Date(), config.NEW_ACCOUNT_AGE),
+    newAccountWeight: config.NEW_ACCOUNT_REPORT_WEIGHT,
   });
 }
 

@@ -28,8 +28,12 @@ describe('readerReportWeight', () => {
     { why: 'a suppressed anonymous reader weighs 0', kind: 'anonymous', trust: 0, counted: false, expected: 0 },
     { why: 'a second anonymous reader of a network already counted weighs 0', kind: 'anonymous', trust: 1, counted: true, expected: 0 },
     { why: 'a signed reader is not affected by network counting', kind: 'signed', trust: 1, counted: true, expected: 1 },
-  ] as { why: string; kind: ReaderKind; trust: number; counted: boolean; expected: number }[])('when $why, then the weight is $expected', ({ kind, trust, counted, expected }) => {
-    expect(readerReportWeight({ kind, trustWeight: trust, anonymousWeight: 0.5, networkAlreadyCounted: counted })).toBe(expected);
+    { why: 'a new signed account weighs the new-account weight', kind: 'signed', trust: 1, counted: false, newAccount: true, expected: 0.5 },
+    { why: 'a new signed account with a poor record weighs less still', kind: 'signed', trust: 0.3, counted: false, newAccount: true, expected: 0.3 },
+  ] as { why: string; kind: ReaderKind; trust: number; counted: boolean; newAccount?: boolean; expected: number }[])('when $why, then the weight is $expected', ({ kind, trust, counted, newAccount, expected }) => {
+    expect(
+      readerReportWeight({ kind, trustWeight: trust, anonymousWeight: 0.5, networkAlreadyCounted: counted, newAccount: newAccount ?? false, newAccountWeight: 0.5 }),
+    ).toBe(expected);
   });
 });
 

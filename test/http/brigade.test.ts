@@ -87,14 +87,14 @@ describe('brigade guard', () => {
   });
 
   it.each([
-    { accounts: 'new accounts', createdAt: new Date(Date.now() - 86_400_000), held: true },
-    { accounts: 'established accounts', createdAt: new Date('2019-05-01T00:00:00Z'), held: false },
-  ])('when three anonymous readers and two $accounts report in a burst, then held back is $held', async ({ createdAt, held }) => {
+    { count: 4, accounts: 'new accounts', createdAt: new Date(Date.now() - 86_400_000), held: true },
+    { count: 2, accounts: 'established accounts', createdAt: new Date('2019-05-01T00:00:00Z'), held: false },
+  ])('when three anonymous readers and $count $accounts report in a burst, then held back is $held', async ({ count, createdAt, held }) => {
     const id = await service.uploadDistinct();
     for (let i = 0; i < 3; i++) expect((await reportAs(service, id, await anonymousReader(service, `192.0.${i}.9`))).status).toBe(202);
-    for (let i = 0; i < 2; i++) expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt: createdAt }) })).status).toBe(202);
+    for (let i = 0; i < count; i++) expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt: createdAt }) })).status).toBe(202);
     await evaluationsSettled(service);
-    // 0.5 × 3 + 1 × 2 = 3.5 over 5 reports: new accounts make all of it low-trust, established ones only 1.5.
+    // New accounts: 0.5 × 3 + 0.5 × 4 = 3.5, all of it low-trust. Established: 0.5 × 3 + 1 × 2 = 3.5, 1.5 low-trust.
     expect(await service.status(id)).toBe(held ? 'visible' : 'auto_blocked');
     expect((await audit(id)).some((event) => event.action === 'suspected_brigade' && event.details.heldBack === true)).toBe(held);
   });
@@ -110,5 +110,13 @@ describe('brigade guard', () => {
     expect(await Promise.all(copies.map((id) => service.status(id)))).toEqual(['visible', 'visible', 'visible', 'visible']);
     const scores = await service.deps.pool.query<{ score: number }>('SELECT score FROM images WHERE id = ANY($1::uuid[])', [copies]);
     expect(scores.rows.map((row) => row.score)).toEqual([0.5, 0.5, 0.5, 0.5]);
+  });
+
+  it('when three new accounts report, then they do not block alone: one person with several accounts is not a crowd', async () => {
+    const id = await service.uploadDistinct();
+    const young = new Date(Date.now() - 3_600_000);
+    for (const sub of ['n1', 'n2', 'n3']) expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt: young }) })).status).toBe(202);
+    await evaluationsSettled(service);
+    expect(await service.status(id)).toBe('visible');
   });
 });

@@ -102,11 +102,11 @@ describe('signed readers', () => {
     expect((await reportRow(id)).map((row) => row.reporter_id)).toEqual(['blog:bea', 'blog:bo']);
   });
 
-  it('when the account is younger than NEW_ACCOUNT_AGE, then the report is marked low-trust', async () => {
+  it('when the account is younger than NEW_ACCOUNT_AGE, then the report is marked low-trust and weighs NEW_ACCOUNT_REPORT_WEIGHT', async () => {
     const id = await service.uploadDistinct();
     const token = await newsToken({ sub: 'newbie', accountCreatedAt: new Date(Date.now() - 86_400_000) });
     expect((await reportAs(service, id, { token })).status).toBe(202);
-    expect((await reportRow(id))[0]).toMatchObject({ reporter_id: 'news:newbie', low_trust: true, weight: 1 });
+    expect((await reportRow(id))[0]).toMatchObject({ reporter_id: 'news:newbie', low_trust: true, weight: 0.5 });
   });
 
   it.each([
