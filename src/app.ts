@@ -20,6 +20,7 @@ import { serveRoutes } from './http/serve.routes.js';
 /** Largest JSON body, in bytes: a report is a reason and a 500-character note. */
 const JSON_LIMIT_BYTES = 16 * 1024;
 
+/** Builds the express app over `deps`: logging, metrics, body parsing, every route, then the error middleware. */
 export function buildApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');

@@ -56,6 +56,7 @@ function pickerHtml(lang: Lang, reader: DemoReader | 'anonymous'): string {
 <a class="lang" href="${link(otherLang, reader)}" lang="${otherLang}">${TEXT[lang].other}</a></nav>`;
 }
 
+/** The router for /demo (mounted only in demo mode). */
 export function demoRoutes(deps: Deps): Router {
   const router = Router();
   if (!deps.config.DEMO_MODE) return router;

@@ -17,6 +17,7 @@ async function probe(check: () => Promise<unknown>): Promise<string> {
   }
 }
 
+/** The router for /healthz and /readyz. */
 export function healthRoutes(deps: Deps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {

@@ -36,6 +36,7 @@ function imageView(image: ImageRow, score: Score, showUploader: boolean) {
   };
 }
 
+/** The router for uploads and image records (see the module comment). */
 export function imagesRoutes(deps: Deps): Router {
   const router = Router();
   const upload = multer({

@@ -79,6 +79,7 @@ export function createMetrics(deps: Deps): Metrics {
   return { registry, timeRequests };
 }
 
+/** The router for GET /metrics over the registry createMetrics made. */
 export function metricsRoutes(metrics: Metrics): Router {
   const router = Router();
   router.get('/metrics', async (_req, res) => {

@@ -86,6 +86,7 @@ function sendPrivate(res: Response, bytes: Buffer, contentType: string): void {
   res.set({ 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-store' }).send(bytes);
 }
 
+/** The router for /v1/moderation/* (moderators only, bearer token or session cookie). */
 export function moderationRoutes(deps: Deps): Router {
   const router = Router();
   const secret = deps.config.JWT_SECRET;

@@ -5,6 +5,7 @@ import { projectPath } from '../paths.js';
 /** Scripts and styles from our origin only; images may be blob: URLs (the revealed original). */
 const PAGE_CSP = "default-src 'self'; img-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+/** The router for /moderate and the static files of public/, with a strict Content-Security-Policy. */
 export function pagesRoutes(): Router {
   const router = Router();
   const publicDir = projectPath('public/');

@@ -8,6 +8,7 @@ import { authenticate, requireRole } from './auth.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
+/** The router for the Bull Board dashboard over every job queue, behind moderator authentication. */
 export function queueDashboardRoutes(deps: Deps): Router {
   const serverAdapter = new ExpressAdapter().setBasePath(DASHBOARD_PATH);
   createBullBoard({ queues: Object.values(deps.queues).map((queue) => new BullMQAdapter(queue)), serverAdapter });

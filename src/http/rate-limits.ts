@@ -67,6 +67,7 @@ export interface ReportRateLimiter {
   refund(reader: Reader): Promise<void>;
 }
 
+/** Builds the report rate limiter from RATE_LIMIT_READER and RATE_LIMIT_NETWORK, counted in Redis. */
 export function reportRateLimiter(deps: Pick<Deps, 'redis' | 'config' | 'logger'>): ReportRateLimiter {
   const perReader = limiters(deps, 'reader', deps.config.RATE_LIMIT_READER);
   const perNetwork = limiters(deps, 'network', deps.config.RATE_LIMIT_NETWORK);

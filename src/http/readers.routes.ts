@@ -26,6 +26,7 @@ function visibility(status: ImageRow['status']): 'hidden' | 'visible' | 'process
   return status === 'visible' || status === 'processing' ? status : 'unavailable';
 }
 
+/** The router for the reader API besides reports: the anonymous reader cookie, receipts and visibility. */
 export function readersRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
 

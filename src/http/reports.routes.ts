@@ -25,6 +25,7 @@ function reporterOf(reader: Reader): Pick<ReportInput, 'reporterId' | 'reporterR
   };
 }
 
+/** The router for POST /v1/images/:id/reports (any reader kind; rate-limited per reader and network). */
 export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
   const rateLimiter = reportRateLimiter(deps);

@@ -45,6 +45,7 @@ async function refuse(deps: Pick<Deps, 'storage'>, res: Response, image: ImageRo
   throw stillProcessing(res);
 }
 
+/** The router for /i/:id and /i/:id/thumb. */
 export function serveRoutes(deps: Deps): Router {
   const router = Router();
 
