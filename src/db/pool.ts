@@ -52,7 +52,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount) return;
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
-      if (error.code !== '42P04') throw error; // duplicate_database: another process won the race
+      // duplicate_database, or a unique violation on pg_database: another process created it first
+      if (error.code !== '42P04' && error.code !== '23505') throw error;
     });
   } finally {
     await admin.end();

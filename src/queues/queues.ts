@@ -42,7 +42,8 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
 
 /**
  * Adds the job for one outbox row.
- * - thumbnail, purge-image: job id `<topic>-<imageId>`, so a relay that sends the same row twice makes one job.
+ * - thumbnail, purge-image: job id `<topic>-<imageId>`, so a relay that sends the same row twice makes one job;
+ *   a job with that id that has failed for good is retried, so the outbox's resends can revive it.
  * - evaluate-reports: deduplicated per image while waiting, so a burst of reports makes one job. The
  *   processor releases the deduplication key as it starts (BullMQ's "until job is active" pattern): a report
  *   arriving during an evaluation makes a new job, which another worker may run at once even if the running
@@ -50,7 +51,15 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
  */
 export async function addJob(queues: Queues, topic: JobTopic, imageId: string): Promise<void> {
   if (topic !== 'evaluate-reports') {
-    await queues[topic].add(topic, { imageId }, { jobId: `${topic}-${imageId}` });
+    const jobId = `${topic}-${imageId}`;
+    // A job that used up its attempts (storage or database down for a while) keeps its id in the failed set,
+    // where adding it again would do nothing: an outbox resend retries it instead.
+    const failed = await queues[topic].getJob(jobId);
+    if (failed && (await failed.isFailed())) {
+      await failed.retry('failed', { resetAttemptsMade: true });
+      return;
+    }
+    await queues[topic].add(topic, { imageId }, { jobId });
     return;
   }
   await queues['evaluate-reports'].add(

@@ -1,6 +1,7 @@
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueues, closeQueues, type ImageJob } from '../../src/queues/queues.js';
+import { addJob, createQueues, closeQueues, type ImageJob } from '../../src/queues/queues.js';
 import { openRedis } from '../../src/deps.js';
 import type { Pool } from '../../src/db/pool.js';
 import { evaluateReportsProcessor } from '../../workers/evaluate-reports.processor.js';
@@ -141,5 +142,25 @@ describe('end-to-end delivery', () => {
       await stuck.close(true);
       await connection.quit();
     }
+  });
+
+  it('when a thumbnail job failed for good (storage down for a while), then a resend retries it instead of doing nothing', async () => {
+    const imageId = randomUUID();
+    await addJob(service.deps.queues, 'thumbnail', imageId);
+    const connection = openRedis(service.deps.config.REDIS_URL, { blocking: true });
+    const failing = new Worker<ImageJob>(
+      'thumbnail',
+      () => Promise.reject(new UnrecoverableError('storage unreachable')),
+      { connection, prefix: service.deps.config.QUEUE_PREFIX },
+    );
+    const job = () => service.deps.queues.thumbnail.getJob(`thumbnail-${imageId}`);
+    try {
+      await waitFor(async () => (await job())?.isFailed());
+    } finally {
+      await failing.close();
+      await connection.quit();
+    }
+    await addJob(service.deps.queues, 'thumbnail', imageId);
+    expect(await (await job())!.getState()).toBe('waiting');
   });
 });
