@@ -172,6 +172,16 @@ export async function listNearDuplicates(
   return result.rows;
 }
 
+/** Other images with exactly the same bytes (SHA-256) that are `visible`: copies a hash cannot see. */
+export async function listVisibleByteCopies(db: Queryable, imageId: string): Promise<string[]> {
+  const result = await db.query<{ id: string }>(
+    `SELECT other.id FROM images AS self JOIN images AS other ON other.sha256 = self.sha256 AND other.id <> self.id
+     WHERE self.id = $1 AND other.status = 'visible' ORDER BY other.id`,
+    [imageId],
+  );
+  return result.rows.map((row) => row.id);
+}
+
 /**
  * Moves an image from one of `from` to `to`, only if its status is still one of `from`.
  * @param change.restored marks the image as restored by a moderator (restored_at = now)

@@ -18,22 +18,32 @@ export function createPool(databaseUrl: string, onError: (error: Error) => void)
   return pool;
 }
 
+/** deadlock_detected and serialization_failure: PostgreSQL rolled the transaction back; running it again is safe. */
+const RETRYABLE = new Set(['40P01', '40001']);
+/** Attempts of a transaction that PostgreSQL aborted as a deadlock victim. */
+const MAX_ATTEMPTS = 3;
+
 /**
  * Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws (the error is rethrown).
+ * A transaction PostgreSQL aborts as a deadlock victim is run again, up to 3 times in all, so `work` must
+ * only touch the database (no side effects it cannot repeat).
  * @returns whatever `work` returns
  */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const code = (error as { code?: string }).code;
+      if (attempt >= MAX_ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
+    } finally {
+      client.release();
+    }
   }
 }
 

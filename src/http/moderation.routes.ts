@@ -178,8 +178,10 @@ export function moderationRoutes(deps: Deps): Router {
         });
         results.push({ ok: true, ...result });
       } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        results.push({ ok: false, imageId, error: { code: error.code, message: error.message } });
+        // One image's failure is its own result; the others were decided in their own transactions.
+        if (!(error instanceof AppError)) deps.logger.error({ err: error, imageId }, 'bulk decision failed');
+        const { code, message } = error instanceof AppError ? error : { code: 'internal_error', message: 'this image could not be decided' };
+        results.push({ ok: false, imageId, error: { code, message } });
       }
     }
     res.json({ results });

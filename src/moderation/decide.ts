@@ -1,6 +1,6 @@
 /** Use case: a moderator's decision on one image: uphold, restore or remove. */
 import type { Deps } from '../deps.js';
-import { clearBrigadeFlag, listNearDuplicates, lockImage, setScore, transitionImage } from '../db/images.repository.js';
+import { clearBrigadeFlag, listNearDuplicates, listVisibleByteCopies, lockImage, setScore, transitionImage } from '../db/images.repository.js';
 import type { PoolClient } from '../db/pool.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
@@ -85,12 +85,17 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
 
 /**
  * A blocked picture must not stay up as a copy uploaded before the block: visible near-duplicates (perceptual
- * hash within `maxDistance` bits) are auto-blocked for review, each with an event naming the image and distance.
+ * hash within `maxDistance` bits) and exact copies (same SHA-256) are auto-blocked for review, each with an
+ * event naming the image and distance.
  * Copies uploaded later are caught when processed (process-thumbnail.ts).
  */
 async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDistance: number): Promise<void> {
-  for (const copy of await listNearDuplicates(client, blockedId, maxDistance)) {
-    if (copy.status !== 'visible') continue;
+  const nearDuplicates = (await listNearDuplicates(client, blockedId, maxDistance)).filter((copy) => copy.status === 'visible');
+  // A picture too plain to hash has no near-duplicates, but its exact copies are still copies.
+  const byteCopies = (await listVisibleByteCopies(client, blockedId))
+    .filter((id) => !nearDuplicates.some((copy) => copy.id === id))
+    .map((id) => ({ id, distance: 0 }));
+  for (const copy of [...nearDuplicates, ...byteCopies]) {
     const previous = await transitionImage(client, { id: copy.id, from: ['visible'], to: 'auto_blocked' });
     if (previous === null) continue;
     await appendEvent(client, {

@@ -195,6 +195,22 @@ describe('decisions', () => {
     expect(events.rows.at(-1)).toMatchObject({ action: 'near_duplicate_block', details: { matchedImageId: original } });
   });
 
+  it('when two moderators uphold two copies of one picture at once, then both succeed (no deadlock 500)', async () => {
+    const a = await service.uploadProcessed('synthetic/valid-photo.jpg');
+    const b = await service.uploadProcessed('synthetic/huge-exif.jpg'); // the same scene, 2 bits apart
+    const [first, second] = await Promise.all([decide(a, { action: 'uphold' }, 'mod-a'), decide(b, { action: 'uphold' }, 'mod-b')]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(await Promise.all([service.status(a), service.status(b)])).toEqual(['blocked', 'blocked']);
+  });
+
+  it('when a moderator upholds a picture too plain to hash, then its exact copies already up are auto-blocked too', async () => {
+    const first = await service.uploadProcessed('real/Flag_of_the_Netherlands-16bit.png', 'uploader-1');
+    const second = await service.uploadProcessed('real/Flag_of_the_Netherlands-16bit.png', 'uploader-2');
+    expect(await service.status(second)).toBe('visible');
+    expect((await decide(first, { action: 'uphold' })).status).toBe(200);
+    expect(await service.status(second)).toBe('auto_blocked');
+  });
+
   it('when a moderator reports an image, then a single report blocks it at once', async () => {
     const id = await service.uploadDistinct();
     expect((await post(`/v1/images/${id}/reports`, { reason: 'illegal' }, MOD)).status).toBe(202);
