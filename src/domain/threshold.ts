@@ -113,7 +113,10 @@ export function detectBrigade(reports: readonly GuardedReport[], policy: Brigade
 
 /**
  * decideAutoBlock, then the brigade guard (see the module rules). A moderator's report still blocks at once;
- * an image that cannot be auto-blocked is never flagged.
+ * an image that cannot be auto-blocked is never flagged. Once an image is flagged, the guard keeps holding it
+ * while more than half of all its open reports' score is low-trust, whenever they came, until a moderator
+ * decides (which clears the flag): a campaign cannot simply wait for its burst to leave the window.
+ * @param input.flagged true when the image is already flagged as a suspected brigade target
  * @returns the threshold's decision, or `{ block: false, rule: 'suspected_brigade', … }` with the evidence
  */
 export function guardAgainstBrigade(input: {
@@ -123,10 +126,14 @@ export function guardAgainstBrigade(input: {
   policy: ThresholdPolicy;
   brigade: BrigadePolicy;
   now: Date;
+  flagged?: boolean;
 }): BlockDecision {
   const decision = decideAutoBlock(input);
   if (!AUTO_BLOCKABLE_STATUSES.includes(input.status) || (decision.block && decision.rule === 'moderator_report')) return decision;
-  const evidence = detectBrigade(input.reports, input.brigade, input.now);
+  // Every open report, however old: the window reaches back to the oldest one.
+  const oldest = Math.min(input.now.getTime(), ...input.reports.map((report) => report.createdAt.getTime()));
+  const sinceFlagged = { windowMs: input.now.getTime() - oldest, minReports: 1 };
+  const evidence = detectBrigade(input.reports, input.brigade, input.now) ?? (input.flagged ? detectBrigade(input.reports, sinceFlagged, input.now) : null);
   if (!evidence) return decision;
   return { block: false, rule: 'suspected_brigade', ...evidence, heldBack: decision.block };
 }

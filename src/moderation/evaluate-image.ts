@@ -70,6 +70,7 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       policy: thresholdPolicy(deps.config),
       brigade: brigadePolicy(deps.config),
       now: new Date(),
+      flagged: image.suspectedBrigadeAt !== null,
     });
     const unchanged = { ...score, status: image.status, blocked: false, decision };
     if (!decision.block && 'rule' in decision) await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision });

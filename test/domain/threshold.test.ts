@@ -78,6 +78,21 @@ describe('guardAgainstBrigade', () => {
     expect(decision).toEqual(expected.rule === 'suspected_brigade' ? { ...expected, windowMs: 3_600_000 } : expected);
   });
 
+  it('when a flagged image\'s low-trust reports have left the window, then it is still held until a moderator decides', () => {
+    const reports = [...anonymous(6, 61), ...anonymous(1, 1)]; // the campaign waited an hour, then sent one more
+    expect(guard(reports)).toMatchObject({ block: true, rule: 'total_score' });
+    expect(guardAgainstBrigade({ status: 'visible', reports, restored: false, policy, brigade, now, flagged: true })).toMatchObject({
+      block: false,
+      rule: 'suspected_brigade',
+      reportsInWindow: 7,
+      heldBack: true,
+    });
+    // Trusted readers carrying the score still block a flagged image.
+    expect(guardAgainstBrigade({ status: 'visible', reports: [...reports, ...ordinary(4, 1)], restored: false, policy, brigade, now, flagged: true })).toMatchObject({
+      block: true,
+    });
+  });
+
   it('when a moderator reports during a burst, then the image blocks at once', () => {
     expect(guard([...anonymous(6), { reason: 'spam', weight: 1, reporterRole: 'moderator', lowTrust: false, createdAt: now }])).toEqual({ block: true, rule: 'moderator_report' });
   });
