@@ -156,14 +156,23 @@ export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDi
   return (await listNearDuplicates(db, imageId, maxDistance)).map((match) => match.id);
 }
 
-/** As listNearDuplicateIds, with each match's status and Hamming distance in bits. */
-export async function listNearDuplicates(
-  db: Queryable,
-  imageId: string,
-  maxDistance: number,
-): Promise<{ id: string; status: ImageStatus; distance: number }[]> {
-  const result = await db.query<{ id: string; status: ImageStatus; distance: number }>(
-    `SELECT other.id, other.status, bit_count((self.phash # other.phash)::bit(64))::int AS distance FROM images AS self
+/** A near-duplicate of an image, as evaluation and decisions need it. */
+export interface NearDuplicate {
+  id: string;
+  status: ImageStatus;
+  uploaderId: string;
+  /** True when a moderator restored it (its reports and readers were judged wrong once). */
+  restored: boolean;
+  /** Hamming distance between the two hashes, in bits. */
+  distance: number;
+}
+
+/** As listNearDuplicateIds, with each match's status, uploader, restored flag and distance. */
+export async function listNearDuplicates(db: Queryable, imageId: string, maxDistance: number): Promise<NearDuplicate[]> {
+  const result = await db.query<NearDuplicate>(
+    `SELECT other.id, other.status, other.uploader_id AS "uploaderId", other.restored_at IS NOT NULL AS restored,
+            bit_count((self.phash # other.phash)::bit(64))::int AS distance
+     FROM images AS self
      JOIN images AS other ON other.phash IS NOT NULL AND other.id <> self.id
        AND bit_count((self.phash # other.phash)::bit(64)) <= $2
      WHERE self.id = $1 ORDER BY other.id`,

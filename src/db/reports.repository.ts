@@ -96,12 +96,12 @@ export async function trackRecords(db: Queryable, reporterIds: readonly string[]
   return new Map(result.rows.map((row) => [row.reporterId, { upheld: row.upheld, dismissed: row.dismissed }]));
 }
 
-/** True when this reporter had a report on this image dismissed within the last `hours`. */
-export async function wasDismissedWithin(db: Queryable, query: { imageId: string; reporterId: string; hours: number }): Promise<boolean> {
+/** True when this reporter had a report on any of these images (a picture and its copies) dismissed within the last `hours`. */
+export async function wasDismissedWithin(db: Queryable, query: { imageIds: readonly string[]; reporterId: string; hours: number }): Promise<boolean> {
   const result = await db.query(
-    `SELECT 1 FROM reports WHERE image_id = $1 AND reporter_id = $2 AND status = 'dismissed'
+    `SELECT 1 FROM reports WHERE image_id = ANY($1::uuid[]) AND reporter_id = $2 AND status = 'dismissed'
        AND decided_at > now() - $3 * interval '1 hour' LIMIT 1`,
-    [query.imageId, query.reporterId, query.hours],
+    [query.imageIds, query.reporterId, query.hours],
   );
   return (result.rowCount ?? 0) > 0;
 }

@@ -1,7 +1,8 @@
 /** Use case: recount an image's open reports and auto-block it when they cross its threshold. */
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { listNearDuplicateIds, lockImage, setScore, transitionImage } from '../db/images.repository.js';
+import { listNearDuplicates, lockImage, setScore, transitionImage, type ImageRow, type NearDuplicate } from '../db/images.repository.js';
+import { DEMO_UPLOADER } from '../demo/demo-site.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
@@ -45,6 +46,14 @@ function describe(decision: BlockDecision & { block: true }): string {
 }
 
 /**
+ * The near-duplicates whose reports count toward `image`: all of them, except that the demo's photos (whose
+ * readers anyone can impersonate from /demo) never count toward a real upload.
+ */
+function countedCopies(image: ImageRow, copies: NearDuplicate[]): NearDuplicate[] {
+  return image.uploaderId === DEMO_UPLOADER ? copies : copies.filter((copy) => copy.uploaderId !== DEMO_UPLOADER);
+}
+
+/**
  * Recounts from PostgreSQL (never from a counter held only in Redis), records the score, and when the
  * threshold policy says so moves the image to `auto_blocked` with a guarded UPDATE and one audit event
  * holding the score and the reasons, in one transaction. The image row is locked first, so concurrent
@@ -58,15 +67,18 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     // Before the recount: every request committed so far is answered by it (see markOutboxDone).
     await markOutboxDone(client, 'evaluate-reports', imageId);
     const image = await lockImage(client, imageId);
-    const nearDuplicateIds = await listNearDuplicateIds(client, imageId, deps.config.PHASH_MATCH_DISTANCE);
+    if (!image) return { ...scoreReports([]), status: null, blocked: false, decision: { block: false } };
+    const copies = countedCopies(image, await listNearDuplicates(client, imageId, deps.config.PHASH_MATCH_DISTANCE));
+    const nearDuplicateIds = copies.map((copy) => copy.id);
     const reports = await listOpenReports(client, imageId, nearDuplicateIds);
     const score = scoreReports(reports);
-    if (!image) return { ...score, status: null, blocked: false, decision: { block: false } };
     await setScore(client, imageId, score.score);
+    // A moderator's restore of any copy stands for the picture: a re-upload does not reset it.
+    const restored = image.restoredAt !== null || copies.some((copy) => copy.restored);
     const decision = guardAgainstBrigade({
       status: image.status,
       reports,
-      restored: image.restoredAt !== null,
+      restored,
       policy: thresholdPolicy(deps.config),
       brigade: brigadePolicy(deps.config),
       now: new Date(),
@@ -89,7 +101,7 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
         score: score.score,
         reports: score.reports,
         byReason: score.byReason,
-        restored: image.restoredAt !== null,
+        restored,
         nearDuplicateIds,
       },
     });

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { demoReaderMayReport } from '../demo/demo-site.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
-import { lockImage, shareLockImage } from '../db/images.repository.js';
+import { listNearDuplicateIds, lockImage, shareLockImage } from '../db/images.repository.js';
 import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, wasDismissedWithin } from '../db/reports.repository.js';
 import { isReportable } from '../domain/image-status.js';
 import { isLowTrust, readerReportWeight, type ReaderKind } from '../domain/readers.js';
@@ -36,7 +36,9 @@ export interface ReportInput {
  */
 async function weighReport(db: Queryable, input: ReportInput, config: Config): Promise<number> {
   if (input.reporterRole === 'moderator') return 1;
-  if (await wasDismissedWithin(db, { imageId: input.imageId, reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS })) return 0;
+  // The cooldown covers the picture, not one upload of it: a copy uploaded after the restore is the same picture.
+  const picture = [input.imageId, ...(await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE))];
+  if (await wasDismissedWithin(db, { imageIds: picture, reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS })) return 0;
   const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
   const networkAlreadyCounted = input.networkHash ? await hasOpenReportFromNetwork(db, { imageId: input.imageId, networkHash: input.networkHash }) : false;
   const kind = input.reporterKind ?? 'user';

@@ -211,6 +211,24 @@ describe('decisions', () => {
     expect(await service.status(second)).toBe('auto_blocked');
   });
 
+  it('when a restored picture is uploaded again, then its dismissed readers count 0 on the copy and the doubled threshold still applies', async () => {
+    const photo = await fixture('real/concert.jpg');
+    const original = await service.uploadProcessed(photo);
+    const readers = ['r31', 'r32', 'r33'].map((name) => `${name}-${original}`);
+    for (const reader of readers) await report(original, reader);
+    await waitFor(async () => (await service.status(original)) === 'auto_blocked');
+    expect((await decide(original, { action: 'restore' })).status).toBe(200);
+
+    const copy = await service.uploadProcessed(await sharp(photo).jpeg({ quality: 60 }).toBuffer());
+    expect(await service.status(copy)).toBe('visible');
+    for (const reader of readers) expect((await report(copy, reader)).status).toBe(202);
+    const weights = await service.deps.pool.query<{ weight: number }>('SELECT weight FROM reports WHERE image_id = $1', [copy]);
+    expect(weights.rows.map((row) => row.weight)).toEqual([0, 0, 0]);
+    for (let i = 0; i < 4; i++) await report(copy, `new-${copy}-${i}`);
+    await waitFor(async () => (await service.deps.pool.query<{ score: number }>('SELECT score FROM images WHERE id = $1', [copy])).rows[0]!.score === 4);
+    expect(await service.status(copy)).toBe('visible'); // 4 < 2 × 3
+  });
+
   it('when a moderator reports an image, then a single report blocks it at once', async () => {
     const id = await service.uploadDistinct();
     expect((await post(`/v1/images/${id}/reports`, { reason: 'illegal' }, MOD)).status).toBe(202);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { signDemoReaderToken } from '../../src/demo/demo-site.js';
-import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import sharp from 'sharp';
+import { evaluationsSettled, fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import {
   anonymousReader,
   asReader,
@@ -326,6 +327,18 @@ describe('a deployment with anonymous reports and demo mode off', () => {
     const id = ((await (await closed.upload('real/concert.jpg')).json()) as { id: string }).id;
     expect((await reportAs(closed, id, { token: demoToken })).status).toBe(401);
     expect((await reportAs(service, await service.uploadDistinct('demo-site'), { token: await signDemoReaderToken(service.deps.config, 'ana') })).status).toBe(202);
+  });
+
+  it('when demo readers report a demo photo, then a real upload of the same picture is not blocked through it', async () => {
+    const photo = await fixture('real/Landscape_6.jpg');
+    const demoCopy = await service.uploadProcessed(photo, 'demo-site');
+    const realCopy = await service.uploadProcessed(await sharp(photo).rotate().jpeg({ quality: 80 }).toBuffer(), 'someone');
+    for (const reader of ['ana', 'ben', 'chloe'] as const) {
+      expect((await reportAs(service, demoCopy, { token: await signDemoReaderToken(service.deps.config, reader) })).status).toBe(202);
+    }
+    await waitFor(async () => (await service.status(demoCopy)) === 'auto_blocked');
+    await evaluationsSettled(service);
+    expect(await service.status(realCopy)).toBe('visible');
   });
 
   it('when a demo reader reports an image that is not a demo photo, then 403 demo_reader: anyone can get their tokens', async () => {
