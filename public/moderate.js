@@ -30,7 +30,7 @@ function explain(error) {
     showSignIn();
     return 'Your session has expired or is invalid: sign in again.';
   }
-  if (error.code === 'status_changed') return `Another moderator decided this image first: ${error.message}.`;
+  if (error.code === 'status_changed') return `This image changed since you loaded it: ${error.message}.`;
   if (error.code === 'invalid_transition') return `Not possible: ${error.message}.`;
   if (error.status === 403) return 'This needs a moderator token.';
   return `Something went wrong: ${error.message}`;

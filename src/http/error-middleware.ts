@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
 import { AppError } from '../errors.js';
+import { StorageUnavailableError } from '../storage/storage.js';
 import type { Logger } from '../logger.js';
 
 /** 404 `not_found` for any route that matched nothing. */
@@ -12,6 +13,9 @@ export const routeNotFound: RequestHandler = (req) => {
 /** Maps errors from express's body parsers and multer to AppErrors; anything else stays unknown (500). */
 function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
+  if (error instanceof StorageUnavailableError) {
+    return new AppError({ code: 'storage_unavailable', httpStatus: 503, message: 'image storage is unavailable; try again shortly' });
+  }
   if (error instanceof MulterError) {
     if (error.code === 'LIMIT_FILE_SIZE') {
       return new AppError({ code: 'payload_too_large', httpStatus: 413, message: 'the file is larger than the upload limit' });
@@ -33,6 +37,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const appError = toAppError(error);
     if (!appError) {
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    } else if (appError.httpStatus >= 500) {
+      logger.warn({ err: error, method: req.method, url: req.originalUrl }, appError.message);
     }
     const status = appError?.httpStatus ?? 500;
     const body = appError

@@ -46,7 +46,7 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
       throw new AppError({
         code: 'status_changed',
         httpStatus: 409,
-        message: `the image is now ${image.status}, not ${input.expectedStatus}: someone decided it first`,
+        message: `the image is now ${image.status}, not ${input.expectedStatus}: it changed since you saw it (another moderator, or an automatic block)`,
         details: { status: image.status },
       });
     }

@@ -69,14 +69,17 @@ function purged(): AppError {
 
 /**
  * The original bytes as uploaded, for a moderator who explicitly asks to see them.
- * @throws AppError 410 `image_purged` when the image was removed
+ * @throws AppError 410 `image_purged` when the image was removed; 404 `original_missing` when its bytes are gone
+ *   from storage otherwise
  */
 export async function getOriginal(deps: Pick<Deps, 'storage'>, image: ImageRow): Promise<Buffer> {
   if (image.status === 'removed') throw purged();
   try {
     return await deps.storage.get(image.storageKey);
   } catch (error) {
-    if (error instanceof StorageNotFoundError) throw purged();
+    if (error instanceof StorageNotFoundError) {
+      throw new AppError({ code: 'original_missing', httpStatus: 404, message: 'the original is missing from storage' });
+    }
     throw error;
   }
 }

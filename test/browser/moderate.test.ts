@@ -97,7 +97,7 @@ describe('the moderator page', () => {
       body: JSON.stringify({ action: 'uphold' }),
     });
     await page.keyboard.press('r');
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/Another moderator decided this image first/);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/This image changed since you loaded it/);
     await expect.poll(() => page.locator('#empty').isVisible()).toBe(true);
 
     expect(new Set([upheld, restored, stale])).toEqual(new Set(ids));
@@ -146,7 +146,7 @@ describe('the moderator page', () => {
     await expect.poll(() => page.locator('#queue li').count()).toBe(1);
     const statuses = await Promise.all(ids.map((id) => service.status(id)));
     expect(statuses.sort()).toEqual(['auto_blocked', 'blocked']);
-    expect(await page.locator('#status').textContent()).not.toMatch(/Another moderator/);
+    expect(await page.locator('#status').textContent()).not.toMatch(/changed since you loaded it/);
     await page.context().close();
   });
 

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../../src/app.js';
+import { reportingOutages } from '../../src/storage/storage.js';
+import { fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -127,5 +131,31 @@ describe('POST /v1/images', () => {
     expect((await service.request('/i/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await service.request('/i/not-a-uuid/thumb')).status).toBe(404);
     expect((await service.request('/v1/images/00000000-0000-4000-8000-000000000000', { as: 'alice' })).status).toBe(404);
+  });
+});
+
+describe('storage outages', () => {
+  it('when the storage backend fails, then serving and uploading answer 503 storage_unavailable, not 500', async () => {
+    const id = await service.uploadProcessed('real/concert.jpg');
+    const broken = reportingOutages({
+      put: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      get: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      delete: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      close: () => Promise.resolve(),
+    });
+    const server = buildApp({ ...service.deps, storage: broken }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const served = await fetch(`${base}/i/${id}`);
+      expect(served.status).toBe(503);
+      expect(await served.json()).toMatchObject({ error: { code: 'storage_unavailable' } });
+      const form = new FormData();
+      form.append('file', new Blob([await fixture('real/concert.jpg')]), 'concert.jpg');
+      const upload = await fetch(`${base}/v1/images`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await service.token('u')}` } });
+      expect(upload.status).toBe(503);
+    } finally {
+      server.close();
+    }
   });
 });
