@@ -4,6 +4,7 @@ import { findImage, type ImageRow } from '../db/images.repository.js';
 import { listEventsForImage, type ModerationEventRow } from '../db/moderation-events.repository.js';
 import { listReportsForImage, trackRecords, type ReportRow } from '../db/reports.repository.js';
 import { scoreReports, type Score } from '../domain/reports.js';
+import { readerReportWeight } from '../domain/readers.js';
 import { isSuppressed, reportWeight, type TrackRecord } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
 import { StorageNotFoundError } from '../storage/storage.js';
@@ -28,7 +29,7 @@ export interface ReviewDetail {
  *   reporter's track record, and the audit history
  * @throws AppError 404 for an unknown image
  */
-export async function getReviewDetail(deps: Pick<Deps, 'pool'>, imageId: string): Promise<ReviewDetail> {
+export async function getReviewDetail(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<ReviewDetail> {
   const image = await findImage(deps.pool, imageId);
   if (!image) throw notFound('image');
   const reports = await listReportsForImage(deps.pool, imageId);
@@ -36,7 +37,18 @@ export async function getReviewDetail(deps: Pick<Deps, 'pool'>, imageId: string)
   const records = await trackRecords(deps.pool, reporterIds);
   const reporters = reporterIds.map((reporterId) => {
     const track = records.get(reporterId) ?? { upheld: 0, dismissed: 0 };
-    return { reporterId, ...track, currentWeight: reportWeight(track), suppressed: isSuppressed(track) };
+    // What a new report from this reader would weigh, as the kind of reader they last reported as.
+    const latest = reports.filter((report) => report.reporterId === reporterId).at(-1)!;
+    const kind = latest.reporterKind ?? 'user';
+    const currentWeight = readerReportWeight({
+      kind,
+      trustWeight: reportWeight(track),
+      anonymousWeight: deps.config.ANONYMOUS_REPORT_WEIGHT,
+      networkAlreadyCounted: false,
+      newAccount: kind === 'signed' && (latest.lowTrust ?? false),
+      newAccountWeight: deps.config.NEW_ACCOUNT_REPORT_WEIGHT,
+    });
+    return { reporterId, ...track, currentWeight, suppressed: isSuppressed(track) };
   });
   return {
     image,

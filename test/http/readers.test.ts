@@ -171,6 +171,10 @@ describe('anonymous readers', () => {
     expect(row!.network_hash).toMatch(/^[0-9a-f]{32}$/);
     const stored = JSON.stringify((await service.deps.pool.query('SELECT * FROM reports WHERE image_id = $1', [id])).rows);
     expect(stored).not.toMatch(/203\.0\.113/);
+    // The moderator sees what this reader's next report would weigh: the anonymous weight, not an ordinary 1.
+    const detail = await service.request(`/v1/moderation/images/${id}`, { as: 'mod', role: 'moderator' });
+    const { reporters } = (await detail.json()) as { reporters: { reporterId: string; currentWeight: number }[] };
+    expect(reporters).toEqual([expect.objectContaining({ reporterId: reader.readerId, currentWeight: 0.5 })]);
   });
 
   it('when a request has no token and no reader cookie, then 401', async () => {
