@@ -37,7 +37,9 @@ async function until(id: string, done: (image: ImageRecord) => boolean): Promise
   for (;;) {
     const image = await record(id);
     if (done(image)) return image;
-    if (Date.now() > deadline) throw new Error(`image ${id} is still ${image.status} after 15 s: is the worker running?`);
+    if (Date.now() > deadline) {
+      throw new Error(`image ${id} is still ${image.status} after 15 s: is the worker running? (A picture restored by a moderator needs twice the reports: see the README on starting afresh.)`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -46,11 +46,12 @@ function describe(decision: BlockDecision & { block: true }): string {
 }
 
 /**
- * The near-duplicates whose reports count toward `image`: all of them, except that the demo's photos (whose
- * readers anyone can impersonate from /demo) never count toward a real upload.
+ * The near-duplicates whose reports count toward `image`: the demo's photos (whose readers anyone can
+ * impersonate from /demo) and real uploads never count toward each other, so the demo is a sandbox both ways.
  */
 function countedCopies(image: ImageRow, copies: NearDuplicate[]): NearDuplicate[] {
-  return image.uploaderId === DEMO_UPLOADER ? copies : copies.filter((copy) => copy.uploaderId !== DEMO_UPLOADER);
+  const isDemo = image.uploaderId === DEMO_UPLOADER;
+  return copies.filter((copy) => (copy.uploaderId === DEMO_UPLOADER) === isDemo);
 }
 
 /**

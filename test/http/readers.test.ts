@@ -345,6 +345,16 @@ describe('a deployment with anonymous reports and demo mode off', () => {
     expect(await service.status(realCopy)).toBe('visible');
   });
 
+  it('when readers block a real upload, then the demo\'s copy of the picture stays up: the demo is a sandbox both ways', async () => {
+    const photo = await fixture('real/Portrait_8.jpg');
+    const realCopy = await service.uploadProcessed(photo, 'someone');
+    for (const sub of ['ria', 'sam', 'tom']) expect((await reportAs(service, realCopy, { token: await newsToken({ sub: `${sub}-${realCopy}` }) })).status).toBe(202);
+    await waitFor(async () => (await service.status(realCopy)) === 'auto_blocked');
+    const demoCopy = await service.uploadProcessed(await sharp(photo).rotate().jpeg({ quality: 80 }).toBuffer(), 'demo-site');
+    await evaluationsSettled(service);
+    expect(await service.status(demoCopy)).toBe('visible');
+  });
+
   it('when a demo reader reports an image that is not a demo photo, then 403 demo_reader: anyone can get their tokens', async () => {
     const token = await signDemoReaderToken(service.deps.config, 'ben');
     const response = await reportAs(service, await service.uploadDistinct(), { token });
