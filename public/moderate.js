@@ -36,21 +36,14 @@ function explain(error) {
   return `Something went wrong: ${error.message}`;
 }
 
-function showSignIn() {
-  $('#sign-in').hidden = false;
-  $('#review').hidden = true;
-  $('#filters').hidden = true;
-  $('#dashboard-link').hidden = true;
-  $('#sign-out').hidden = true;
+/** Shows the sign-in form, or the review screen and its controls. */
+function showSignedIn(signedIn) {
+  $('#sign-in').hidden = signedIn;
+  for (const selector of ['#review', '#filters', '#dashboard-link', '#sign-out']) $(selector).hidden = !signedIn;
 }
 
-function showReview() {
-  $('#sign-in').hidden = true;
-  $('#review').hidden = false;
-  $('#filters').hidden = false;
-  $('#dashboard-link').hidden = false;
-  $('#sign-out').hidden = false;
-}
+const showSignIn = () => showSignedIn(false);
+const showReview = () => showSignedIn(true);
 
 function filters() {
   const form = new FormData($('#filters'));
