@@ -96,14 +96,14 @@ export async function trackRecords(db: Queryable, reporterIds: readonly string[]
   return new Map(result.rows.map((row) => [row.reporterId, { upheld: row.upheld, dismissed: row.dismissed }]));
 }
 
-/** True when this reporter had a report on any of these images (a picture and its copies) dismissed within the last `hours`. */
-export async function wasDismissedWithin(db: Queryable, query: { imageIds: readonly string[]; reporterId: string; hours: number }): Promise<boolean> {
-  const result = await db.query(
-    `SELECT 1 FROM reports WHERE image_id = ANY($1::uuid[]) AND reporter_id = $2 AND status = 'dismissed'
-       AND decided_at > now() - $3 * interval '1 hour' LIMIT 1`,
-    [query.imageIds, query.reporterId, query.hours],
+/** The images on which this reporter had a report dismissed within the last `hours` (usually none). */
+export async function recentlyDismissedImageIds(db: Queryable, query: { reporterId: string; hours: number }): Promise<string[]> {
+  const result = await db.query<{ imageId: string }>(
+    `SELECT DISTINCT image_id AS "imageId" FROM reports
+     WHERE reporter_id = $1 AND status = 'dismissed' AND decided_at > now() - $2 * interval '1 hour'`,
+    [query.reporterId, query.hours],
   );
-  return (result.rowCount ?? 0) > 0;
+  return result.rows.map((row) => row.imageId);
 }
 
 /** Closes every open report of an image with the decision's outcome. @returns how many were closed */

@@ -7,7 +7,7 @@ import { enqueueOutbox } from '../db/outbox.repository.js';
 import { demoReaderMayReport } from '../demo/demo-site.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { listNearDuplicateIds, lockImage, shareLockImage } from '../db/images.repository.js';
-import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, wasDismissedWithin } from '../db/reports.repository.js';
+import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, recentlyDismissedImageIds } from '../db/reports.repository.js';
 import { isReportable } from '../domain/image-status.js';
 import { isLowTrust, readerReportWeight, type ReaderKind } from '../domain/readers.js';
 import type { ReportReason } from '../domain/reports.js';
@@ -34,11 +34,22 @@ export interface ReportInput {
  * weighs at most ANONYMOUS_REPORT_WEIGHT, and 0 when its network already counts on the image
  * (domain/readers.ts). A moderator's report weighs 1 and blocks through its role (domain/threshold.ts).
  */
+/**
+ * True when the reader had a report dismissed within REFLAG_COOLDOWN_HOURS on this picture: the image or one of
+ * its near-duplicates (a copy uploaded after the restore is the same picture). The near-duplicate lookup only
+ * runs for the rare reader with a recent dismissal.
+ */
+async function inCooldown(db: Queryable, input: ReportInput, config: Config): Promise<boolean> {
+  const dismissed = await recentlyDismissedImageIds(db, { reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS });
+  if (dismissed.length === 0) return false;
+  if (dismissed.includes(input.imageId)) return true;
+  const copies = await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE);
+  return copies.some((id) => dismissed.includes(id));
+}
+
 async function weighReport(db: Queryable, input: ReportInput, config: Config): Promise<number> {
   if (input.reporterRole === 'moderator') return 1;
-  // The cooldown covers the picture, not one upload of it: a copy uploaded after the restore is the same picture.
-  const picture = [input.imageId, ...(await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE))];
-  if (await wasDismissedWithin(db, { imageIds: picture, reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS })) return 0;
+  if (await inCooldown(db, input, config)) return 0;
   const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
   const networkAlreadyCounted = input.networkHash ? await hasOpenReportFromNetwork(db, { imageId: input.imageId, networkHash: input.networkHash }) : false;
   const kind = input.reporterKind ?? 'user';
