@@ -10,7 +10,7 @@
  * 1. Only a `processing` or `visible` image can be auto-blocked.
  * 2. A single open report from a moderator blocks at once.
  * 3. Unproven readers from one place are demoted to low-trust: when UNPROVEN_BURST_MIN or more `ordinary` signed
- *    readers share one guard network (domain/network.ts), or their accounts were all created within
+ *    readers share one guard network (domain/network.ts), or ACCOUNT_CLUSTER_MIN or more were created within
  *    `accountClusterMs` of each other, they count as low-trust (a ring of aged accounts, a batch of farmed
  *    sign-ups).
  * 4. Crossing: at least MIN_COUNTED_REPORTERS reports carry weight, and the total score reaches the threshold,
@@ -35,8 +35,14 @@ import type { ReportReason } from './reports.js';
 
 /** Distinct readers whose reports must carry weight before an auto-block (rule 4). */
 export const MIN_COUNTED_REPORTERS = 2;
-/** Unproven signed readers from one guard network, or created together, that make a ring (rule 3). */
+/** Unproven signed readers from one guard network that make a ring (rule 3): an office or a shared ISP pool may hold two honest readers. */
 export const UNPROVEN_BURST_MIN = 3;
+/**
+ * Unproven signed accounts created within ACCOUNT_CLUSTER_WINDOW of each other that make a ring (rule 3): two
+ * honest readers' accounts, created at random over years, fall within ten minutes of each other about once in
+ * 100,000 pairs, while a batch of sign-ups does so every time; two is also what a lower reason threshold needs.
+ */
+export const ACCOUNT_CLUSTER_MIN = 2;
 /** Share of a burst's score above which it counts as coming from low-trust reporters ("more than half"). */
 export const BRIGADE_LOW_TRUST_SHARE = 0.5;
 
@@ -123,8 +129,8 @@ export function crossing(reports: readonly Pick<PolicyReport, 'reason' | 'weight
 
 /**
  * Rule 3: the reports with unproven rings demoted to low-trust, and which signal demoted them.
- * A ring is UNPROVEN_BURST_MIN or more ordinary signed readers on one guard network, or whose accounts were all
- * created within `accountClusterMs`.
+ * A ring is UNPROVEN_BURST_MIN or more ordinary signed readers on one guard network, or ACCOUNT_CLUSTER_MIN or more
+ * whose accounts were all created within `accountClusterMs`.
  */
 export function demoteRings(reports: readonly PolicyReport[], brigade: BrigadePolicy): { reports: PolicyReport[]; signals: BrigadeSignal[]; demoted: number } {
   const watched = reports.filter((report) => report.standing === 'ordinary' && report.reporterKind === 'signed' && report.reporterRole === 'reader');
@@ -142,9 +148,9 @@ export function demoteRings(reports: readonly PolicyReport[], brigade: BrigadePo
   }
   if (brigade.accountClusterMs > 0) {
     const dated = watched.filter((report) => report.accountCreatedAt !== null).sort((a, b) => a.accountCreatedAt!.getTime() - b.accountCreatedAt!.getTime());
-    // Any UNPROVEN_BURST_MIN consecutive creation dates within the window form a cluster.
-    for (let start = 0; start + UNPROVEN_BURST_MIN <= dated.length; start++) {
-      let end = start + UNPROVEN_BURST_MIN - 1;
+    // Any ACCOUNT_CLUSTER_MIN consecutive creation dates within the window form a cluster.
+    for (let start = 0; start + ACCOUNT_CLUSTER_MIN <= dated.length; start++) {
+      let end = start + ACCOUNT_CLUSTER_MIN - 1;
       if (dated[end]!.accountCreatedAt!.getTime() - dated[start]!.accountCreatedAt!.getTime() > brigade.accountClusterMs) continue;
       while (end + 1 < dated.length && dated[end + 1]!.accountCreatedAt!.getTime() - dated[start]!.accountCreatedAt!.getTime() <= brigade.accountClusterMs) end++;
       dated.slice(start, end + 1).forEach((report) => ringMembers.add(report));
