@@ -11,6 +11,7 @@ import { imagesRoutes } from './http/images.routes.js';
 import { createMetrics, metricsRoutes } from './http/metrics.routes.js';
 import { moderationRoutes } from './http/moderation.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
+import { policyRoutes } from './http/policy.routes.js';
 import { queueDashboardRoutes } from './http/queue-dashboard.routes.js';
 import { readerAuth } from './http/readers.js';
 import { readersRoutes } from './http/readers.routes.js';
@@ -50,6 +51,7 @@ export function buildApp(deps: Deps): Express {
   app.use(readersRoutes(deps, auth));
   app.use(demoRoutes(deps));
   app.use(serveRoutes(deps));
+  app.use(policyRoutes(deps));
   app.use(moderationRoutes(deps));
   app.use(queueDashboardRoutes(deps));
   app.use(pagesRoutes());

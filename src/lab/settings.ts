@@ -18,3 +18,14 @@ export function labConfig(sets: readonly string[], base: NodeJS.ProcessEnv = {})
   }
   return loadConfig(env);
 }
+
+/**
+ * `current` with the proposed settings applied: each `KEY=VALUE` of `sets` validated as labConfig does, and only
+ * those keys replaced.
+ * @throws Error as labConfig
+ */
+export function proposedConfig(current: Config, sets: readonly string[]): Config {
+  const parsed = labConfig(sets);
+  const keys = sets.map((pair) => pair.slice(0, pair.indexOf('=')) as keyof Config);
+  return { ...current, ...Object.fromEntries(keys.map((key) => [key, parsed[key]])) };
+}
