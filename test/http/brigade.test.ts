@@ -98,7 +98,9 @@ describe('brigade guard', () => {
     const id = await service.uploadDistinct();
     for (let i = 0; i < 3; i++) expect((await reportAs(service, id, await anonymousReader(service, `192.0.${i}.9`))).status).toBe(202);
     for (let i = 0; i < count; i++) {
-      expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt: createdAt }), ip: `203.0.${i}.3` })).status).toBe(202);
+      // Accounts created 20 minutes apart: accounts created together would be a batch (ACCOUNT_CLUSTER_WINDOW).
+      const accountCreatedAt = new Date(createdAt.getTime() - i * 20 * 60_000);
+      expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt }), ip: `203.0.${i}.3` })).status).toBe(202);
     }
     await evaluationsSettled(service);
     // New accounts: 0.5 × 3 + 0.5 × 4 = 3.5, all of it low-trust. Established: 0.5 × 3 + 1 × 2 = 3.5, 1.5 low-trust.
