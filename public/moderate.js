@@ -36,10 +36,20 @@ function explain(error) {
   return `Something went wrong: ${error.message}`;
 }
 
-/** Shows the sign-in form, or the review screen and its controls. */
+/** The sign-ins this service offers (GET /auth/options), asked once. */
+let signInOptions = null;
+
+/** Shows the sign-in choices (the organisation's account, and the development token form when enabled), or the review screen. */
 function showSignedIn(signedIn) {
-  $('#sign-in').hidden = signedIn;
+  $('#sign-in-options').hidden = signedIn;
   for (const selector of ['#review', '#filters', '#dashboard-link', '#sign-out']) $(selector).hidden = !signedIn;
+  if (signedIn) return;
+  signInOptions ??= fetch('/auth/options').then((response) => response.json()).catch(() => ({ oidc: false, token: true }));
+  signInOptions.then((options) => {
+    $('#oidc-sign-in').hidden = !options.oidc;
+    $('#sign-in').hidden = !options.token;
+    $('#no-sign-in').hidden = options.oidc || options.token;
+  });
 }
 
 const showSignIn = () => showSignedIn(false);

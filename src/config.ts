@@ -208,13 +208,45 @@ const schema = z
     RATE_LIMIT_NETWORK: rateLimits.default([{ points: 6, durationSeconds: 3 }, { points: 60, durationSeconds: 86_400 }]),
     /** The /demo page, which signs demo readers' tokens: on by default except in production. */
     DEMO_MODE: z.stringbool().optional(),
+    /** Longest lifetime (exp − iat) of a first-party bearer token; longer ones are refused (ms). */
+    TOKEN_MAX_LIFETIME: durationMs.default(24 * 3_600_000),
+    /** A moderator session unused for this long ends (ms). */
+    SESSION_IDLE_TIMEOUT: durationMs.default(3_600_000),
+    /** A moderator session ends this long after sign-in, however active (ms). */
+    SESSION_MAX_AGE: durationMs.default(12 * 3_600_000),
+    /** Signing in to /moderate by pasting a moderator token: on by default except in production. */
+    MODERATOR_TOKEN_SIGNIN: z.stringbool().optional(),
+    /** The organisation's OpenID Connect issuer (discovery at /.well-known/openid-configuration); unset: no OIDC sign-in. */
+    OIDC_ISSUER: z.url().optional(),
+    /** imgmod's client id at the issuer. */
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    /** imgmod's client secret at the issuer. */
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Where the issuer sends moderators back: this service's /auth/callback as the browser sees it (default: from the request). */
+    OIDC_REDIRECT_URL: z.url().optional(),
+    /** The claim that lists a user's groups or roles. */
+    OIDC_ROLES_CLAIM: z.string().min(1).default('groups'),
+    /** The value of OIDC_ROLES_CLAIM that grants the moderator role. */
+    OIDC_MODERATOR_ROLE: z.string().min(1).default('imgmod-moderator'),
+    /** The value of OIDC_ROLES_CLAIM that grants the admin role. */
+    OIDC_ADMIN_ROLE: z.string().min(1).default('imgmod-admin'),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .transform((env) => ({ ...env, DEMO_MODE: env.DEMO_MODE ?? env.NODE_ENV !== 'production' }))
+  .transform((env) => ({
+    ...env,
+    DEMO_MODE: env.DEMO_MODE ?? env.NODE_ENV !== 'production',
+    MODERATOR_TOKEN_SIGNIN: env.MODERATOR_TOKEN_SIGNIN ?? env.NODE_ENV !== 'production',
+  }))
   .superRefine((env, ctx) => {
     if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE_DRIVER=s3' });
+    }
+    if (env.OIDC_ISSUER && (!env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required with OIDC_ISSUER' });
+    }
+    if (env.SESSION_IDLE_TIMEOUT > env.SESSION_MAX_AGE) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE_TIMEOUT'], message: 'must not be longer than SESSION_MAX_AGE' });
     }
     if (env.NODE_ENV === 'production' && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
       ctx.addIssue({

@@ -52,13 +52,13 @@ export function imagesRoutes(deps: Deps): Router {
     });
   };
 
-  router.post('/v1/images', authenticate(deps.config.JWT_SECRET), parseUpload, async (req, res) => {
+  router.post('/v1/images', authenticate(deps), parseUpload, async (req, res) => {
     if (!req.file) throw badRequest('send the image as multipart/form-data in the field "file"');
     const image = await uploadImage(deps, { uploaderId: currentUser(req).id, bytes: req.file.buffer });
     res.status(201).json({ id: image.id, status: image.status, ...imageLinks(image.id) });
   });
 
-  router.get('/v1/images/:id', authenticate(deps.config.JWT_SECRET), async (req, res) => {
+  router.get('/v1/images/:id', authenticate(deps), async (req, res) => {
     const { image, score } = await getImageWithScore(deps, imageIdParam(req.params.id));
     const user = currentUser(req);
     res.json(imageView(image, score, user.role === 'moderator' || user.id === image.uploaderId));
