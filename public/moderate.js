@@ -79,7 +79,7 @@ function renderQueue() {
       const text = document.createElement('div');
       const score = document.createElement('div');
       score.className = 'score';
-      score.textContent = `score ${item.score} · ${item.openReports} open${item.suspectedBrigade ? ' · suspected brigade' : ''}`;
+      score.textContent = `score ${item.score} · ${item.openReports} open${item.suspectedBrigade ? ' · suspected brigade' : ''}${item.overdue ? ' · overdue' : ''}`;
       const reasons = document.createElement('div');
       reasons.className = 'reasons';
       reasons.textContent = reasonsText(item.byReason);
@@ -138,6 +138,7 @@ async function loadDetail() {
     Size: `${detail.image.width ?? '?'}×${detail.image.height ?? '?'} ${detail.image.format ?? ''}`,
     'Open score': `${detail.image.openScore} from ${detail.image.openReports} open reports`,
     'Brigade guard': detail.image.suspectedBrigadeAt ? `suspected brigade since ${new Date(detail.image.suspectedBrigadeAt).toLocaleString()} (see history)` : 'no burst from low-trust reporters',
+    ...(detail.appeal ? { 'Uploader’s appeal': `${detail.appeal.outcome ? `${detail.appeal.outcome}: ` : 'open: '}${detail.appeal.message}` } : {}),
   };
   $('#facts').replaceChildren(
     ...Object.entries(facts).flatMap(([key, value]) => {

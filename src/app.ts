@@ -6,6 +6,7 @@ import type { Deps } from './deps.js';
 import { errorMiddleware, routeNotFound } from './http/error-middleware.js';
 import { readerCors } from './http/cors.js';
 import { adminRoutes } from './http/admin.routes.js';
+import { appealsRoutes } from './http/appeals.routes.js';
 import { demoRoutes } from './http/demo.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
@@ -49,6 +50,7 @@ export function buildApp(deps: Deps): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(metrics));
   app.use(imagesRoutes(deps));
+  app.use(appealsRoutes(deps));
   app.use(reportsRoutes(deps, auth));
   app.use(readersRoutes(deps, auth));
   app.use(demoRoutes(deps));

@@ -230,6 +230,10 @@ const schema = z
     OIDC_MODERATOR_ROLE: z.string().min(1).default('imgmod-moderator'),
     /** The value of OIDC_ROLES_CLAIM that grants the admin role. */
     OIDC_ADMIN_ROLE: z.string().min(1).default('imgmod-admin'),
+    /** An auto-blocked image not reviewed within this long is overdue (ms). */
+    REVIEW_DEADLINE: durationMs.default(24 * 3_600_000),
+    /** What happens to an overdue auto-block: `keep` it blocked (flagged overdue), or `restore` it to visible. */
+    OVERDUE_ACTION: z.enum(['keep', 'restore']).default('keep'),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -1,5 +1,5 @@
 /**
- * The worker entry: one BullMQ Worker per job kind, plus the outbox relay. Each job logs one start and one
+ * The worker entry: one BullMQ Worker per job kind, plus the outbox relay and the review-deadline sweep. Each job logs one start and one
  * finish line with its duration. A job that throws is retried by BullMQ; the process never crashes on one.
  */
 import { Worker, type Job } from 'bullmq';
@@ -9,6 +9,7 @@ import { JOB_TOPICS, type ImageJob, type JobTopic } from '../src/queues/queues.j
 import { evaluateReportsProcessor } from './evaluate-reports.processor.js';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { purgeImageProcessor } from './purge-image.processor.js';
+import { startReviewDeadlines } from './review-deadlines.js';
 import { thumbnailProcessor } from './thumbnail.processor.js';
 
 export interface RunningWorkers {
@@ -56,11 +57,13 @@ export function startWorkers(deps: Deps, options: { topics?: readonly JobTopic[]
     return worker;
   });
   const relay = startOutboxRelay(deps);
+  const deadlines = startReviewDeadlines(deps);
   return {
     relay,
     workers,
     async close() {
       await relay.stop();
+      await deadlines.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       await connection.quit().catch(() => connection.disconnect());
     },

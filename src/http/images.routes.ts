@@ -2,6 +2,7 @@
 import { Router, type RequestHandler } from 'express';
 import multer, { MulterError } from 'multer';
 import type { Deps } from '../deps.js';
+import { hasRole } from '../domain/roles.js';
 import type { ImageRow } from '../db/images.repository.js';
 import type { Score } from '../domain/reports.js';
 import { badRequest } from '../errors.js';
@@ -61,7 +62,7 @@ export function imagesRoutes(deps: Deps): Router {
   router.get('/v1/images/:id', authenticate(deps), async (req, res) => {
     const { image, score } = await getImageWithScore(deps, imageIdParam(req.params.id));
     const user = currentUser(req);
-    res.json(imageView(image, score, user.role === 'moderator' || user.id === image.uploaderId));
+    res.json(imageView(image, score, hasRole(user.role, 'moderator') || user.id === image.uploaderId));
   });
 
   return router;

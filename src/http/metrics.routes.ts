@@ -11,6 +11,18 @@ import { withTimeout } from '../timeout.js';
 /** How long a scrape waits for Redis's job counts, in ms. */
 const QUEUE_PROBE_MS = 1_000;
 
+/** A gauge whose value is one `count(*)::int AS n` query, read at scrape time. */
+function countGauge(registry: Registry, deps: Pick<Deps, 'pool'>, gauge: { name: string; help: string; sql: string; params?: unknown[] }): void {
+  new Gauge({
+    name: gauge.name,
+    help: gauge.help,
+    registers: [registry],
+    async collect() {
+      const result = await deps.pool.query<{ n: number }>(gauge.sql, gauge.params ?? []);
+      this.set(result.rows[0]!.n);
+    },
+  });
+}
 
 export interface Metrics {
   registry: Registry;
@@ -40,14 +52,21 @@ export function createMetrics(deps: Deps): Metrics {
       for (const row of result.rows) this.set({ status: row.status }, row.n);
     },
   });
-  new Gauge({
+  countGauge(registry, deps, {
     name: 'imgmod_outbox_pending',
     help: 'Outbox rows whose job has not run yet (grows while Redis or the workers are down)',
-    registers: [registry],
-    async collect() {
-      const result = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE done_at IS NULL');
-      this.set(result.rows[0]!.n);
-    },
+    sql: 'SELECT count(*)::int AS n FROM outbox WHERE done_at IS NULL',
+  });
+  countGauge(registry, deps, {
+    name: 'imgmod_reviews_overdue',
+    help: 'Auto-blocked images not reviewed within REVIEW_DEADLINE',
+    sql: `SELECT count(*)::int AS n FROM images WHERE status = 'auto_blocked' AND status_changed_at < now() - $1 * interval '1 millisecond'`,
+    params: [deps.config.REVIEW_DEADLINE],
+  });
+  countGauge(registry, deps, {
+    name: 'imgmod_appeals_open',
+    help: 'Appeals no decision answered yet',
+    sql: 'SELECT count(*)::int AS n FROM appeals WHERE decided_at IS NULL',
   });
   new Gauge({
     name: 'imgmod_queue_jobs',

@@ -6,6 +6,8 @@ import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { closeOpenReports, reverseUpheldReports } from '../db/reports.repository.js';
+import { answerAppeal } from '../db/appeals.repository.js';
+import { appealOutcome } from '../domain/appeals.js';
 import { planAutomatic } from '../domain/automatic-transitions.js';
 import { planDecision, reversesUphold, type DecisionAction } from '../domain/decisions.js';
 import type { ImageStatus } from '../domain/image-status.js';
@@ -77,6 +79,8 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
       reason: input.note ?? `${input.action} by a moderator`,
       details: { note: input.note, closedReports, reversedReports, reportOutcome: plan.reportOutcome, scoreBefore: image.score },
     });
+    // The decision answers the uploader's open appeal, with the moderator's note as the response.
+    await answerAppeal(client, { imageId: image.id, outcome: appealOutcome(input.action), decidedBy: input.moderatorId, response: input.note });
     if (input.action === 'remove') await enqueueOutbox(client, { topic: 'purge-image', imageId: image.id });
     if (plan.to === 'blocked') await blockVisibleCopies(client, image.id, deps.config.PHASH_MATCH_DISTANCE);
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };

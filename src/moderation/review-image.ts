@@ -1,6 +1,7 @@
 /** Use cases for moderators: everything needed to decide one image, its reviewer-safe preview and its original. */
 import type { Deps } from '../deps.js';
 import { findImage, type ImageRow } from '../db/images.repository.js';
+import { findAppeal, type AppealRow } from '../db/appeals.repository.js';
 import { listEventsForImage, type ModerationEventRow } from '../db/moderation-events.repository.js';
 import { listReportsForImage, trackRecords, type ReportRow } from '../db/reports.repository.js';
 import { scoreReports, type Score } from '../domain/reports.js';
@@ -22,11 +23,13 @@ export interface ReviewDetail {
   reports: ReportRow[];
   reporters: ReporterRecord[];
   history: ModerationEventRow[];
+  /** The uploader's appeal, answered or not. */
+  appeal: AppealRow | null;
 }
 
 /**
  * @returns the image, the score of its open reports, all its reports (weight as it was when made), each
- *   reporter's track record, and the audit history
+ *   reporter's track record, the audit history, and the uploader's appeal (or null)
  * @throws AppError 404 for an unknown image
  */
 export async function getReviewDetail(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<ReviewDetail> {
@@ -56,6 +59,7 @@ export async function getReviewDetail(deps: Pick<Deps, 'pool' | 'config'>, image
     reports,
     reporters,
     history: await listEventsForImage(deps.pool, imageId),
+    appeal: await findAppeal(deps.pool, imageId),
   };
 }
 
