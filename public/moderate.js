@@ -1,9 +1,13 @@
-// The moderator page: signs in with a moderator token (exchanged for an HttpOnly session cookie), lists a
-// review queue with blurred previews, shows the selected image's reports and history, and decides with the
-// keyboard: j/k move, u uphold, r restore, x remove (press twice), space reveal the original.
+// The moderator page: signs in (the organisation's account, or a development token) to a server-side session,
+// lists a review queue (a listbox) with blurred previews and per-queue counts, shows the selected image's reports
+// and history, and decides one image or the checked ones, with a note. Single-key shortcuts (j/k move, c check,
+// u uphold, r restore, x remove twice, space reveal) can be turned off (WCAG 2.1.4).
 
 const $ = (selector) => document.querySelector(selector);
-const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false };
+const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false, checked: new Set() };
+/** Queues whose images were decided: their items count every report, not open ones. */
+const CLOSED_QUEUES = ['blocked', 'restored', 'removed'];
+const SHORTCUTS_KEY = 'imgmod.shortcuts';
 
 function say(message, isError = false) {
   const status = $('#status');
@@ -42,7 +46,7 @@ let signInOptions = null;
 /** Shows the sign-in choices (the organisation's account, and the development token form when enabled), or the review screen. */
 function showSignedIn(signedIn) {
   $('#sign-in-options').hidden = signedIn;
-  for (const selector of ['#review', '#filters', '#dashboard-link', '#sign-out']) $(selector).hidden = !signedIn;
+  for (const selector of ['#review', '#filters', '#dashboard-link', '#sign-out', '#shortcuts-toggle']) $(selector).hidden = !signedIn;
   if (signedIn) return;
   signInOptions ??= fetch('/auth/options').then((response) => response.json()).catch(() => ({ oidc: false, token: true }));
   signInOptions.then((options) => {
@@ -66,20 +70,37 @@ function reasonsText(byReason) {
   return Object.entries(byReason).map(([reason, count]) => `${reason} ${count}`).join(' · ') || 'no reports';
 }
 
+/** The first line of a queue item: open score and reports while undecided; all reports once decided. */
+function itemSummary(item) {
+  const flags = `${item.suspectedBrigade ? ' · suspected brigade' : ''}${item.overdue ? ' · overdue' : ''}`;
+  if (CLOSED_QUEUES.includes(filters().get('state'))) return `${item.reports} report${item.reports === 1 ? '' : 's'} · decided${flags}`;
+  return `score ${item.score} · ${item.openReports} open${flags}`;
+}
+
 function renderQueue() {
   const list = $('#queue');
   list.replaceChildren(
     ...state.items.map((item, index) => {
       const li = document.createElement('li');
+      li.id = `item-${item.id}`;
       li.dataset.id = item.id;
+      li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', String(index === state.selected));
-      const img = document.createElement('img');
-      img.src = item.previewUrl;
-      img.alt = 'Blurred preview';
+      li.setAttribute('aria-checked', String(state.checked.has(item.id)));
+      let picture;
+      if (item.status === 'removed') {
+        picture = document.createElement('div');
+        picture.className = 'gone';
+        picture.textContent = 'files deleted';
+      } else {
+        picture = document.createElement('img');
+        picture.src = item.previewUrl;
+        picture.alt = 'Blurred preview';
+      }
       const text = document.createElement('div');
       const score = document.createElement('div');
       score.className = 'score';
-      score.textContent = `score ${item.score} · ${item.openReports} open${item.suspectedBrigade ? ' · suspected brigade' : ''}${item.overdue ? ' · overdue' : ''}`;
+      score.textContent = itemSummary(item);
       const reasons = document.createElement('div');
       reasons.className = 'reasons';
       reasons.textContent = reasonsText(item.byReason);
@@ -87,14 +108,28 @@ function renderQueue() {
       when.className = 'reasons';
       when.textContent = `${item.status} since ${new Date(item.queuedAt).toLocaleString()}`;
       text.append(score, reasons, when);
-      li.append(img, text);
+      li.append(picture, text);
       li.addEventListener('click', () => select(index));
       return li;
     }),
   );
+  const current = state.items[state.selected];
+  if (current) list.setAttribute('aria-activedescendant', `item-${current.id}`);
+  else list.removeAttribute('aria-activedescendant');
   $('#empty').hidden = state.items.length > 0;
   $('#more').hidden = !state.cursor;
   $('#detail').hidden = state.selected < 0;
+  $('#bulk').hidden = state.checked.size === 0;
+  $('#bulk-count').textContent = `${state.checked.size} checked`;
+}
+
+/** Shows how many images each queue holds in the queue picker. */
+async function refreshCounts() {
+  const { counts } = await api('/v1/moderation/queue-counts');
+  for (const option of $('#filters select[name="state"]').options) {
+    option.dataset.label ??= option.textContent;
+    option.textContent = `${option.dataset.label} (${counts[option.value] ?? 0})`;
+  }
 }
 
 async function loadQueue({ append = false } = {}) {
@@ -106,7 +141,9 @@ async function loadQueue({ append = false } = {}) {
   showReview();
   if (!append) state.selected = state.items.length ? 0 : -1;
   renderQueue();
+  if (!append) state.checked.clear();
   if (!append && state.selected >= 0) await loadDetail();
+  refreshCounts().catch(() => undefined);
 }
 
 function row(cells) {
@@ -131,6 +168,8 @@ async function loadDetail() {
   $('#preview').src = detail.links.previewUrl;
   $('#preview').alt = 'Blurred preview of the selected image';
   $('#reveal').disabled = detail.image.status === 'removed';
+  // Only the decisions the transition table allows from this status are offered.
+  for (const button of document.querySelectorAll('[data-action]')) button.hidden = !detail.allowedActions.includes(button.dataset.action);
   const facts = {
     Image: detail.image.id,
     Status: detail.image.status,
@@ -202,11 +241,13 @@ async function decide(action) {
   state.removeArmedFor = null;
   state.deciding = true;
   try {
+    const note = $('#note').value.trim();
     const result = await api(`/v1/moderation/images/${item.id}/decision`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ action, expectedStatus: item.status }),
+      body: JSON.stringify({ action, expectedStatus: item.status, ...(note ? { note } : {}) }),
     });
+    $('#note').value = '';
     say(`${action === 'uphold' ? 'Upheld' : action === 'restore' ? 'Restored' : 'Removed'}: image is now ${result.status} (${result.closedReports} reports closed).`);
   } catch (error) {
     say(explain(error), true);
@@ -218,15 +259,60 @@ async function decide(action) {
   const index = state.items.findIndex((candidate) => candidate.id === item.id);
   if (index >= 0) state.items.splice(index, 1);
   if (state.selected >= state.items.length) state.selected = state.items.length - 1;
+  state.checked.delete(item.id);
   renderQueue();
+  refreshCounts().catch(() => undefined);
   if (state.selected >= 0) await loadDetail().catch((error) => say(explain(error), true));
 }
 
+/** Checks or unchecks the current image for a bulk decision. */
+function toggleChecked() {
+  const item = state.items[state.selected];
+  if (!item) return;
+  if (state.checked.has(item.id)) state.checked.delete(item.id);
+  else state.checked.add(item.id);
+  renderQueue();
+}
+
+/** Decides every checked image with one action and the note; each image succeeds or fails on its own. */
+async function decideChecked(action) {
+  if (state.checked.size === 0 || state.deciding) return;
+  const ids = [...state.checked];
+  const note = $('#note').value.trim();
+  state.deciding = true;
+  try {
+    const { results } = await api('/v1/moderation/decisions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids, action, ...(note ? { note } : {}) }),
+    });
+    const done = results.filter((result) => result.ok).map((result) => result.imageId);
+    const failed = results.length - done.length;
+    say(`${action === 'uphold' ? 'Upheld' : action === 'restore' ? 'Restored' : 'Removed'} ${done.length} image${done.length === 1 ? '' : 's'}${failed ? `; ${failed} could not be decided (changed meanwhile or not allowed)` : ''}.`, failed > 0);
+    $('#note').value = '';
+    state.items = state.items.filter((candidate) => !done.includes(candidate.id));
+    state.checked.clear();
+    state.selected = Math.min(Math.max(state.selected, 0), state.items.length - 1);
+  } catch (error) {
+    say(explain(error), true);
+  } finally {
+    state.deciding = false;
+  }
+  renderQueue();
+  refreshCounts().catch(() => undefined);
+  if (state.selected >= 0) await loadDetail().catch((error) => say(explain(error), true));
+}
+
+function shortcutsOn() {
+  return $('#shortcuts').checked;
+}
+
 function onKey(event) {
-  if ($('#review').hidden || event.target.closest('input, textarea, select') || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (!shortcutsOn() || $('#review').hidden || event.target.closest('input, textarea, select') || event.ctrlKey || event.metaKey || event.altKey) return;
   const actions = {
     j: () => select(state.selected + 1),
     k: () => select(state.selected - 1),
+    c: () => toggleChecked(),
     u: () => decide('uphold'),
     r: () => decide('restore'),
     x: () => decide('remove'),
@@ -255,7 +341,18 @@ $('#sign-out').addEventListener('click', async () => {
   say('Signed out.');
   showSignIn();
 });
-$('#filters').addEventListener('change', () => loadQueue().catch((error) => say(explain(error), true)));
+// A new queue starts with a clean status line, and the keyboard goes back to the queue so shortcuts keep working.
+$('#filters').addEventListener('change', () => {
+  say('');
+  loadQueue()
+    .then(() => $('#queue').focus())
+    .catch((error) => say(explain(error), true));
+});
+$('#shortcuts').checked = window.localStorage.getItem(SHORTCUTS_KEY) !== 'off';
+$('#shortcuts').addEventListener('change', () => window.localStorage.setItem(SHORTCUTS_KEY, shortcutsOn() ? 'on' : 'off'));
+for (const button of document.querySelectorAll('[data-bulk]')) {
+  button.addEventListener('click', () => decideChecked(button.dataset.bulk));
+}
 $('#more').addEventListener('click', () => loadQueue({ append: true }).catch((error) => say(explain(error), true)));
 $('#reveal').addEventListener('click', () => reveal());
 for (const button of document.querySelectorAll('[data-action]')) {

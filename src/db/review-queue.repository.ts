@@ -99,3 +99,18 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
   );
   return result.rows;
 }
+
+/** How many images each review queue holds now. */
+export async function countQueues(db: Queryable): Promise<Record<QueueState, number>> {
+  const result = await db.query<Record<QueueState, number>>(
+    `SELECT count(*) FILTER (WHERE ${STATE_FILTERS.auto_blocked})::int AS auto_blocked,
+            count(*) FILTER (WHERE ${STATE_FILTERS.overdue})::int AS overdue,
+            count(*) FILTER (WHERE ${STATE_FILTERS.appealed})::int AS appealed,
+            count(*) FILTER (WHERE ${STATE_FILTERS.reported})::int AS reported,
+            count(*) FILTER (WHERE ${STATE_FILTERS.blocked})::int AS blocked,
+            count(*) FILTER (WHERE ${STATE_FILTERS.restored})::int AS restored,
+            count(*) FILTER (WHERE ${STATE_FILTERS.removed})::int AS removed
+     FROM images i`,
+  );
+  return result.rows[0]!;
+}

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { findImage } from '../db/images.repository.js';
 import { listAudit } from '../db/moderation-events.repository.js';
-import { listQueue } from '../db/review-queue.repository.js';
+import { countQueues, listQueue } from '../db/review-queue.repository.js';
 import { DECISION_ACTIONS } from '../domain/decisions.js';
 import { IMAGE_STATUSES } from '../domain/image-status.js';
 import { REPORT_REASONS } from '../domain/reports.js';
@@ -113,6 +113,9 @@ export function moderationRoutes(deps: Deps): Router {
   });
 
   router.use('/v1/moderation', authenticate(deps, { sessionCookie: true }), requireRole('moderator'));
+  router.get('/v1/moderation/queue-counts', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ counts: await countQueues(deps.pool) });
+  });
   router.get('/v1/moderation/session', (req, res) => {
     const user = currentUser(req);
     res.set('Cache-Control', 'no-store').json({ moderatorId: user.id, role: user.role });
@@ -153,6 +156,8 @@ export function moderationRoutes(deps: Deps): Router {
       reports: detail.reports,
       reporters: detail.reporters,
       history: detail.history.map((event) => ({ ...event, actor: event.actorId ?? 'system' })),
+      appeal: detail.appeal,
+      allowedActions: detail.allowedActions,
       links: reviewLinks(detail.image.id),
     });
   });

@@ -2,6 +2,7 @@
 import type { Deps } from '../deps.js';
 import { findImage, type ImageRow } from '../db/images.repository.js';
 import { findAppeal, type AppealRow } from '../db/appeals.repository.js';
+import { DECISION_ACTIONS, planDecision, type DecisionAction } from '../domain/decisions.js';
 import { listEventsForImage, type ModerationEventRow } from '../db/moderation-events.repository.js';
 import { listReportsForImage, trackRecords, type ReportRow } from '../db/reports.repository.js';
 import { scoreReports, type Score } from '../domain/reports.js';
@@ -25,6 +26,8 @@ export interface ReviewDetail {
   history: ModerationEventRow[];
   /** The uploader's appeal, answered or not. */
   appeal: AppealRow | null;
+  /** The decisions the transition table allows from the image's status (domain/decisions.ts). */
+  allowedActions: DecisionAction[];
 }
 
 /**
@@ -60,6 +63,7 @@ export async function getReviewDetail(deps: Pick<Deps, 'pool' | 'config'>, image
     reporters,
     history: await listEventsForImage(deps.pool, imageId),
     appeal: await findAppeal(deps.pool, imageId),
+    allowedActions: DECISION_ACTIONS.filter((action) => planDecision(action, image.status) !== null),
   };
 }
 
