@@ -4,7 +4,7 @@
 // u uphold, r restore, x remove twice, space reveal) can be turned off (WCAG 2.1.4).
 
 const $ = (selector) => document.querySelector(selector);
-const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false, checked: new Set() };
+const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false, checked: new Set(), me: null };
 /** Queues whose images were decided: their items count every report, not open ones. */
 const CLOSED_QUEUES = ['blocked', 'restored', 'removed'];
 const SHORTCUTS_KEY = 'imgmod.shortcuts';
@@ -72,7 +72,8 @@ function reasonsText(byReason) {
 
 /** The first line of a queue item: open score and reports while undecided; all reports once decided. */
 function itemSummary(item) {
-  const flags = `${item.suspectedBrigade ? ' · suspected brigade' : ''}${item.overdue ? ' · overdue' : ''}`;
+  const taken = item.claimedBy && item.claimedBy !== state.me ? ` · being reviewed by ${item.claimedBy}` : '';
+  const flags = `${item.suspectedBrigade ? ' · suspected brigade' : ''}${item.overdue ? ' · overdue' : ''}${taken}`;
   if (CLOSED_QUEUES.includes(filters().get('state'))) return `${item.reports} report${item.reports === 1 ? '' : 's'} · decided${flags}`;
   return `score ${item.score} · ${item.openReports} open${flags}`;
 }
@@ -135,6 +136,7 @@ async function refreshCounts() {
 async function loadQueue({ append = false } = {}) {
   const params = filters();
   if (append && state.cursor) params.set('cursor', state.cursor);
+  if (!state.me) state.me = (await api('/v1/moderation/session')).moderatorId;
   const page = await api(`/v1/moderation/queue?${params}`);
   state.items = append ? [...state.items, ...page.items] : page.items;
   state.cursor = page.nextCursor;
@@ -165,6 +167,7 @@ async function loadDetail() {
   if (state.items[state.selected]?.id !== item.id) return; // the moderator moved on meanwhile
   state.detail = detail;
   state.removeArmedFor = null;
+  if (!detail.claim.mine) say(`${detail.claim.moderatorId} opened this image first and may be deciding it: pick another one.`);
   $('#preview').src = detail.links.previewUrl;
   $('#preview').alt = 'Blurred preview of the selected image';
   $('#reveal').disabled = detail.image.status === 'removed';
@@ -177,6 +180,8 @@ async function loadDetail() {
     Size: `${detail.image.width ?? '?'}×${detail.image.height ?? '?'} ${detail.image.format ?? ''}`,
     'Open score': `${detail.image.openScore} from ${detail.image.openReports} open reports`,
     'Brigade guard': detail.image.suspectedBrigadeAt ? `suspected brigade since ${new Date(detail.image.suspectedBrigadeAt).toLocaleString()} (see history)` : 'no burst from low-trust reporters',
+    Reviewer: detail.claim.mine ? `you, until ${new Date(detail.claim.expiresAt).toLocaleTimeString()}` : `${detail.claim.moderatorId} is reviewing it (until ${new Date(detail.claim.expiresAt).toLocaleTimeString()})`,
+    'Uploader’s images': Object.entries(detail.uploader.byStatus).map(([status, count]) => `${count} ${status}`).join(' · '),
     ...(detail.appeal ? { 'Uploader’s appeal': `${detail.appeal.outcome ? `${detail.appeal.outcome}: ` : 'open: '}${detail.appeal.message}` } : {}),
   };
   $('#facts').replaceChildren(
@@ -338,6 +343,7 @@ $('#sign-in').addEventListener('submit', async (event) => {
 });
 $('#sign-out').addEventListener('click', async () => {
   await api('/v1/moderation/session', { method: 'DELETE' });
+  state.me = null;
   say('Signed out.');
   showSignIn();
 });

@@ -234,6 +234,8 @@ const schema = z
     REVIEW_DEADLINE: durationMs.default(24 * 3_600_000),
     /** What happens to an overdue auto-block: `keep` it blocked (flagged overdue), or `restore` it to visible. */
     OVERDUE_ACTION: z.enum(['keep', 'restore']).default('keep'),
+    /** How long an image a moderator opened shows as taken to the others (ms). */
+    CLAIM_DURATION: durationMs.default(5 * 60_000),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -265,3 +265,13 @@ export async function markOverdueReviews(db: Queryable, query: { deadlineMs: num
   );
   return result.rows;
 }
+
+/** An uploader's images: how many per status, and the latest `limit` (id, status, created), for moderators. */
+export async function uploaderHistory(db: Queryable, query: { uploaderId: string; limit: number }): Promise<{ byStatus: Partial<Record<ImageStatus, number>>; recent: { id: string; status: ImageStatus; createdAt: Date }[] }> {
+  const counts = await db.query<{ status: ImageStatus; n: number }>('SELECT status, count(*)::int AS n FROM images WHERE uploader_id = $1 GROUP BY status', [query.uploaderId]);
+  const recent = await db.query<{ id: string; status: ImageStatus; createdAt: Date }>(
+    'SELECT id, status, created_at AS "createdAt" FROM images WHERE uploader_id = $1 ORDER BY created_at DESC LIMIT $2',
+    [query.uploaderId, query.limit],
+  );
+  return { byStatus: Object.fromEntries(counts.rows.map((row) => [row.status, row.n])), recent: recent.rows };
+}

@@ -29,6 +29,8 @@ export interface QueueItemRow {
   suspectedBrigade: boolean;
   /** True when the auto-block went unreviewed past REVIEW_DEADLINE. */
   overdue: boolean;
+  /** The moderator who opened the image within CLAIM_DURATION, or null. */
+  claimedBy: string | null;
   /** The sort value as PostgreSQL prints it (exact, for the cursor). */
   sortValue: string;
   /** For the score sort: the score of the image's own reports as of the walk's start. */
@@ -66,7 +68,9 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
   const result = await db.query<QueueItemRow>(
     `SELECT q.id, q.status, q.uploader_id AS "uploaderId", q.score, q.open_reports AS "openReports", q.reports,
             q.by_reason AS "byReason", q.first_report_at AS "firstReportAt", q.last_report_at AS "lastReportAt",
-            q.queued_at AS "queuedAt", q.suspected_brigade AS "suspectedBrigade", q.overdue, q.${order.column}::text AS "sortValue",
+            q.queued_at AS "queuedAt", q.suspected_brigade AS "suspectedBrigade", q.overdue,
+            (SELECT c.moderator_id FROM claims c WHERE c.image_id = q.id AND c.expires_at > now()) AS "claimedBy",
+            q.${order.column}::text AS "sortValue",
             q.rank_score AS "rankScore"
      FROM (
        SELECT i.id, i.status, i.uploader_id, i.score, r.open_reports, r.reports, COALESCE(g.by_reason, '{}'::jsonb) AS by_reason,

@@ -150,7 +150,7 @@ export function moderationRoutes(deps: Deps): Router {
   });
 
   router.get('/v1/moderation/images/:id', async (req, res) => {
-    const detail = await getReviewDetail(deps, imageIdParam(req.params.id));
+    const detail = await getReviewDetail(deps, imageIdParam(req.params.id), currentUser(req).id);
     res.json({
       image: { ...detail.image, openReports: detail.score.reports, openScore: detail.score.score, byReason: detail.score.byReason, ...imageLinks(detail.image.id) },
       reports: detail.reports,
@@ -158,6 +158,8 @@ export function moderationRoutes(deps: Deps): Router {
       history: detail.history.map((event) => ({ ...event, actor: event.actorId ?? 'system' })),
       appeal: detail.appeal,
       allowedActions: detail.allowedActions,
+      claim: detail.claim,
+      uploader: detail.uploader,
       links: reviewLinks(detail.image.id),
     });
   });

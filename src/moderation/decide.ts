@@ -7,6 +7,7 @@ import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { closeOpenReports, reverseUpheldReports } from '../db/reports.repository.js';
 import { answerAppeal } from '../db/appeals.repository.js';
+import { releaseClaim } from '../db/claims.repository.js';
 import { appealOutcome } from '../domain/appeals.js';
 import { planAutomatic } from '../domain/automatic-transitions.js';
 import { planDecision, reversesUphold, type DecisionAction } from '../domain/decisions.js';
@@ -79,6 +80,7 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
       reason: input.note ?? `${input.action} by a moderator`,
       details: { note: input.note, closedReports, reversedReports, reportOutcome: plan.reportOutcome, scoreBefore: image.score },
     });
+    await releaseClaim(client, image.id);
     // The decision answers the uploader's open appeal, with the moderator's note as the response.
     await answerAppeal(client, { imageId: image.id, outcome: appealOutcome(input.action), decidedBy: input.moderatorId, response: input.note });
     if (input.action === 'remove') await enqueueOutbox(client, { topic: 'purge-image', imageId: image.id });

@@ -58,7 +58,7 @@ describe('the moderator page on a busy queue', () => {
     await page.keyboard.press('j');
     await page.keyboard.press('c');
     await expect.poll(() => page.locator('#bulk-count').textContent()).toBe('2 checked');
-    const checked = await page.locator('#queue li[aria-checked="true"]').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.id));
+    const checked = await Promise.all((await page.locator('#queue li[aria-checked="true"]').all()).map((item) => item.getAttribute('data-id')));
     await page.locator('#note').fill('Spam campaign, checked by hand');
     await page.getByRole('button', { name: 'Uphold checked' }).click();
     await expect.poll(() => page.locator('#status').textContent()).toBe('Upheld 2 images.');
@@ -84,9 +84,7 @@ describe('the moderator page on a busy queue', () => {
     await decide(blockedA, 'uphold');
     await decide(blockedB, 'uphold');
     const page = await signedIn();
-    await page.evaluate(() => {
-      document.querySelector('#status')!.textContent = 'a message about the previous queue';
-    });
+    await page.evaluate("document.querySelector('#status').textContent = 'a message about the previous queue'");
     await page.locator('select[name="state"]').selectOption('blocked');
     await expect.poll(() => page.locator('#status').textContent()).toBe('');
     await expect.poll(() => page.locator('#queue li').count()).toBeGreaterThanOrEqual(2);
@@ -123,7 +121,7 @@ describe('the moderator page on a busy queue', () => {
     await autoBlocked();
     const page = await signedIn(360);
     await expect.poll(() => page.locator('#queue li').count()).toBeGreaterThan(0);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth'));
     expect(overflow).toBeLessThanOrEqual(360);
     expect(await page.getByRole('button', { name: /Uphold block/ }).isVisible()).toBe(true);
     await page.close();
