@@ -3,6 +3,10 @@
 // and history, and decides one image or the checked ones, with a note. Single-key shortcuts (j/k move, c check,
 // u uphold, r restore, x remove twice, space reveal) can be turned off (WCAG 2.1.4).
 
+import { LANG, t, translatePage } from './moderate-i18n.js';
+
+translatePage();
+const LANG_IS_EN = LANG === 'en';
 const $ = (selector) => document.querySelector(selector);
 const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false, checked: new Set(), me: null };
 /** Queues whose images were decided: their items count every report, not open ones. */
@@ -32,12 +36,12 @@ async function api(path, init = {}) {
 function explain(error) {
   if (error.status === 401) {
     showSignIn();
-    return 'Your session has expired or is invalid: sign in again.';
+    return t('Your session has expired or is invalid: sign in again.');
   }
-  if (error.code === 'status_changed') return `This image changed since you loaded it: ${error.message}.`;
-  if (error.code === 'invalid_transition') return `Not possible: ${error.message}.`;
-  if (error.status === 403) return 'This needs a moderator token.';
-  return `Something went wrong: ${error.message}`;
+  if (error.code === 'status_changed') return t('This image changed since you loaded it: {message}.', { message: error.message });
+  if (error.code === 'invalid_transition') return t('Not possible: {message}.', { message: error.message });
+  if (error.status === 403) return t('This needs a moderator.');
+  return t('Something went wrong: {message}', { message: error.message });
 }
 
 /** The sign-ins this service offers (GET /auth/options), asked once. */
@@ -72,10 +76,10 @@ function reasonsText(byReason) {
 
 /** The first line of a queue item: open score and reports while undecided; all reports once decided. */
 function itemSummary(item) {
-  const taken = item.claimedBy && item.claimedBy !== state.me ? ` · being reviewed by ${item.claimedBy}` : '';
-  const flags = `${item.suspectedBrigade ? ' · suspected brigade' : ''}${item.overdue ? ' · overdue' : ''}${taken}`;
-  if (CLOSED_QUEUES.includes(filters().get('state'))) return `${item.reports} report${item.reports === 1 ? '' : 's'} · decided${flags}`;
-  return `score ${item.score} · ${item.openReports} open${flags}`;
+  const taken = item.claimedBy && item.claimedBy !== state.me ? t(' · being reviewed by {who}', { who: item.claimedBy }) : '';
+  const flags = `${item.suspectedBrigade ? t(' · suspected brigade') : ''}${item.overdue ? t(' · overdue') : ''}${taken}`;
+  if (CLOSED_QUEUES.includes(filters().get('state'))) return `${t('{count} reports · decided', { count: item.reports })}${flags}`;
+  return `${t('score {score} · {open} open', { score: item.score, open: item.openReports })}${flags}`;
 }
 
 function renderQueue() {
@@ -92,11 +96,11 @@ function renderQueue() {
       if (item.status === 'removed') {
         picture = document.createElement('div');
         picture.className = 'gone';
-        picture.textContent = 'files deleted';
+        picture.textContent = t('files deleted');
       } else {
         picture = document.createElement('img');
         picture.src = item.previewUrl;
-        picture.alt = 'Blurred preview';
+        picture.alt = t('Blurred preview');
       }
       const text = document.createElement('div');
       const score = document.createElement('div');
@@ -107,7 +111,7 @@ function renderQueue() {
       reasons.textContent = reasonsText(item.byReason);
       const when = document.createElement('div');
       when.className = 'reasons';
-      when.textContent = `${item.status} since ${new Date(item.queuedAt).toLocaleString()}`;
+      when.textContent = t('{status} since {when}', { status: item.status, when: new Date(item.queuedAt).toLocaleString() });
       text.append(score, reasons, when);
       li.append(picture, text);
       li.addEventListener('click', () => select(index));
@@ -121,7 +125,7 @@ function renderQueue() {
   $('#more').hidden = !state.cursor;
   $('#detail').hidden = state.selected < 0;
   $('#bulk').hidden = state.checked.size === 0;
-  $('#bulk-count').textContent = `${state.checked.size} checked`;
+  $('#bulk-count').textContent = t('{count} checked', { count: state.checked.size });
 }
 
 /** Shows how many images each queue holds in the queue picker. */
@@ -167,9 +171,9 @@ async function loadDetail() {
   if (state.items[state.selected]?.id !== item.id) return; // the moderator moved on meanwhile
   state.detail = detail;
   state.removeArmedFor = null;
-  if (!detail.claim.mine) say(`${detail.claim.moderatorId} opened this image first and may be deciding it: pick another one.`);
+  if (!detail.claim.mine) say(t('{who} opened this image first and may be deciding it: pick another one.', { who: detail.claim.moderatorId }));
   $('#preview').src = detail.links.previewUrl;
-  $('#preview').alt = 'Blurred preview of the selected image';
+  $('#preview').alt = t('Blurred preview of the selected image');
   $('#reveal').disabled = detail.image.status === 'removed';
   // Only the decisions the transition table allows from this status are offered.
   for (const button of document.querySelectorAll('[data-action]')) button.hidden = !detail.allowedActions.includes(button.dataset.action);
@@ -224,13 +228,13 @@ async function reveal() {
   const detail = state.detail;
   if (!detail || detail.image.status === 'removed') return;
   const response = await fetch(detail.links.originalUrl, { credentials: 'same-origin' });
-  if (!response.ok) return say(`The original cannot be shown (HTTP ${response.status}).`, true);
+  if (!response.ok) return say(t('The original cannot be shown (HTTP {status}).', { status: response.status }), true);
   const blob = await response.blob();
   // The moderator may have moved on while it loaded: never show one image's original beside another's details.
   if (state.detail !== detail) return;
   $('#preview').src = URL.createObjectURL(blob);
-  $('#preview').alt = 'Original of the selected image';
-  say('Showing the original.');
+  $('#preview').alt = t('Original of the selected image');
+  say(t('Showing the original.'));
 }
 
 async function decide(action) {
@@ -241,7 +245,7 @@ async function decide(action) {
   if (state.detail?.image.id !== item.id || state.items[state.selected]?.id !== item.id || state.deciding) return;
   if (action === 'remove' && state.removeArmedFor !== item.id) {
     state.removeArmedFor = item.id;
-    return say('Press x again to remove this image for good (its files are deleted).');
+    return say(t('Press x again to remove this image for good (its files are deleted).'));
   }
   state.removeArmedFor = null;
   state.deciding = true;
@@ -253,7 +257,8 @@ async function decide(action) {
       body: JSON.stringify({ action, expectedStatus: item.status, ...(note ? { note } : {}) }),
     });
     $('#note').value = '';
-    say(`${action === 'uphold' ? 'Upheld' : action === 'restore' ? 'Restored' : 'Removed'}: image is now ${result.status} (${result.closedReports} reports closed).`);
+    const done = { uphold: 'Upheld', restore: 'Restored', remove: 'Removed' }[action];
+    say(t(`${done}: image is now {status} ({closed} reports closed).`, { status: result.status, closed: result.closedReports }));
   } catch (error) {
     say(explain(error), true);
     if (error.code !== 'status_changed') return;
@@ -293,7 +298,8 @@ async function decideChecked(action) {
     });
     const done = results.filter((result) => result.ok).map((result) => result.imageId);
     const failed = results.length - done.length;
-    say(`${action === 'uphold' ? 'Upheld' : action === 'restore' ? 'Restored' : 'Removed'} ${done.length} image${done.length === 1 ? '' : 's'}${failed ? `; ${failed} could not be decided (changed meanwhile or not allowed)` : ''}.`, failed > 0);
+    const summary = LANG_IS_EN ? `${{ uphold: 'Upheld', restore: 'Restored', remove: 'Removed' }[action]} ${done.length} image${done.length === 1 ? '' : 's'}.` : t('Decided {count} image(s) ({action}).', { count: done.length, action: t(action) });
+    say(`${summary}${failed ? ` ${t('{failed} could not be decided (changed meanwhile or not allowed).', { failed })}` : ''}`, failed > 0);
     $('#note').value = '';
     state.items = state.items.filter((candidate) => !done.includes(candidate.id));
     state.checked.clear();
@@ -335,16 +341,16 @@ $('#sign-in').addEventListener('submit', async (event) => {
   try {
     const session = await api('/v1/moderation/session', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     $('#token').value = '';
-    say(`Signed in as ${session.moderatorId}.`);
+    say(t('Signed in as {who}.', { who: session.moderatorId }));
     await loadQueue();
   } catch (error) {
-    say(error.status === 401 ? 'That token is not valid or has expired.' : explain(error), true);
+    say(error.status === 401 ? t('That token is not valid or has expired.') : explain(error), true);
   }
 });
 $('#sign-out').addEventListener('click', async () => {
   await api('/v1/moderation/session', { method: 'DELETE' });
   state.me = null;
-  say('Signed out.');
+  say(t('Signed out.'));
   showSignIn();
 });
 // A new queue starts with a clean status line, and the keyboard goes back to the queue so shortcuts keep working.

@@ -126,4 +126,26 @@ describe('the moderator page on a busy queue', () => {
     expect(await page.getByRole('button', { name: /Uphold block/ }).isVisible()).toBe(true);
     await page.close();
   }, 90_000);
+
+  it('when the page is opened in French, then every label and message is French, with French typography', async () => {
+    await autoBlocked();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+    await page.goto(`${service.baseUrl}/moderate`);
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr');
+    await page.locator('#token').fill('not a token');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Ce jeton n’est pas valide ou a expiré.');
+    await page.locator('#token').fill(await service.token('mod-nora', 'moderator'));
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await expect.poll(() => page.locator('#review').isVisible()).toBe(true);
+    expect(await page.getByRole('listbox', { name: 'Images de cette file' }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: /Confirmer le blocage/ }).isVisible()).toBe(true);
+    expect(await page.getByLabel('Raccourcis à une touche').isChecked()).toBe(true);
+    await expect.poll(() => page.locator('#queue .score').first().textContent()).toMatch(/^score \d+ · \d+ ouvert/);
+    const text = await page.locator('body').innerText();
+    for (const english of ['Uphold block', 'Sign out', 'Reports', 'History', 'Highest score']) expect(text).not.toContain(english);
+    await page.keyboard.press('x');
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Appuyez de nouveau sur x/);
+    await page.close();
+  }, 90_000);
 });
