@@ -6,6 +6,7 @@ import { MAX_NOTE_LENGTH, REPORT_REASONS } from '../domain/reports.js';
 import { AppError, badRequest } from '../errors.js';
 import { reportImage, type ReportInput } from '../moderation/report-image.js';
 import { imageIdParam, textField } from './params.js';
+import { perKeyLimit } from './per-key-limit.js';
 import { reportRateLimiter } from './rate-limits.js';
 import { authenticateReader, currentReader, type Reader, type ReaderAuth } from './readers.js';
 
@@ -29,6 +30,9 @@ function reporterOf(reader: Reader): Pick<ReportInput, 'reporterId' | 'reporterR
 export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
   const rateLimiter = reportRateLimiter(deps);
+  // Reports on one image serialise on its row lock anyway: two at a time keep the line moving, and an image
+  // whose lock is stuck ties up two of the pool's connections, not all of them.
+  const perImage = perKeyLimit({ limit: 2, maxWaitMs: deps.config.DB_LOCK_TIMEOUT_MS });
   router.post('/v1/images/:id/reports', authenticateReader(auth), async (req, res) => {
     const imageId = imageIdParam(req.params.id);
     const body = reportBody.safeParse(req.body ?? {});
@@ -42,7 +46,9 @@ export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
     await rateLimiter.check(reader, res);
     let result;
     try {
-      result = await reportImage(deps, { imageId, ...reporterOf(reader), reason: body.data.reason, note: body.data.note || null });
+      result = await perImage.run(imageId, () =>
+        reportImage(deps, { imageId, ...reporterOf(reader), reason: body.data.reason, note: body.data.note || null }),
+      );
     } catch (error) {
       // A report that was refused recorded nothing, so it costs nothing.
       if (error instanceof AppError && error.httpStatus < 500) await rateLimiter.refund(reader);
