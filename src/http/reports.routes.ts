@@ -30,9 +30,10 @@ function reporterOf(reader: Reader): Pick<ReportInput, 'reporterId' | 'reporterR
 export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
   const rateLimiter = reportRateLimiter(deps);
-  // Reports on one image serialise on its row lock anyway: two at a time keep the line moving, and an image
-  // whose lock is stuck ties up two of the pool's connections, not all of them.
-  const perImage = perKeyLimit({ limit: 2, maxWaitMs: deps.config.DB_LOCK_TIMEOUT_MS });
+  // Reports on one image serialise on its row lock anyway: four at a time keep the line moving, and an image
+  // whose lock is stuck ties up four of the pool's connections, not all of them. A report waits in line at most
+  // twice the lock timeout: one turn at the lock for those ahead of it, one for itself.
+  const perImage = perKeyLimit({ limit: 4, maxWaitMs: 2 * deps.config.DB_LOCK_TIMEOUT_MS });
   router.post('/v1/images/:id/reports', authenticateReader(auth), async (req, res) => {
     const imageId = imageIdParam(req.params.id);
     const body = reportBody.safeParse(req.body ?? {});

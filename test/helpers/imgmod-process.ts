@@ -47,10 +47,15 @@ export async function spawnImgmod(role: 'api' | 'worker' | 'all', env: Record<st
   const ready = role === 'worker' ? 'workers started' : 'API listening';
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
-  await waitFor(async () => {
-    if (exitedEarly) throw new Error(`imgmod --role ${role} exited at start-up:\n${output}`);
-    return Promise.resolve(logs().some((line) => line.msg === ready));
-  }, 30_000);
+  try {
+    await waitFor(async () => {
+      if (exitedEarly) throw new Error(`imgmod --role ${role} exited at start-up:\n${output}`);
+      return Promise.resolve(logs().some((line) => line.msg === ready));
+    }, 30_000);
+  } catch (error) {
+    child.kill('SIGKILL'); // never leave a half-started process behind
+    throw error;
+  }
   return {
     child,
     role,
