@@ -165,8 +165,11 @@ const schema = z
     DB_ACQUIRE_TIMEOUT_MS: positiveInt.default(2_000),
     /** statement_timeout (ms) of the API's sessions: a request's statement running longer is cancelled (503). */
     DB_STATEMENT_TIMEOUT_MS: positiveInt.default(5_000),
-    /** lock_timeout (ms) of the API's sessions: a request waiting longer for a row lock answers 503 `database_busy`. */
-    DB_LOCK_TIMEOUT_MS: positiveInt.default(1_000),
+    /**
+     * lock_timeout (ms) of the API's sessions: a request waiting longer for a row lock answers 503 `database_busy`.
+     * Above PostgreSQL's deadlock_timeout (1 s), so a deadlock is detected (and retried) before it times out.
+     */
+    DB_LOCK_TIMEOUT_MS: positiveInt.default(2_000),
     /** statement_timeout (ms) of the workers' sessions. */
     JOB_STATEMENT_TIMEOUT_MS: positiveInt.default(30_000),
     /** lock_timeout (ms) of the workers' sessions: a job waiting longer for a lock fails and is retried. */

@@ -5,13 +5,15 @@
  * Bounded waiting. Every session starts with `statement_timeout`, `lock_timeout` and
  * `idle_in_transaction_session_timeout` (PostgreSQL's own settings, sent in the startup packet), and a pool
  * hands out a connection within `acquireTimeoutMs` or fails. The API's pool and the workers' pool are apart
- * (see startWorkers), with their own numbers: a request waits about a second for a row lock, a job longer.
+ * (see startWorkers), with their own numbers: a request waits two seconds for a row lock, a job longer. Both
+ * stay above PostgreSQL's deadlock_timeout (1 s), so a deadlock is detected, and retried, before a lock times out.
  *
- * Lock order (deadlocks are retried, but are better avoided): a transaction locks at most one image row
- * before its other rows — the image (`lockImage` / `shareLockImage`), then its reports, then outbox rows
- * (inserted, never locked by anyone else; the relay claims them with SKIP LOCKED in its own short
- * transaction). A decision over several images locks them one at a time in its own transactions. No
- * transaction waits on Redis, storage or any other network call while it holds a lock.
+ * Lock order (deadlocks are retried, but are better avoided): a transaction locks its image row first
+ * (`lockImage` / `shareLockImage`), then that image's reports, then inserts outbox rows (never locked by
+ * anyone else; the relay claims them with SKIP LOCKED in its own short statement). The one exception is an
+ * uphold, which also moves the picture's visible copies after its own image (decide.ts): two at once may
+ * deadlock, and are retried. No transaction waits on Redis, storage or any other network call while it
+ * holds a lock.
  */
 import pg from 'pg';
 

@@ -31,9 +31,9 @@ export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
   const rateLimiter = reportRateLimiter(deps);
   // Reports on one image serialise on its row lock anyway: four at a time keep the line moving, and an image
-  // whose lock is stuck ties up four of the pool's connections, not all of them. A report waits in line at most
-  // twice the lock timeout: one turn at the lock for those ahead of it, one for itself.
-  const perImage = perKeyLimit({ limit: 4, maxWaitMs: 2 * deps.config.DB_LOCK_TIMEOUT_MS });
+  // whose lock is stuck ties up four of the pool's connections, not all of them. A report waits in line no
+  // longer than it would wait for the lock itself.
+  const perImage = perKeyLimit({ limit: 4, maxWaitMs: deps.config.DB_LOCK_TIMEOUT_MS });
   router.post('/v1/images/:id/reports', authenticateReader(auth), async (req, res) => {
     const imageId = imageIdParam(req.params.id);
     const body = reportBody.safeParse(req.body ?? {});
