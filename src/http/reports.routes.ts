@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { MAX_NOTE_LENGTH, REPORT_REASONS } from '../domain/reports.js';
-import { AppError, badRequest } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { reportImage, type ReportInput } from '../moderation/report-image.js';
 import { imageIdParam, textField } from './params.js';
 import { perKeyLimit } from './per-key-limit.js';
@@ -51,8 +51,9 @@ export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
         reportImage(deps, { imageId, ...reporterOf(reader), reason: body.data.reason, note: body.data.note || null }),
       );
     } catch (error) {
-      // A report that was refused recorded nothing, so it costs nothing.
-      if (error instanceof AppError && error.httpStatus < 500) await rateLimiter.refund(reader);
+      // A report that was refused, or not recorded because of an outage or a busy image (503), costs nothing:
+      // a reader retrying after Retry-After must not run into 429.
+      await rateLimiter.refund(reader);
       throw error;
     }
     if (result.duplicate) await rateLimiter.refund(reader);

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { spawnImgmod } from '../helpers/imgmod-process.js';
 import { startOwnPostgres, startOwnRedis, type OwnPostgres, type OwnRedis } from '../helpers/own-servers.js';
+import { anonymousReader, reportAs } from '../helpers/readers.js';
 import { TEST_DATABASE_SERVER } from '../helpers/test-env.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
@@ -10,7 +11,7 @@ let redis: OwnRedis;
 let service: TestService;
 beforeAll(async () => {
   [postgres, redis] = await Promise.all([startOwnPostgres(), startOwnRedis()]);
-  service = await startTestService({ env: { DATABASE_URL: postgres.url('imgmod'), REDIS_URL: redis.url, RATE_LIMIT_READER: 'none' } });
+  service = await startTestService({ env: { DATABASE_URL: postgres.url('imgmod'), REDIS_URL: redis.url, TRUST_PROXY: 'loopback' } });
 }, 60_000);
 afterAll(async () => {
   await service?.close();
@@ -25,9 +26,12 @@ async function answer(response: Response) {
 describe('outages', () => {
   it('when PostgreSQL is down, then reports, uploads, image records and /i/:id answer 503 database_unavailable with Retry-After, and work again once it is back', async () => {
     const imageId = await service.uploadDistinct();
+    const anonymous = await anonymousReader(service, '198.51.100.7');
     await postgres.stop();
     try {
       const unavailable = { status: 503, code: 'database_unavailable', retryAfter: '5' };
+      // A reader retrying after Retry-After is not charged for reports that were not recorded (2 per 3 s).
+      for (let i = 0; i < 3; i++) expect(await answer(await reportAs(service, imageId, anonymous))).toEqual(unavailable);
       expect(await answer(await service.report(imageId, 'reader-a'))).toEqual(unavailable);
       expect(await answer(await service.upload('real/concert.jpg'))).toEqual(unavailable);
       expect(await answer(await service.request(`/i/${imageId}`))).toEqual(unavailable);
@@ -38,6 +42,7 @@ describe('outages', () => {
       await postgres.start();
     }
     await waitFor(async () => (await service.report(imageId, 'reader-a')).status === 202, 20_000);
+    expect((await reportAs(service, imageId, anonymous)).status).toBe(202);
     expect((await service.request('/readyz')).status).toBe(200);
   });
 
