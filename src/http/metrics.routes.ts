@@ -50,6 +50,17 @@ export function createMetrics(deps: Deps): Metrics {
     },
   });
   new Gauge({
+    name: 'imgmod_db_pool_clients',
+    help: "This API process's PostgreSQL pool: connections open, idle, and requests waiting for one (waiting > 0 for long: a stuck lock or PostgreSQL slow)",
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ state: 'total' }, deps.pool.totalCount);
+      this.set({ state: 'idle' }, deps.pool.idleCount);
+      this.set({ state: 'waiting' }, deps.pool.waitingCount);
+    },
+  });
+  new Gauge({
     name: 'imgmod_queue_jobs',
     help: 'BullMQ jobs per queue and state',
     labelNames: ['queue', 'state'] as const,

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distinctPicture } from '../helpers/images.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
@@ -29,6 +30,7 @@ describe('a locked image', () => {
   it('when another session holds an image row lock, then reports on it answer 503 with Retry-After within seconds while other images answer at once', async () => {
     const locked = await service.uploadDistinct();
     const other = await service.uploadDistinct();
+    const fresh = await distinctPicture(8_123);
     const holder = await holdImageLock(locked);
     try {
       // More reports on the locked image than the API's pool has connections (10).
@@ -39,6 +41,7 @@ describe('a locked image', () => {
         timed(() => service.request(`/i/${other}`)),
         timed(() => service.request(`/v1/images/${other}`, { as: 'uploader' })),
         timed(() => service.request(`/v1/images/${locked}`, { as: 'uploader' })), // reading is never blocked
+        timed(() => service.upload(fresh)),
       ]);
       for (const answer of onOther) {
         expect(answer.status).toBeLessThan(300);
