@@ -1,7 +1,8 @@
 /**
  * GET /metrics in Prometheus text format (prom-client): request durations of this API process, plus
  * cluster-wide gauges read at scrape time from PostgreSQL (images per status, pending outbox rows) and
- * Redis (jobs per queue and state), so any one API process reports the whole deployment.
+ * Redis (jobs per queue and state), so any one API process reports the whole deployment. A gauge whose source
+ * does not answer is left out of the scrape rather than failing it: an outage is when the rest matters most.
  */
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -34,19 +35,25 @@ export function createMetrics(deps: Deps): Metrics {
     help: 'Images per status',
     labelNames: ['status'] as const,
     registers: [registry],
+    // Like the queue gauge, left out (not failing the scrape) while PostgreSQL does not answer.
     async collect() {
-      const result = await deps.pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM images GROUP BY status');
       this.reset();
-      for (const row of result.rows) this.set({ status: row.status }, row.n);
+      const result = await deps.pool
+        .query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM images GROUP BY status')
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'image metrics unavailable'));
+      for (const row of result?.rows ?? []) this.set({ status: row.status }, row.n);
     },
   });
   new Gauge({
     name: 'imgmod_outbox_pending',
     help: 'Outbox rows whose job has not run yet (grows while Redis or the workers are down)',
     registers: [registry],
+    // Keeps its last value while PostgreSQL does not answer (an unlabelled gauge would otherwise read 0).
     async collect() {
-      const result = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE done_at IS NULL');
-      this.set(result.rows[0]!.n);
+      const result = await deps.pool
+        .query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE done_at IS NULL')
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'outbox metrics unavailable'));
+      if (result) this.set(result.rows[0]!.n);
     },
   });
   new Gauge({

@@ -38,6 +38,13 @@ describe('outages', () => {
       expect(await answer(await service.request(`/v1/images/${imageId}`, { as: 'uploader' }))).toEqual(unavailable);
       const ready = await service.request('/readyz');
       expect(ready.status).toBe(503);
+      // Metrics still answer, without the gauges read from PostgreSQL, so the outage can be watched.
+      const metrics = await service.request('/metrics');
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toMatch(/^imgmod_db_pool_clients\{state="total"\} \d+$/m);
+      expect(text).toMatch(/^# TYPE imgmod_images gauge$/m);
+      expect(text).not.toMatch(/^imgmod_images\{/m);
     } finally {
       await postgres.start();
     }
