@@ -175,6 +175,29 @@ const schema = z
     OUTBOX_POLL_MS: positiveInt.default(1_000),
     /** A relayed job that has not run after this long (ms) is sent again (covers Redis losing its data). */
     OUTBOX_RESEND_AFTER_MS: positiveInt.default(60_000),
+    /** PostgreSQL connections per pool; each process has one for the API and one for the workers. */
+    DB_POOL_SIZE: positiveInt.default(10),
+    /** Most a caller waits for a free PostgreSQL connection (ms) before the request answers 503. */
+    DB_ACQUIRE_TIMEOUT_MS: positiveInt.default(2_000),
+    /** statement_timeout (ms) of the API's sessions: a request's statement running longer is cancelled (503). */
+    DB_STATEMENT_TIMEOUT_MS: positiveInt.default(5_000),
+    /**
+     * lock_timeout (ms) of the API's sessions: a request waiting longer for a row lock answers 503 `database_busy`.
+     * Above PostgreSQL's deadlock_timeout (1 s), so a deadlock is detected (and retried) before it times out.
+     */
+    DB_LOCK_TIMEOUT_MS: positiveInt.default(2_000),
+    /** statement_timeout (ms) of the workers' sessions. */
+    JOB_STATEMENT_TIMEOUT_MS: positiveInt.default(30_000),
+    /** lock_timeout (ms) of the workers' sessions: a job waiting longer for a lock fails and is retried. */
+    JOB_LOCK_TIMEOUT_MS: positiveInt.default(5_000),
+    /** idle_in_transaction_session_timeout (ms) of every session: a stuck holder of a lock (a paused process) loses it after this. */
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt.default(10_000),
+    /** Most time (ms) SIGTERM leaves in-flight requests and jobs to finish before connections are cut. */
+    SHUTDOWN_TIMEOUT_MS: positiveInt.default(20_000),
+    /** Most time (ms) a client has to send a whole request (headers and body); slower ones get 408. */
+    REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+    /** Uploads read at once per API process; more answer 503 `too_many_uploads` (memory stays under this × MAX_UPLOAD_BYTES). */
+    UPLOAD_CONCURRENCY: positiveInt.default(4),
 
     /** express `trust proxy`: whose X-Forwarded-For to believe for the client address (false: the socket's). */
     TRUST_PROXY: trustProxy.default(false),
