@@ -6,7 +6,7 @@ export default defineConfig({
     include: ['test/faults/**/*.faults.ts'],
     globalSetup: ['test/faults/setup.ts'],
     reporters: ['default', './test/faults/fault-reporter.ts'],
-    testTimeout: 120_000,
+    testTimeout: 180_000,
     hookTimeout: 60_000,
     maxWorkers: 1,
   },

@@ -19,8 +19,12 @@ const BATCH_SIZE = 200;
 const MAX_SENDS = 10;
 /** Done rows are kept a day for debugging, then deleted. */
 const KEEP_DONE_MS = 24 * 3_600_000;
-/** A claim older than this is taken over by any relay: longer than a publish can take (DEFAULT_ADD_TIMEOUT_MS). */
-const CLAIM_LEASE_MS = 30_000;
+/**
+ * A claim older than this is taken over by any relay: twice the longest a publish may take
+ * (DEFAULT_ADD_TIMEOUT_MS), so only a relay that died between claiming and marking (kill -9) leaves rows
+ * waiting, and not for long. A row published twice is harmless: jobs are idempotent.
+ */
+const CLAIM_LEASE_MS = 10_000;
 
 export interface OutboxRelay {
   /** Relays whatever is pending now; resolves when the outbox was empty once. */

@@ -147,7 +147,8 @@ async function runScenario(meta: TaskMeta, scenario: Scenario): Promise<void> {
       },
     });
     await injected;
-    await waitFor(async () => (await tally(postgres.url(database), ids, outcome!.acknowledged)).blocked === ids.length, 60_000).catch(() => undefined);
+    // A job cut by kill -9 is recovered by BullMQ's stalled check: its lock (30 s) must expire, then a check (every 30 s) run.
+    await waitFor(async () => (await tally(postgres.url(database), ids, outcome!.acknowledged)).blocked === ids.length, 90_000).catch(() => undefined);
   } finally {
     const counted = outcome ? await tally(postgres.url(database), ids, outcome.acknowledged).catch(() => null) : null;
     const statuses = outcome ? Object.entries(outcome.statuses).map(([code, n]) => `${n}×${code}`).join(' ') : 'no load';
