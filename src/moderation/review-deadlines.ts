@@ -11,7 +11,8 @@ const SWEEP_LIMIT = 200;
 /**
  * Marks overdue auto-blocks and writes one `review_overdue` audit event each (status unchanged; the image sorts
  * into the `overdue` queue). With OVERDUE_ACTION=restore it also returns each to `visible` with an
- * `overdue_restore` event: the block was provisional and nobody confirmed it. Safe to run from several workers.
+ * `overdue_restore` event: the block was provisional and nobody confirmed it; like a moderator's restore it doubles
+ * the picture's thresholds, so the reports that blocked it do not block it again at once. Safe to run from several workers.
  * @returns how many images became overdue
  */
 export async function sweepOverdueReviews(deps: Pick<Deps, 'pool' | 'config'>): Promise<number> {
@@ -31,14 +32,15 @@ export async function sweepOverdueReviews(deps: Pick<Deps, 'pool' | 'config'>): 
       });
       if (deps.config.OVERDUE_ACTION !== 'restore') continue;
       const to = planAutomatic('overdue_restore', 'auto_blocked')!;
-      if ((await transitionImage(client, { id: image.id, from: ['auto_blocked'], to })) === null) continue;
+      // Served again as a restore would: its thresholds double, so the same open reports do not block it again at once.
+      if ((await transitionImage(client, { id: image.id, from: ['auto_blocked'], to, restored: true })) === null) continue;
       await appendEvent(client, {
         imageId: image.id,
         actorId: null,
         action: 'overdue_restore',
         fromStatus: 'auto_blocked',
         toStatus: to,
-        reason: `served again: nobody reviewed the automatic block within ${hours} h (OVERDUE_ACTION=restore); its reports stay open`,
+        reason: `served again: nobody reviewed the automatic block within ${hours} h (OVERDUE_ACTION=restore); its reports stay open and its threshold doubles, as after a restore`,
         details: { dueAt },
       });
     }

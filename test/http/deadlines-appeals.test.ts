@@ -1,5 +1,6 @@
 /** Review deadlines (overdue auto-blocks) and uploader appeals, live over HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateImage } from '../../src/moderation/evaluate-image.js';
 import { sweepOverdueReviews } from '../../src/moderation/review-deadlines.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
@@ -60,6 +61,9 @@ describe('review deadlines', () => {
     await sweepOverdueReviews(restoring.deps);
     expect(await restoring.status(id)).toBe('visible');
     expect((await actions(restoring, id)).slice(0, 2)).toEqual(['overdue_restore', 'review_overdue']);
+    // Evaluated again (as any later report or outbox resend would), the same reports do not block it again.
+    expect((await evaluateImage(restoring.deps, id)).blocked).toBe(false);
+    expect(await restoring.status(id)).toBe('visible');
     expect((await fetch(`${restoring.baseUrl}/i/${id}`)).status).toBe(200);
   });
 });
