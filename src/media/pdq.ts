@@ -1,0 +1,92 @@
+/**
+ * Computes a picture's PDQ hashes with sharp: the picture in its eight orientations, and a ladder of crops.
+ * The hash itself is src/domain/pdq.ts; which crops, src/domain/pdq-matching.ts.
+ */
+import sharp, { type Sharp } from 'sharp';
+import { lumaFromPixels, orientLuma, ORIENTATIONS, pdqHash, type Orientation, type PdqHash } from '../domain/pdq.js';
+import { CROPS, type CropName } from '../domain/pdq-matching.js';
+import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
+
+/**
+ * The longest side PDQ sees, in pixels. The reference implementation hashes what it reads after shrinking
+ * it to fit 512×512 (pdq/python, `img.thumbnail((512, 512))`); doing the same keeps our hashes within 0–2 bits
+ * of the reference vectors (at full resolution: up to 12) and the tent filter cheap.
+ */
+export const PDQ_INPUT_SIDE = 512;
+
+interface HashOptions {
+  maxInputPixels: number;
+  deadline: Deadline;
+}
+
+/** A picture's PDQ hashes. */
+export interface PdqHashes {
+  /** PDQ's quality score of the picture as displayed, 0–100 (below 50: too plain to match on). */
+  quality: number;
+  /** The hash of the picture as displayed (`original`) and in each other orientation, moved pixel by pixel. */
+  oriented: Record<Orientation, PdqHash>;
+  /** The hash of each crop of the picture as displayed (CROPS). */
+  crops: Record<CropName, PdqHash>;
+}
+
+/** The picture as displayed: EXIF orientation applied, first frame, transparency on white, sRGB. */
+function displayed(original: Buffer, options: HashOptions): Sharp {
+  return sharp(original, inputOptions({ maxInputPixels: options.maxInputPixels, animated: false }))
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb');
+}
+
+async function lumaOf(image: Sharp, deadline: Deadline): Promise<{ luma: Float32Array; width: number; height: number }> {
+  const { data, info } = await image
+    .resize(PDQ_INPUT_SIDE, PDQ_INPUT_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .raw()
+    .timeout(remainingTimeout(deadline))
+    .toBuffer({ resolveWithObject: true });
+  return { luma: lumaFromPixels(new Uint8Array(data.buffer, data.byteOffset, data.length), info), width: info.width, height: info.height };
+}
+
+/**
+ * The PDQ hash and quality of the picture as displayed, as the reference implementation computes it.
+ * @throws sharp's Error for an undecodable file or on timeout
+ */
+export async function computePdq(original: Buffer, options: HashOptions): Promise<{ hash: PdqHash; quality: number; luma: Float32Array; width: number; height: number }> {
+  const { luma, width, height } = await lumaOf(displayed(original, options), options.deadline);
+  return { ...pdqHash(luma, { width, height }), luma, width, height };
+}
+
+/**
+ * Every PDQ hash imgmod keeps of a picture: in its eight orientations (so a mirrored or rotated copy matches)
+ * and of each crop (so a cropped or captioned copy matches). About 30 ms for a large photo.
+ * @throws sharp's Error for an undecodable file or on timeout
+ */
+export async function computePdqHashes(original: Buffer, options: HashOptions): Promise<PdqHashes> {
+  const { hash, quality, luma, width, height } = await computePdq(original, options);
+  const oriented = Object.fromEntries(
+    ORIENTATIONS.map((orientation) => {
+      if (orientation === 'original') return [orientation, hash];
+      const turned = orientLuma(luma, { width, height }, orientation);
+      return [orientation, pdqHash(turned.luma, turned).hash];
+    }),
+  ) as Record<Orientation, PdqHash>;
+  return { quality, oriented, crops: await computeCropHashes(original, options) };
+}
+
+async function computeCropHashes(original: Buffer, options: HashOptions): Promise<Record<CropName, PdqHash>> {
+  // Crops are cut from a copy at twice PDQ's side, so each crop still has at least 512 px to shrink from.
+  const base = await displayed(original, options)
+    .resize(2 * PDQ_INPUT_SIDE, 2 * PDQ_INPUT_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .raw()
+    .timeout(remainingTimeout(options.deadline))
+    .toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = base.info;
+  const out: Partial<Record<CropName, PdqHash>> = {};
+  for (const [name, crop] of Object.entries(CROPS) as [CropName, (typeof CROPS)[CropName]][]) {
+    const left = Math.round(crop.left * width);
+    const top = Math.round(crop.top * height);
+    const region = { left, top, width: Math.max(1, Math.round(crop.right * width) - left), height: Math.max(1, Math.round(crop.bottom * height) - top) };
+    const cut = sharp(base.data, { raw: { width, height, channels } }).extract(region);
+    const { luma, width: w, height: h } = await lumaOf(cut, options.deadline);
+    out[name] = pdqHash(luma, { width: w, height: h }).hash;
+  }
+  return out as Record<CropName, PdqHash>;
+}
