@@ -61,6 +61,19 @@ export function pdqChunks(hash: PdqHash): number[] {
   return Array.from({ length: CHUNKS }, (_, n) => (hash[2 * n]! << 8) | hash[2 * n + 1]!);
 }
 
+/**
+ * The crop of a luminance image (row-major, width × height), rounded to whole pixels, at least 1×1.
+ */
+export function cropLuma(luma: Float32Array, size: { width: number; height: number }, crop: Crop): { luma: Float32Array; width: number; height: number } {
+  const left = Math.round(crop.left * size.width);
+  const top = Math.round(crop.top * size.height);
+  const width = Math.max(1, Math.round(crop.right * size.width) - left);
+  const height = Math.max(1, Math.round(crop.bottom * size.height) - top);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) out.set(luma.subarray((top + y) * size.width + left, (top + y) * size.width + left + width), y * width);
+  return { luma: out, width, height };
+}
+
 /** A hash to look for, and what it is of. */
 export interface QueryHash {
   kind: HashKind;

@@ -276,16 +276,19 @@ export function pdqFromHex(hex: string): PdqHash | null {
  */
 export function orientLuma(luma: Float32Array, size: { width: number; height: number }, orientation: Orientation): { luma: Float32Array; width: number; height: number } {
   const { width: w, height: h } = size;
-  const { transpose } = DIHEDRAL[orientation];
-  const out = new Float32Array(luma.length);
+  const transpose = DIHEDRAL[orientation].transpose;
   const width = transpose ? h : w;
   const height = transpose ? w : h;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      // Where pixel (x, y) of the original lands in the transformed picture.
-      const [nx, ny] = PIXEL_MOVES[orientation](x, y, w, h);
-      out[ny * width + nx] = luma[y * w + x]!;
-    }
+  // Where pixels (0, 0), (1, 0) and (0, 1) land tells where every pixel lands: the moves are affine.
+  const [ox, oy] = PIXEL_MOVES[orientation](0, 0, w, h);
+  const [ax, ay] = PIXEL_MOVES[orientation](1, 0, w, h);
+  const [bx, by] = PIXEL_MOVES[orientation](0, 1, w, h);
+  const start = oy * width + ox;
+  const stepX = (ay - oy) * width + (ax - ox);
+  const stepY = (by - oy) * width + (bx - ox);
+  const out = new Float32Array(luma.length);
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0, o = start + y * stepY; x < w; x++, i++, o += stepX) out[o] = luma[i]!;
   }
   return { luma: out, width, height };
 }

@@ -3,8 +3,8 @@
  * The hash itself is src/domain/pdq.ts; which crops, src/domain/pdq-matching.ts.
  */
 import sharp, { type Sharp } from 'sharp';
-import { lumaFromPixels, orientLuma, ORIENTATIONS, pdqHash, type Orientation, type PdqHash } from '../domain/pdq.js';
-import { CROPS, type CropName } from '../domain/pdq-matching.js';
+import { lumaFromPixels, orientLuma, ORIENTATIONS, PDQ_MIN_QUALITY, pdqHash, type Orientation, type PdqHash } from '../domain/pdq.js';
+import { CROP_NAMES, CROPS, cropLuma, type CropName } from '../domain/pdq-matching.js';
 import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
 
 /**
@@ -25,8 +25,8 @@ export interface PdqHashes {
   quality: number;
   /** The hash of the picture as displayed (`original`) and in each other orientation, moved pixel by pixel. */
   oriented: Record<Orientation, PdqHash>;
-  /** The hash of each crop of the picture as displayed (CROPS). */
-  crops: Record<CropName, PdqHash>;
+  /** The hash of each crop of the picture as displayed (CROPS), except crops of quality below PDQ_MIN_QUALITY. */
+  crops: Partial<Record<CropName, PdqHash>>;
 }
 
 /** The picture as displayed: EXIF orientation applied, first frame, transparency on white, sRGB. */
@@ -68,25 +68,16 @@ export async function computePdqHashes(original: Buffer, options: HashOptions): 
       return [orientation, pdqHash(turned.luma, turned).hash];
     }),
   ) as Record<Orientation, PdqHash>;
-  return { quality, oriented, crops: await computeCropHashes(original, options) };
+  return { quality, oriented, crops: cropHashes(luma, { width, height }) };
 }
 
-async function computeCropHashes(original: Buffer, options: HashOptions): Promise<Record<CropName, PdqHash>> {
-  // Crops are cut from a copy at twice PDQ's side, so each crop still has at least 512 px to shrink from.
-  const base = await displayed(original, options)
-    .resize(2 * PDQ_INPUT_SIDE, 2 * PDQ_INPUT_SIDE, { fit: 'inside', withoutEnlargement: true })
-    .raw()
-    .timeout(remainingTimeout(options.deadline))
-    .toBuffer({ resolveWithObject: true });
-  const { width, height, channels } = base.info;
+/** The hashes of the crops (CROPS), cut from the luminance PDQ already has, of quality ≥ PDQ_MIN_QUALITY. */
+function cropHashes(luma: Float32Array, size: { width: number; height: number }): Partial<Record<CropName, PdqHash>> {
   const out: Partial<Record<CropName, PdqHash>> = {};
-  for (const [name, crop] of Object.entries(CROPS) as [CropName, (typeof CROPS)[CropName]][]) {
-    const left = Math.round(crop.left * width);
-    const top = Math.round(crop.top * height);
-    const region = { left, top, width: Math.max(1, Math.round(crop.right * width) - left), height: Math.max(1, Math.round(crop.bottom * height) - top) };
-    const cut = sharp(base.data, { raw: { width, height, channels } }).extract(region);
-    const { luma, width: w, height: h } = await lumaOf(cut, options.deadline);
-    out[name] = pdqHash(luma, { width: w, height: h }).hash;
+  for (const name of CROP_NAMES) {
+    const cut = cropLuma(luma, size, CROPS[name]);
+    const { hash, quality } = pdqHash(cut.luma, cut);
+    if (quality >= PDQ_MIN_QUALITY) out[name] = hash;
   }
-  return out as Record<CropName, PdqHash>;
+  return out;
 }
