@@ -4,8 +4,8 @@
  *
  * Hashes are bit(256) in PostgreSQL (so `bit_count(a # b)` is the Hamming distance) and 64 hex digits in
  * and out (`('x' || hex)::bit(256)`). The multi-index (hash_bank_chunks) holds each entry's 16 chunks of 16
- * bits (src/domain/pdq-matching.ts): a lookup reads only the entries that share a chunk with one of the
- * query's hashes, then measures those.
+ * bits (src/domain/pdq-matching.ts), keyed as chunk number × 65536 + chunk value: a lookup reads only the
+ * entries that share a chunk with one of the query's hashes, in one index scan, then measures those.
  */
 import type { BankAction } from '../domain/hash-banks.js';
 import type { QueryHash } from '../domain/pdq-matching.js';
@@ -59,8 +59,8 @@ export async function upsertBank(
 async function indexEntries(db: Queryable, entryIds: readonly string[]): Promise<void> {
   if (entryIds.length === 0) return;
   await db.query(
-    `INSERT INTO hash_bank_chunks (chunk, value, entry_id)
-     SELECT n, substring(e.pdq FROM n * 16 + 1 FOR 16)::int, e.id
+    `INSERT INTO hash_bank_chunks (key, entry_id)
+     SELECT n * 65536 + substring(e.pdq FROM n * 16 + 1 FOR 16)::int, e.id
      FROM hash_bank_entries e CROSS JOIN generate_series(0, 15) AS n WHERE e.id = ANY($1::bigint[])
      ON CONFLICT DO NOTHING`,
     [entryIds],
@@ -153,17 +153,18 @@ export interface BankMatch {
 export async function findBankMatches(db: Queryable, queries: readonly QueryHash[]): Promise<BankMatch[]> {
   if (queries.length === 0) return [];
   const result = await db.query<BankMatch>(
-    `WITH query AS (
-       SELECT ('x' || h)::bit(256) AS hash, k AS kind FROM unnest($1::text[], $2::text[]) AS u(h, k)
-     ), probe AS (
-       SELECT DISTINCT n AS chunk, substring(q.hash FROM n * 16 + 1 FOR 16)::int AS value
-       FROM query q CROSS JOIN generate_series(0, 15) AS n
-     ), candidate AS (
-       SELECT DISTINCT c.entry_id FROM probe p JOIN hash_bank_chunks c ON c.chunk = p.chunk AND c.value = p.value
+    // A stored hash within 15 bits of a query hash shares an exact chunk with that very query hash, so each
+    // (query hash, entry) pair the chunk join yields is measured once, and no other pair needs measuring.
+    `WITH probe AS MATERIALIZED (
+       SELECT q.hash, q.kind, n * 65536 + substring(q.hash FROM n * 16 + 1 FOR 16)::int AS key
+       FROM (SELECT ('x' || h)::bit(256) AS hash, k AS kind FROM unnest($1::text[], $2::text[]) AS u(h, k)) AS q
+       CROSS JOIN generate_series(0, 15) AS n
+     ), hit AS (
+       SELECT c.key, c.entry_id FROM hash_bank_chunks c WHERE c.key = ANY (ARRAY(SELECT key FROM probe))
      ), scored AS (
-       SELECT e.id, e.bank_id, e.image_id, e.kind, best.distance, best.kind AS query_kind
-       FROM candidate JOIN hash_bank_entries e ON e.id = candidate.entry_id
-       CROSS JOIN LATERAL (SELECT bit_count(q.hash # e.pdq)::int AS distance, q.kind FROM query q ORDER BY 1 LIMIT 1) AS best
+       SELECT e.id, e.bank_id, e.image_id, e.kind, bit_count(p.hash # e.pdq)::int AS distance, p.kind AS query_kind
+       FROM hit JOIN probe p ON p.key = hit.key JOIN hash_bank_entries e ON e.id = hit.entry_id
+       WHERE bit_count(p.hash # e.pdq) <= 15
      )
      SELECT * FROM (
        SELECT DISTINCT ON (b.id) b.id AS "bankId", b.name AS bank, b.action, b.max_distance AS "maxDistance",

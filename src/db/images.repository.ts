@@ -139,8 +139,8 @@ export async function recordDerivatives(db: Queryable, id: string, media: Proces
   );
   await db.query('DELETE FROM image_pdq_chunks WHERE image_id = $1', [id]);
   await db.query(
-    `INSERT INTO image_pdq_chunks (chunk, value, image_id)
-     SELECT n, substring(i.pdq FROM n * 16 + 1 FOR 16)::int, i.id FROM images i CROSS JOIN generate_series(0, 15) AS n
+    `INSERT INTO image_pdq_chunks (key, image_id)
+     SELECT n * 65536 + substring(i.pdq FROM n * 16 + 1 FOR 16)::int, i.id FROM images i CROSS JOIN generate_series(0, 15) AS n
      WHERE i.id = $1 AND i.pdq_quality >= $2`,
     [id, PDQ_MIN_QUALITY],
   );
@@ -182,15 +182,13 @@ export interface NearDuplicate {
 /** As listNearDuplicateIds, with each match's status, uploader, restored flag and distance. */
 export async function listNearDuplicates(db: Queryable, imageId: string, maxDistance: number): Promise<NearDuplicate[]> {
   const result = await db.query<NearDuplicate>(
-    `WITH query AS (
+    `WITH query AS MATERIALIZED (
        SELECT q.hash FROM images AS self CROSS JOIN LATERAL unnest(self.pdq_oriented) AS q(hash)
        WHERE self.id = $1 AND self.pdq_quality >= $3
-     ), probe AS (
-       SELECT DISTINCT n AS chunk, substring(q.hash FROM n * 16 + 1 FOR 16)::int AS value
-       FROM query q CROSS JOIN generate_series(0, 15) AS n
      ), candidate AS (
-       SELECT DISTINCT c.image_id FROM probe p JOIN image_pdq_chunks c ON c.chunk = p.chunk AND c.value = p.value
-       WHERE c.image_id <> $1
+       SELECT DISTINCT c.image_id FROM image_pdq_chunks c
+       WHERE c.key = ANY (ARRAY(SELECT n * 65536 + substring(q.hash FROM n * 16 + 1 FOR 16)::int FROM query q CROSS JOIN generate_series(0, 15) AS n))
+         AND c.image_id <> $1
      )
      SELECT * FROM (
        SELECT other.id, other.status, other.uploader_id AS "uploaderId", other.restored_at IS NOT NULL AS restored,

@@ -8,7 +8,8 @@
  *   test/moderation/pdq-evasions.test.ts). So every picture is also hashed in a ladder of crops: 5, 10, 15 and
  *   20 % cut off each edge, and its centre with 5 and 10 % cut off every edge. A copy cut by one of those
  *   amounts matches the stored crop; a copy with a caption band over its top or bottom matches once the same
- *   band height is cut from both (a band up to 20 % of the height). Crops whose own quality is below
+ *   band height is cut from both (a band up to 20 % of the height): uploads are looked up by their own top and
+ *   bottom cuts too (QUERY_CROP_NAMES). Crops whose own quality is below
  *   PDQ_MIN_QUALITY (a strip of sky) are left out: plain crops of unrelated pictures look alike.
  * - Multi-index hashing (Norouzi, Punjani and Fleet, "Fast Search in Hamming Space with Multi-Index Hashing",
  *   CVPR 2012; the structure PDQ's reference ships as MIH): the 256 bits are 16 chunks of 16 bits. Two hashes
@@ -51,10 +52,26 @@ export const CROPS: Record<CropName, Crop> = Object.fromEntries([
   ['centre-10', { left: 0.1, top: 0.1, right: 0.9, bottom: 0.9 }],
 ]) as Record<CropName, Crop>;
 export const CROP_NAMES = Object.keys(CROPS) as CropName[];
+/**
+ * The crops a new upload is also looked up by: those that cut a caption band off its top or bottom. Stored
+ * pictures keep the whole ladder (a copy cut on any side matches one of them); a query needs only these.
+ */
+export const QUERY_CROP_NAMES = CROP_NAMES.filter((name) => name.startsWith('cut-top-') || name.startsWith('cut-bottom-'));
 
 /** What a stored or query hash is of: the whole picture in one orientation, or one crop. */
 export type HashKind = Orientation | CropName;
 export const HASH_KINDS: readonly HashKind[] = [...ORIENTATIONS, ...CROP_NAMES];
+
+/**
+ * What a new upload is looked up by: its hash in each orientation and its top and bottom cuts (16 hashes).
+ * @param pdq the upload's hashes (src/media/pdq.ts computePdqHashes)
+ */
+export function queryHashesOf(pdq: { oriented: Record<Orientation, PdqHash>; crops: Partial<Record<CropName, PdqHash>> }): QueryHash[] {
+  return [
+    ...ORIENTATIONS.map((kind) => ({ kind, hash: pdq.oriented[kind] })),
+    ...QUERY_CROP_NAMES.flatMap((kind) => (pdq.crops[kind] ? [{ kind, hash: pdq.crops[kind] }] : [])),
+  ];
+}
 
 /** The 16 chunks of a hash: chunk n is bytes 2n and 2n+1, big-endian (the hex digits 4n to 4n+3), 0–65535. */
 export function pdqChunks(hash: PdqHash): number[] {

@@ -14,7 +14,7 @@ import { insertReportOnce } from '../db/reports.repository.js';
 import { decideUpload } from '../domain/hash-banks.js';
 import type { ImageStatus } from '../domain/image-status.js';
 import { PDQ_MIN_QUALITY } from '../domain/pdq.js';
-import type { QueryHash } from '../domain/pdq-matching.js';
+import { queryHashesOf } from '../domain/pdq-matching.js';
 import type { PdqHashes } from '../media/pdq.js';
 import { makeDerivatives, type Derivatives } from '../media/derivatives.js';
 import { intakeLimitsFrom } from '../media/inspect.js';
@@ -86,20 +86,12 @@ async function storeDerivatives(deps: Pick<Deps, 'storage'>, imageId: string, de
   return { format, width, height, frames, ...keys, displayMimeType: derivatives.display.mimeType, pdq: derivatives.pdq };
 }
 
-/** What a new upload is looked up by: its hash in each orientation and each crop of the ladder. */
-function queryHashes(pdq: PdqHashes): QueryHash[] {
-  return [
-    ...Object.entries(pdq.oriented).map(([kind, hash]) => ({ kind, hash }) as QueryHash),
-    ...Object.entries(pdq.crops).map(([kind, hash]) => ({ kind, hash }) as QueryHash),
-  ];
-}
-
 /**
  * The bank matches of a new upload (at most one per bank). A picture too plain to match on by PDQ (quality
  * below 50) matches only a moderator-blocked image with exactly its bytes, as distance 0 in their bank.
  */
 async function bankMatches(client: PoolClient, input: { sha256: string; pdq: PdqHashes }): Promise<BankMatch[]> {
-  if (input.pdq.quality >= PDQ_MIN_QUALITY) return findBankMatches(client, queryHashes(input.pdq));
+  if (input.pdq.quality >= PDQ_MIN_QUALITY) return findBankMatches(client, queryHashesOf(input.pdq));
   const copy = await findBlockedCopy(client, input.sha256);
   if (!copy) return [];
   const bank = await client.query<{ id: number; maxDistance: number }>(`SELECT id, max_distance AS "maxDistance" FROM hash_banks WHERE name = $1`, [MODERATORS_BANK]);
