@@ -148,6 +148,6 @@ describe('hash banks CLI', () => {
     expect((await run('import', 'cli-bank', input)).stdout).toContain('2 hashes read, 2 imported');
     await run('export', 'cli-bank', output);
     expect((await readFile(output, 'utf8')).split('\n').filter(Boolean).sort()).toEqual([`${'1'.repeat(64)},77`, '2'.repeat(64)]);
-    await expect(run('import', 'moderators', input)).rejects.toMatchObject({ stderr: expect.stringContaining('bank_managed') });
+    await expect(run('import', 'moderators', input)).rejects.toThrow(/bank_managed/);
   }, 60_000);
 });
