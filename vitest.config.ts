@@ -1,13 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that need no service at all: pure rules, the policy lab, config and cookie signing (`npm run test:unit`). */
+const UNIT = ['test/domain/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/auth/**/*.test.ts', 'test/config.test.ts', 'test/summary-reporter.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/helpers/global-setup.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Each test file gets its own database, queue prefix and data directory; 2 files at a time fit 2 cores.
+    // Each integration test file gets its own database, queue prefix and data directory; 2 files at a time fit 2 cores.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT, globalSetup: ['test/helpers/global-setup.ts'] },
+      },
+    ],
   },
 });

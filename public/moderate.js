@@ -3,7 +3,7 @@
 // keyboard: j/k move, u uphold, r restore, x remove (press twice), space reveal the original.
 
 const $ = (selector) => document.querySelector(selector);
-const state = { items: [], selected: -1, cursor: null, detail: null, removeArmedFor: null, deciding: false };
+const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false };
 
 function say(message, isError = false) {
   const status = $('#status');
@@ -112,7 +112,9 @@ function row(cells) {
 async function loadDetail() {
   const item = state.items[state.selected];
   if (!item) return;
-  const detail = await api(`/v1/moderation/images/${item.id}`);
+  const loading = api(`/v1/moderation/images/${item.id}`);
+  state.detailLoading = loading.catch(() => undefined);
+  const detail = await loading;
   if (state.items[state.selected]?.id !== item.id) return; // the moderator moved on meanwhile
   state.detail = detail;
   state.removeArmedFor = null;
@@ -179,7 +181,9 @@ async function reveal() {
 async function decide(action) {
   const item = state.items[state.selected];
   if (!item || state.deciding) return; // one decision at a time: a second key press waits for the first
-  if (state.detail?.image.id !== item.id) return; // decide only what is on screen
+  // A key pressed while the selected image's details load applies once they are on screen, never to another image.
+  if (state.detail?.image.id !== item.id) await state.detailLoading;
+  if (state.detail?.image.id !== item.id || state.items[state.selected]?.id !== item.id || state.deciding) return;
   if (action === 'remove' && state.removeArmedFor !== item.id) {
     state.removeArmedFor = item.id;
     return say('Press x again to remove this image for good (its files are deleted).');

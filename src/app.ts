@@ -12,6 +12,7 @@ import { createMetrics, metricsRoutes } from './http/metrics.routes.js';
 import { hashBanksRoutes } from './http/hash-banks.routes.js';
 import { moderationRoutes } from './http/moderation.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
+import { policyRoutes } from './http/policy.routes.js';
 import { queueDashboardRoutes } from './http/queue-dashboard.routes.js';
 import { readerAuth } from './http/readers.js';
 import { readersRoutes } from './http/readers.routes.js';
@@ -52,6 +53,7 @@ export function buildApp(deps: Deps): Express {
   app.use(demoRoutes(deps));
   app.use(serveRoutes(deps));
   app.use(hashBanksRoutes(deps));
+  app.use(policyRoutes(deps));
   app.use(moderationRoutes(deps));
   app.use(queueDashboardRoutes(deps));
   app.use(pagesRoutes());

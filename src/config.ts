@@ -26,6 +26,22 @@ const reasonThresholds = z.string().transform((value, ctx) => {
   return result;
 });
 
+/** "staff-photos=2,agency=1.5" → { 'staff-photos': 2, agency: 1.5 }: uploader id → threshold factor ≥ 1. */
+const uploaderFactors = z.string().transform((value, ctx) => {
+  const result: Record<string, number> = {};
+  for (const pair of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const at = pair.lastIndexOf('=');
+    const uploader = pair.slice(0, at).trim();
+    const factor = Number(pair.slice(at + 1));
+    if (at <= 0 || !(factor >= 1) || !Number.isFinite(factor)) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not <uploader id>=<factor of at least 1>` });
+      return z.NEVER;
+    }
+    result[uploader] = factor;
+  }
+  return result;
+});
+
 /** "10m", "3d": a duration, parsed to milliseconds. */
 const durationMs = z.string().transform((value, ctx) => {
   const ms = parseDurationMs(value);
@@ -183,6 +199,12 @@ const schema = z
     BRIGADE_MIN_REPORTS: positiveInt.default(5),
     /** The brigade guard's window (parsed to milliseconds). */
     BRIGADE_WINDOW: durationMs.default(3_600_000),
+    /** Distinct guard networks of ordinary readers that corroborate an auto-block when no proven reader reported. */
+    CORROBORATION_QUORUM: positiveInt.default(2),
+    /** Unproven signed accounts (3 or more) all created within this window count as low-trust; 0 turns it off (ms). */
+    ACCOUNT_CLUSTER_WINDOW: z.union([z.literal('0').transform(() => 0), durationMs]).default(10 * 60_000),
+    /** Threshold factors for trusted uploaders, as uploader=factor pairs (≥ 1): their images need more reports. */
+    UPLOADER_THRESHOLD_FACTORS: uploaderFactors.default(() => ({})),
     /** Reports per signed or anonymous reader (Coral: 2 per 3 s; Discourse: 20 a day). */
     RATE_LIMIT_READER: rateLimits.default([{ points: 2, durationSeconds: 3 }, { points: 20, durationSeconds: 86_400 }]),
     /** Anonymous reports per network prefix (IPv4 /24, IPv6 /48): three readers' worth. */

@@ -1,8 +1,8 @@
 /** SQL for the reports table: one open report per (image, reporter), enforced by a partial unique index. */
 import type { ReportOutcome } from '../domain/decisions.js';
 import type { ReportReason } from '../domain/reports.js';
-import type { ReaderKind } from '../domain/readers.js';
-import type { GuardedReport } from '../domain/threshold.js';
+import type { ReaderKind, Weighing } from '../domain/readers.js';
+import type { PolicyReport } from '../domain/threshold.js';
 import type { TrackRecord } from '../domain/trust.js';
 import type { Queryable } from './pool.js';
 
@@ -18,8 +18,18 @@ export interface NewReport {
   reporterKind?: ReaderKind;
   /** Low-trust when made (anonymous, or a young signed account): the brigade guard watches their share. */
   lowTrust?: boolean;
-  /** Keyed hash of an anonymous reader's network prefix; null (the default) for other readers. */
+  /** Keyed hash of an anonymous reader's identity network; null (the default) for other readers. */
   networkHash?: string | null;
+  /** The reader had a proven record when reporting (domain/trust.ts isProven). */
+  proven?: boolean;
+  /** Keyed hash of the reader's guard network (signed and anonymous readers); never shown. */
+  guardNetworkHash?: string | null;
+  /** A signed reader's account_created_at claim. */
+  accountCreatedAt?: Date | null;
+  /** False when the picture had already left `visible`: the report never enters a track record. */
+  countsForTrust?: boolean;
+  /** The inputs of `weight` (domain/readers.ts weighReport). */
+  weighing?: Weighing | null;
 }
 
 export interface ReportRow extends Required<NewReport> {
@@ -35,11 +45,14 @@ export interface ReportRow extends Required<NewReport> {
  */
 export async function insertReportOnce(db: Queryable, report: NewReport): Promise<{ reportId: string; created: boolean }> {
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO reports (id, image_id, reporter_id, reporter_role, reason, note, weight, reporter_kind, low_trust, network_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    `INSERT INTO reports (id, image_id, reporter_id, reporter_role, reason, note, weight, reporter_kind, low_trust, network_hash,
+                          proven, guard_network_hash, account_created_at, counts_for_trust, weighing)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (image_id, reporter_id) WHERE status = 'open' DO NOTHING RETURNING id`,
     [report.id, report.imageId, report.reporterId, report.reporterRole, report.reason, report.note, report.weight,
-      report.reporterKind ?? 'user', report.lowTrust ?? false, report.networkHash ?? null],
+      report.reporterKind ?? 'user', report.lowTrust ?? false, report.networkHash ?? null, report.proven ?? false,
+      report.guardNetworkHash ?? null, report.accountCreatedAt ?? null, report.countsForTrust ?? true,
+      report.weighing ? JSON.stringify(report.weighing) : null],
   );
   if (inserted.rows[0]) return { reportId: inserted.rows[0].id, created: true };
   const existing = await db.query<{ id: string }>(
@@ -56,14 +69,17 @@ export async function insertReportOnce(db: Queryable, report: NewReport): Promis
  * keeps its weight across all the copies (the others stay in the list, at weight 0, as burst evidence).
  * @param nearDuplicateIds other images whose reports count toward this one (images.repository listNearDuplicateIds)
  */
-export async function listOpenReports(db: Queryable, imageId: string, nearDuplicateIds: readonly string[] = []): Promise<GuardedReport[]> {
-  const result = await db.query<GuardedReport>(
-    `SELECT reason, reporter_role AS "reporterRole", low_trust AS "lowTrust", created_at AS "createdAt",
+export async function listOpenReports(db: Queryable, imageId: string, nearDuplicateIds: readonly string[] = []): Promise<PolicyReport[]> {
+  const result = await db.query<PolicyReport>(
+    `SELECT reason, reporter_role AS "reporterRole", reporter_kind AS "reporterKind", created_at AS "createdAt",
+            CASE WHEN proven THEN 'proven' WHEN low_trust THEN 'low_trust' ELSE 'ordinary' END AS standing,
+            guard_network_hash AS "guardNetwork", account_created_at AS "accountCreatedAt",
             CASE WHEN network_hash IS NOT NULL
                   AND row_number() OVER (PARTITION BY network_hash ORDER BY on_image DESC, weight DESC, created_at) > 1
                  THEN 0 ELSE weight END AS weight
      FROM (
-       SELECT DISTINCT ON (reporter_id) reason, weight, reporter_role, low_trust, created_at, network_hash, image_id = $2 AS on_image
+       SELECT DISTINCT ON (reporter_id) reason, weight, reporter_role, reporter_kind, low_trust, proven, guard_network_hash,
+              account_created_at, created_at, network_hash, image_id = $2 AS on_image
        FROM reports WHERE image_id = ANY($1::uuid[]) AND status = 'open'
        ORDER BY reporter_id, image_id = $2 DESC, created_at
      ) one_per_reader
@@ -84,16 +100,21 @@ export async function listReportsForImage(db: Queryable, imageId: string): Promi
   return result.rows;
 }
 
-/** Decided reports of each reporter (upheld and dismissed); reporters with none are absent from the map. */
+/**
+ * Decided reports of each reporter (upheld and dismissed, and when the latest dismissal was decided), counting
+ * only reports that mattered (`counts_for_trust`: filed while the picture was still up); reporters with none
+ * are absent from the map.
+ */
 export async function trackRecords(db: Queryable, reporterIds: readonly string[]): Promise<Map<string, TrackRecord>> {
-  const result = await db.query<{ reporterId: string; upheld: number; dismissed: number }>(
+  const result = await db.query<{ reporterId: string; upheld: number; dismissed: number; lastDismissedAt: Date | null }>(
     `SELECT reporter_id AS "reporterId",
             count(*) FILTER (WHERE status = 'upheld')::int AS upheld,
-            count(*) FILTER (WHERE status = 'dismissed')::int AS dismissed
-     FROM reports WHERE reporter_id = ANY($1::text[]) AND status <> 'open' GROUP BY reporter_id`,
+            count(*) FILTER (WHERE status = 'dismissed')::int AS dismissed,
+            max(decided_at) FILTER (WHERE status = 'dismissed') AS "lastDismissedAt"
+     FROM reports WHERE reporter_id = ANY($1::text[]) AND status <> 'open' AND counts_for_trust GROUP BY reporter_id`,
     [reporterIds],
   );
-  return new Map(result.rows.map((row) => [row.reporterId, { upheld: row.upheld, dismissed: row.dismissed }]));
+  return new Map(result.rows.map((row) => [row.reporterId, { upheld: row.upheld, dismissed: row.dismissed, lastDismissedAt: row.lastDismissedAt }]));
 }
 
 /** The images on which this reporter had a report dismissed within the last `hours` (usually none). */

@@ -6,20 +6,12 @@
 import { SignJWT } from 'jose';
 import { deriveKey } from '../auth/anonymous-readers.js';
 import type { Config, SignedSite } from '../config.js';
+import { DEMO_SITE_ID } from '../domain/demo-sandbox.js';
 
-export const DEMO_SITE_ID = 'demo';
-/** Uploader id of the demo's photos. */
-export const DEMO_UPLOADER = 'demo-site';
+export { DEMO_SITE_ID, DEMO_UPLOADER } from '../domain/demo-sandbox.js';
+
 const DEMO_ISSUER = 'imgmod-demo';
 const DEMO_AUDIENCE = 'imgmod';
-
-/**
- * True when this reporter may report an image of this uploader: demo readers (whose tokens any visitor of
- * /demo can get) report the demo's own photos only, never a real upload.
- */
-export function demoReaderMayReport(reporterId: string, uploaderId: string): boolean {
-  return !reporterId.startsWith(`${DEMO_SITE_ID}:`) || uploaderId === DEMO_UPLOADER;
-}
 
 /** The demo readers: three long-standing accounts and one created yesterday (a low-trust reporter). */
 export const DEMO_READERS = {

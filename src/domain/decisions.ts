@@ -38,3 +38,19 @@ export function planDecision(action: DecisionAction, status: ImageStatus): { to:
   const rule = DECISION_RULES[action];
   return rule.from.includes(status) ? { to: rule.to, reportOutcome: rule.reportOutcome } : null;
 }
+
+/**
+ * True when the decision also reverses an earlier uphold: restoring a `blocked` image turns the reports that the
+ * uphold closed as upheld into dismissed ones, since in the end they were wrong (and must not teach trust).
+ */
+export function reversesUphold(action: DecisionAction, fromStatus: ImageStatus): boolean {
+  return action === 'restore' && fromStatus === 'blocked';
+}
+
+/**
+ * True when the picture counts as restored by a moderator: this image was, or any near-duplicate copy of it was.
+ * A restore stands for the picture, not one upload of it, so a re-upload does not reset the doubled threshold.
+ */
+export function pictureWasRestored(image: { restored: boolean }, copies: readonly { restored: boolean }[]): boolean {
+  return image.restored || copies.some((copy) => copy.restored);
+}

@@ -1,10 +1,16 @@
 /**
- * The network a client address belongs to: its IPv4 /24 or IPv6 /48 prefix. Anonymous readers are told apart
- * by network (a reader can drop a cookie but not easily change network), and only a keyed hash of the prefix
- * is ever stored. Pure: no I/O.
+ * The networks a client address belongs to. Readers are told apart by network (a reader can drop a cookie but not
+ * easily change network), and only a keyed hash of a prefix is ever stored. Pure: no I/O.
  *
- * Why these sizes: a /24 is the longest IPv4 prefix generally accepted in global routing, and a /48 the classic
- * IPv6 assignment to one end site (RFC 3177, revised by RFC 6177), so one household or office maps to one prefix.
+ * Two prefixes per address:
+ * - the **identity** prefix (IPv4 /24, IPv6 /56): "one network counts once" for anonymous readers. A /56 is what
+ *   RIPE-690 (section 4.2) recommends ISPs give a residential customer, so households behind one ISP's /48 stay
+ *   apart, while one household clearing cookies stays one network.
+ * - the **guard** prefix (IPv4 /24, IPv6 /48): what the brigade guard groups by when it looks for unproven
+ *   readers coming from one place. A /48 is the classic assignment to one end site (RFC 3177, revised by
+ *   RFC 6177; RIPE-690 for business customers), so one attacker's own site is one guard network even when it
+ *   rotates through its 256 /56s.
+ * For IPv4 both are the /24: the longest prefix generally accepted in global routing, and often one NAT.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
@@ -23,16 +29,44 @@ function ipv6Groups(address: string): number[] {
   return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
 
-/**
- * The network prefix of a client address, as text: "203.0.113.0/24" or "2001:db8:1::/48".
- * IPv4-mapped IPv6 addresses (::ffff:203.0.113.7, what a dual-stack socket reports) count as IPv4.
- * @returns null when `address` is not an IP address
- */
-export function networkPrefix(address: string): string | null {
+/** Prefix length in bits for IPv6 identity (/56) and guard (/48) networks. */
+export const IPV6_IDENTITY_BITS = 56;
+export const IPV6_GUARD_BITS = 48;
+
+/** The first `bits` (a multiple of 8) of an IPv6 address as text, e.g. "2001:db8:abcd:1200::/56". */
+function ipv6Prefix(address: string, bits: number): string {
+  const groups = ipv6Groups(address.toLowerCase());
+  const whole = Math.floor(bits / 16);
+  const kept = groups.slice(0, whole);
+  if (bits % 16 !== 0) kept.push(groups[whole]! & (0xffff << (16 - (bits % 16))) & 0xffff);
+  return `${kept.map((group) => group.toString(16)).join(':')}::/${bits}`;
+}
+
+/** The address as IPv4 text when it is IPv4 or IPv4-mapped IPv6 (::ffff:203.0.113.7, what a dual-stack socket reports). */
+function asIPv4(address: string): string | null {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   const candidate = mapped ? mapped[1]! : address;
-  if (isIPv4(candidate)) return `${candidate.split('.').slice(0, 3).join('.')}.0/24`;
-  if (!isIPv6(candidate)) return null;
-  const groups = ipv6Groups(candidate.toLowerCase()).slice(0, 3).map((group) => group.toString(16));
-  return `${groups.join(':')}::/48`;
+  return isIPv4(candidate) ? candidate : null;
+}
+
+function prefixOf(address: string, ipv6Bits: number): string | null {
+  const v4 = asIPv4(address);
+  if (v4) return `${v4.split('.').slice(0, 3).join('.')}.0/24`;
+  return isIPv6(address) ? ipv6Prefix(address, ipv6Bits) : null;
+}
+
+/**
+ * The identity network of a client address: "203.0.113.0/24" or "2001:db8:abcd:1200::/56".
+ * @returns null when `address` is not an IP address
+ */
+export function identityPrefix(address: string): string | null {
+  return prefixOf(address, IPV6_IDENTITY_BITS);
+}
+
+/**
+ * The guard network of a client address: "203.0.113.0/24" or "2001:db8:abcd::/48".
+ * @returns null when `address` is not an IP address
+ */
+export function guardPrefix(address: string): string | null {
+  return prefixOf(address, IPV6_GUARD_BITS);
 }

@@ -6,15 +6,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { findStatuses, type ImageRow } from '../db/images.repository.js';
-import { listOwnReports } from '../db/reports.repository.js';
 import { isBlocked } from '../domain/image-status.js';
 import { badRequest } from '../errors.js';
+import { readerReceipts } from '../moderation/reader-receipts.js';
 import { authenticateReader, currentReader, issueAnonymousReader, type ReaderAuth } from './readers.js';
 
 /** Most images one visibility request may ask about (a long article page). */
 const MAX_VISIBILITY_IDS = 100;
-/** Most receipts returned: a reader reports at most 20 a day by default. */
-const MAX_RECEIPTS = 200;
 
 const visibilityQuery = z.object({
   ids: z.string().transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean)).pipe(z.array(z.uuid()).min(1).max(MAX_VISIBILITY_IDS)),
@@ -37,8 +35,8 @@ export function readersRoutes(deps: Deps, auth: ReaderAuth): Router {
 
   router.get('/v1/me/reports', authenticateReader(auth), async (req, res) => {
     const reader = currentReader(req);
-    const reports = await listOwnReports(deps.pool, { reporterId: reader.id, limit: MAX_RECEIPTS });
-    res.set('Cache-Control', 'private, no-store').json({ readerId: reader.id, kind: reader.kind, reports });
+    const receipts = await readerReceipts(deps, reader.id);
+    res.set('Cache-Control', 'private, no-store').json({ readerId: reader.id, kind: reader.kind, ...receipts });
   });
 
   router.get('/v1/visibility', async (req, res) => {

@@ -7,7 +7,8 @@ import { deriveKey, newReaderCookie, networkHash, readReaderCookie, type Anonymo
 import { signedReaderVerifier, type SignedReader } from '../auth/signed-readers.js';
 import { TokenError, verifyToken, type User } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import { networkPrefix } from '../domain/network.js';
+import { demoReaderNetworkLabel } from '../domain/demo-sandbox.js';
+import { guardPrefix, identityPrefix } from '../domain/network.js';
 import { anonymousReportsAllowed } from '../domain/readers.js';
 import { AppError } from '../errors.js';
 import { demoSite } from '../demo/demo-site.js';
@@ -43,6 +44,16 @@ function anonymousAllowed(config: Config, req: Request): boolean {
   return anonymousReportsAllowed(config.ANONYMOUS_REPORTS, req.get('origin'), ownOrigin(req));
 }
 
+/**
+ * The keyed hash of the reader's guard network (domain/network.ts), for the brigade guard only; null for a
+ * first-party user, whose network is not watched. Each demo reader stands for a network of its own.
+ */
+export function guardNetworkHash(auth: ReaderAuth, req: Request, reader: Reader): string | null {
+  if (reader.kind === 'user') return null;
+  const label = demoReaderNetworkLabel(reader.id) ?? guardPrefix(req.ip ?? '') ?? 'unknown';
+  return networkHash(auth.networkKey, label);
+}
+
 /** Everything reader authentication needs, built once per app. */
 export interface ReaderAuth {
   config: Config;
@@ -66,7 +77,7 @@ export function readerAuth(config: Config): ReaderAuth {
 function anonymousReader(auth: ReaderAuth, req: Request): AnonymousReader | null {
   const readerId = readReaderCookie(auth.cookieKey, (req.cookies as Record<string, string> | undefined)?.[READER_COOKIE]);
   if (!readerId) return null;
-  const prefix = networkPrefix(req.ip ?? '') ?? 'unknown';
+  const prefix = identityPrefix(req.ip ?? '') ?? 'unknown';
   return { kind: 'anonymous', id: readerId, networkHash: networkHash(auth.networkKey, prefix) };
 }
 

@@ -7,7 +7,7 @@ import { AppError, badRequest } from '../errors.js';
 import { reportImage, type ReportInput } from '../moderation/report-image.js';
 import { imageIdParam, textField } from './params.js';
 import { reportRateLimiter } from './rate-limits.js';
-import { authenticateReader, currentReader, type Reader, type ReaderAuth } from './readers.js';
+import { authenticateReader, currentReader, guardNetworkHash, type Reader, type ReaderAuth } from './readers.js';
 
 const reportBody = z.strictObject({
   reason: z.enum(REPORT_REASONS),
@@ -15,8 +15,12 @@ const reportBody = z.strictObject({
 });
 
 /** The reporter fields of a report from its reader. */
-function reporterOf(reader: Reader): Pick<ReportInput, 'reporterId' | 'reporterRole' | 'reporterKind' | 'accountCreatedAt' | 'networkHash'> {
+function reporterOf(
+  reader: Reader,
+  guardNetwork: string | null,
+): Pick<ReportInput, 'reporterId' | 'reporterRole' | 'reporterKind' | 'accountCreatedAt' | 'networkHash' | 'guardNetworkHash'> {
   return {
+    guardNetworkHash: guardNetwork,
     reporterId: reader.id,
     reporterRole: reader.kind === 'user' ? reader.role : 'reader',
     reporterKind: reader.kind,
@@ -42,7 +46,7 @@ export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
     await rateLimiter.check(reader, res);
     let result;
     try {
-      result = await reportImage(deps, { imageId, ...reporterOf(reader), reason: body.data.reason, note: body.data.note || null });
+      result = await reportImage(deps, { imageId, ...reporterOf(reader, guardNetworkHash(auth, req, reader)), reason: body.data.reason, note: body.data.note || null });
     } catch (error) {
       // A report that was refused recorded nothing, so it costs nothing.
       if (error instanceof AppError && error.httpStatus < 500) await rateLimiter.refund(reader);

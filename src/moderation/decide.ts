@@ -7,7 +7,8 @@ import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { closeOpenReports, reverseUpheldReports } from '../db/reports.repository.js';
-import { planDecision, type DecisionAction } from '../domain/decisions.js';
+import { planAutomatic } from '../domain/automatic-transitions.js';
+import { planDecision, reversesUphold, type DecisionAction } from '../domain/decisions.js';
 import type { ImageStatus } from '../domain/image-status.js';
 import { PDQ_MIN_QUALITY } from '../domain/pdq.js';
 import { AppError, notFound } from '../errors.js';
@@ -65,10 +66,9 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     await transitionImage(client, { id: image.id, from: [image.status], to: plan.to, restored: input.action === 'restore' });
     const closedReports = await closeOpenReports(client, { imageId: image.id, outcome: plan.reportOutcome, decidedBy: input.moderatorId });
     // Restoring an upheld block reverses the uphold: its reports were, in the end, wrong.
-    const reversedReports =
-      input.action === 'restore' && image.status === 'blocked'
-        ? await reverseUpheldReports(client, { imageId: image.id, since: image.statusChangedAt, decidedBy: input.moderatorId })
-        : 0;
+    const reversedReports = reversesUphold(input.action, image.status)
+      ? await reverseUpheldReports(client, { imageId: image.id, since: image.statusChangedAt, decidedBy: input.moderatorId })
+      : 0;
     await setScore(client, image.id, 0);
     await clearBrigadeFlag(client, image.id);
     await appendEvent(client, {
@@ -101,14 +101,15 @@ async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDist
     .filter((id) => !nearDuplicates.some((copy) => copy.id === id))
     .map((id) => ({ id, distance: 0 }));
   for (const copy of [...nearDuplicates, ...byteCopies]) {
-    const previous = await transitionImage(client, { id: copy.id, from: ['visible'], to: 'auto_blocked' });
+    const to = planAutomatic('near_duplicate_block', 'visible')!;
+    const previous = await transitionImage(client, { id: copy.id, from: ['visible'], to });
     if (previous === null) continue;
     await appendEvent(client, {
       imageId: copy.id,
       actorId: null,
       action: 'near_duplicate_block',
       fromStatus: previous,
-      toStatus: 'auto_blocked',
+      toStatus: to,
       reason: `near-duplicate of blocked image ${blockedId}: PDQ hashes ${copy.distance} bits apart (limit ${maxDistance})`,
       details: { bank: MODERATORS_BANK, matchedImageId: blockedId, distance: copy.distance, maxDistance },
     });

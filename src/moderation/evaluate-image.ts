@@ -1,15 +1,17 @@
 /** Use case: recount an image's open reports and auto-block it when they cross its threshold. */
-import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { listNearDuplicates, lockImage, setScore, transitionImage, type ImageRow, type NearDuplicate } from '../db/images.repository.js';
-import { DEMO_UPLOADER } from '../demo/demo-site.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
-import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from '../domain/image-status.js';
+import { planAutomatic } from '../domain/automatic-transitions.js';
+import { pictureWasRestored } from '../domain/decisions.js';
+import { countsAcrossCopies } from '../domain/demo-sandbox.js';
+import type { ImageStatus } from '../domain/image-status.js';
 import { scoreReports, type Score } from '../domain/reports.js';
-import { guardAgainstBrigade, type BlockDecision, type BrigadePolicy, type ThresholdPolicy } from '../domain/threshold.js';
+import { reportPolicy } from '../domain/policy.js';
+import { decideAutoBlock, type BlockDecision } from '../domain/threshold.js';
 import { recordSuspectedBrigade } from './flag-brigade.js';
 
 export interface Evaluation extends Score {
@@ -20,38 +22,25 @@ export interface Evaluation extends Score {
   decision: BlockDecision;
 }
 
-/** The threshold policy the configuration sets. */
-export function thresholdPolicy(config: Config): ThresholdPolicy {
-  return {
-    threshold: config.AUTO_BLOCK_THRESHOLD,
-    reasonThresholds: config.REASON_THRESHOLDS,
-    restoredFactor: config.RESTORED_THRESHOLD_FACTOR,
-  };
-}
-
-/** The brigade guard's settings from the configuration. */
-export function brigadePolicy(config: Config): BrigadePolicy {
-  return { minReports: config.BRIGADE_MIN_REPORTS, windowMs: config.BRIGADE_WINDOW };
-}
-
 function describe(decision: BlockDecision & { block: true }): string {
   switch (decision.rule) {
     case 'moderator_report':
       return 'reported by a moderator';
     case 'total_score':
-      return `score ${decision.score} reached the auto-block threshold ${decision.threshold}`;
+      return `score ${decision.score} reached the auto-block threshold ${decision.threshold}${corroborated(decision)}`;
     case 'reason_score':
-      return `score ${decision.score} for "${decision.reason}" reached its threshold ${decision.threshold}`;
+      return `score ${decision.score} for "${decision.reason}" reached its threshold ${decision.threshold}${corroborated(decision)}`;
   }
 }
 
-/**
- * The near-duplicates whose reports count toward `image`: the demo's photos (whose readers anyone can
- * impersonate from /demo) and real uploads never count toward each other, so the demo is a sandbox both ways.
- */
+function corroborated(decision: Extract<BlockDecision, { basis: unknown }>): string {
+  const who = decision.corroboration === 'proven' ? 'a reader with a proven record' : 'ordinary readers on distinct networks';
+  return `, ${decision.basis === 'trusted' ? 'by trusted readers alone' : 'with low-trust readers'}, corroborated by ${who}`;
+}
+
+/** The near-duplicates whose reports count toward `image`: never across the demo sandbox (domain/demo-sandbox.ts). */
 function countedCopies(image: ImageRow, copies: NearDuplicate[]): NearDuplicate[] {
-  const isDemo = image.uploaderId === DEMO_UPLOADER;
-  return copies.filter((copy) => (copy.uploaderId === DEMO_UPLOADER) === isDemo);
+  return copies.filter((copy) => countsAcrossCopies(image.uploaderId, copy.uploaderId));
 }
 
 /**
@@ -75,27 +64,30 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     const score = scoreReports(reports);
     await setScore(client, imageId, score.score);
     // A moderator's restore of any copy stands for the picture: a re-upload does not reset it.
-    const restored = image.restoredAt !== null || copies.some((copy) => copy.restored);
-    const decision = guardAgainstBrigade({
+    const restored = pictureWasRestored({ restored: image.restoredAt !== null }, copies);
+    const policy = reportPolicy(deps.config);
+    const decision = decideAutoBlock({
       status: image.status,
       reports,
       restored,
-      policy: thresholdPolicy(deps.config),
-      brigade: brigadePolicy(deps.config),
+      uploaderFactor: policy.uploaderFactor(image.uploaderId),
+      policy: policy.threshold,
+      brigade: policy.brigade,
       now: new Date(),
       flagged: image.suspectedBrigadeAt !== null,
     });
     const unchanged = { ...score, status: image.status, blocked: false, decision };
     if (!decision.block && 'rule' in decision) await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision });
     if (!decision.block) return unchanged;
-    const previous = await transitionImage(client, { id: imageId, from: AUTO_BLOCKABLE_STATUSES, to: 'auto_blocked' });
-    if (previous === null) return unchanged;
+    const to = planAutomatic('auto_block', image.status);
+    const previous = to && (await transitionImage(client, { id: imageId, from: [image.status], to }));
+    if (!to || previous === null) return unchanged;
     await appendEvent(client, {
       imageId,
       actorId: null,
       action: 'auto_block',
       fromStatus: previous,
-      toStatus: 'auto_blocked',
+      toStatus: to,
       reason: describe(decision),
       details: {
         ...decision,
@@ -103,10 +95,11 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
         reports: score.reports,
         byReason: score.byReason,
         restored,
+        uploaderFactor: policy.uploaderFactor(image.uploaderId),
         nearDuplicateIds,
       },
     });
     for (const id of nearDuplicateIds) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId: id });
-    return { ...score, status: 'auto_blocked', blocked: true, decision };
+    return { ...score, status: to, blocked: true, decision };
   });
 }

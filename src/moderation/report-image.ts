@@ -4,14 +4,15 @@ import type { Role } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
-import { demoReaderMayReport } from '../demo/demo-site.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { listNearDuplicateIds, lockImage, shareLockImage } from '../db/images.repository.js';
 import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, recentlyDismissedImageIds } from '../db/reports.repository.js';
-import { isReportable } from '../domain/image-status.js';
-import { isLowTrust, readerReportWeight, type ReaderKind } from '../domain/readers.js';
+import { demoReaderMayReport } from '../domain/demo-sandbox.js';
+import { AUTO_BLOCKABLE_STATUSES, isReportable } from '../domain/image-status.js';
+import { inReflagCooldown, isLowTrust, weighReport, type ReaderKind, type Weighing } from '../domain/readers.js';
+import { reportPolicy } from '../domain/policy.js';
 import type { ReportReason } from '../domain/reports.js';
-import { reportWeight } from '../domain/trust.js';
+import { isProven, reportWeight } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
 
 export interface ReportInput {
@@ -24,48 +25,50 @@ export interface ReportInput {
   reporterKind?: ReaderKind;
   /** A signed reader's `account_created_at` claim, when the site sends it. */
   accountCreatedAt?: Date | null;
-  /** An anonymous reader's network hash. */
+  /** An anonymous reader's identity network hash ("one network counts once"). */
   networkHash?: string | null;
+  /** The reader's guard network hash (signed and anonymous readers), for the brigade guard only. */
+  guardNetworkHash?: string | null;
 }
 
 /**
- * The weight of this report, fixed when it is made: the reader's trust (domain/trust.ts), or 0 when the
- * reader's earlier report on this image was dismissed within REFLAG_COOLDOWN_HOURS. An anonymous report
- * weighs at most ANONYMOUS_REPORT_WEIGHT, and 0 when its network already counts on the image
- * (domain/readers.ts). A moderator's report weighs 1 and blocks through its role (domain/threshold.ts).
- */
-/**
- * True when the reader had a report dismissed within REFLAG_COOLDOWN_HOURS on this picture: the image or one of
- * its near-duplicates (a copy uploaded after the restore is the same picture). The near-duplicate lookup only
- * runs for the rare reader with a recent dismissal.
+ * True when the reader had a report dismissed within REFLAG_COOLDOWN_HOURS on this picture (domain/readers.ts
+ * inReflagCooldown). The near-duplicate lookup only runs for the rare reader with a recent dismissal.
  */
 async function inCooldown(db: Queryable, input: ReportInput, config: Config): Promise<boolean> {
   const dismissed = await recentlyDismissedImageIds(db, { reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS });
   if (dismissed.length === 0) return false;
-  if (dismissed.includes(input.imageId)) return true;
-  const copies = await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE);
-  return copies.some((id) => dismissed.includes(id));
+  const copies = dismissed.includes(input.imageId) ? [] : await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE);
+  return inReflagCooldown(dismissed, input.imageId, copies);
 }
 
-async function weighReport(db: Queryable, input: ReportInput, config: Config): Promise<number> {
-  if (input.reporterRole === 'moderator') return 1;
-  if (await inCooldown(db, input, config)) return 0;
-  const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
-  const networkAlreadyCounted = input.networkHash ? await hasOpenReportFromNetwork(db, { imageId: input.imageId, networkHash: input.networkHash }) : false;
+/**
+ * What this report's weight is made of, fixed when it is made (domain/readers.ts Weighing), and whether its
+ * reader is proven (domain/trust.ts isProven).
+ */
+async function weighingOf(db: Queryable, input: ReportInput, config: Config, now: Date): Promise<{ weighing: Weighing; proven: boolean }> {
   const kind = input.reporterKind ?? 'user';
-  return readerReportWeight({
+  const role = input.reporterRole === 'moderator' ? 'moderator' : 'reader';
+  if (role === 'moderator') {
+    return { weighing: { role, kind, trustWeight: 1, cooldown: false, networkAlreadyCounted: false, newAccount: false }, proven: false };
+  }
+  const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
+  const weighing: Weighing = {
+    role,
     kind,
-    trustWeight: reportWeight(track),
-    anonymousWeight: config.ANONYMOUS_REPORT_WEIGHT,
-    networkAlreadyCounted,
-    newAccount: kind === 'signed' && isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, new Date(), config.NEW_ACCOUNT_AGE),
-    newAccountWeight: config.NEW_ACCOUNT_REPORT_WEIGHT,
-  });
+    trustWeight: reportWeight(track, now),
+    cooldown: await inCooldown(db, input, config),
+    networkAlreadyCounted: input.networkHash ? await hasOpenReportFromNetwork(db, { imageId: input.imageId, networkHash: input.networkHash }) : false,
+    newAccount: kind === 'signed' && isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, config.NEW_ACCOUNT_AGE),
+  };
+  return { weighing, proven: isProven(track, now) };
 }
 
 /**
  * Records one report per reader and image. A new report also writes an `evaluate-reports` outbox row in
  * the same transaction, so an accepted report is always evaluated even if Redis is down at that moment.
+ * The weight (domain/readers.ts weighReport) and the reader's standing are fixed now; a report on a picture that
+ * is no longer up is kept as evidence but never enters its reader's track record.
  * @returns `{ reportId, duplicate }`: duplicate=true when this reader already has an open report on the image
  * @throws AppError 404 `not_found` for an unknown image; 409 `image_not_reportable` for a removed or failed one;
  *   403 `demo_reader` when a demo reader reports anything but a demo photo
@@ -89,6 +92,9 @@ export async function reportImage(
     if (!demoReaderMayReport(input.reporterId, image.uploaderId)) {
       throw new AppError({ code: 'demo_reader', httpStatus: 403, message: 'demo readers may only report the demo page\'s photos' });
     }
+    const now = new Date();
+    const kind = input.reporterKind ?? 'user';
+    const { weighing, proven } = await weighingOf(client, input, deps.config, now);
     const { reportId, created } = await insertReportOnce(client, {
       id: randomUUID(),
       imageId: input.imageId,
@@ -96,10 +102,15 @@ export async function reportImage(
       reporterRole: input.reporterRole,
       reason: input.reason,
       note: input.note,
-      weight: await weighReport(client, input, deps.config),
-      reporterKind: input.reporterKind ?? 'user',
-      lowTrust: isLowTrust({ kind: input.reporterKind ?? 'user', accountCreatedAt: input.accountCreatedAt ?? null }, new Date(), deps.config.NEW_ACCOUNT_AGE),
+      weight: weighReport(weighing, reportPolicy(deps.config).weights),
+      reporterKind: kind,
+      lowTrust: isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, deps.config.NEW_ACCOUNT_AGE),
       networkHash: input.networkHash ?? null,
+      proven,
+      guardNetworkHash: input.guardNetworkHash ?? null,
+      accountCreatedAt: input.accountCreatedAt ?? null,
+      countsForTrust: AUTO_BLOCKABLE_STATUSES.includes(image.status),
+      weighing,
     });
     if (created) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId: input.imageId });
     return { reportId, duplicate: !created };

@@ -75,7 +75,7 @@ describe('the reader widget on /demo', () => {
     await expect.poll(() => later.locator('article').first().locator('.imgmod-placeholder').isVisible()).toBe(true);
     expect(await later.locator('article img[data-imgmod-id]').count()).toBe(2);
     for (const page of [...pages, later]) await page.context().close();
-  });
+  }, 90_000);
 
   it('when a visitor reports anonymously, then imgmod\'s HttpOnly reader cookie identifies them, a second click is "already reported" and costs nothing, and a third report is rate-limited', async () => {
     const page = await demoAs('Anonyme');

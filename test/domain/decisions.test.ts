@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DECISION_ACTIONS, planDecision, type DecisionAction } from '../../src/domain/decisions.js';
+import { AUTOMATIC_ACTIONS, planAutomatic, type AutomaticAction } from '../../src/domain/automatic-transitions.js';
+import { DECISION_ACTIONS, pictureWasRestored, planDecision, reversesUphold, type DecisionAction } from '../../src/domain/decisions.js';
 import { IMAGE_STATUSES, type ImageStatus } from '../../src/domain/image-status.js';
 
 // The whole table, written out by hand: every action from every status.
@@ -17,4 +18,41 @@ describe('planDecision', () => {
       expect(plan ? `${plan.to}/${plan.reportOutcome}` : null).toBe(result);
     },
   );
+});
+
+// The automatic changes, written out by hand: every action from every status ('=' keeps the status).
+const automatic: Record<AutomaticAction, Record<ImageStatus, string | null>> = {
+  auto_block: { processing: 'auto_blocked', visible: 'auto_blocked', auto_blocked: null, blocked: null, removed: null, failed: null },
+  near_duplicate_block: { processing: 'auto_blocked', visible: 'auto_blocked', auto_blocked: null, blocked: null, removed: null, failed: null },
+  suspected_brigade: { processing: '=', visible: '=', auto_blocked: null, blocked: null, removed: null, failed: null },
+  processed: { processing: 'visible', visible: null, auto_blocked: null, blocked: null, removed: null, failed: null },
+  processing_failed: { processing: 'failed', visible: null, auto_blocked: null, blocked: null, removed: null, failed: null },
+};
+
+describe('planAutomatic', () => {
+  it.each(AUTOMATIC_ACTIONS.flatMap((action) => IMAGE_STATUSES.map((status) => ({ action, status, result: automatic[action][status] }))))(
+    'when imgmod applies $action to a $status image, then the result is $result',
+    ({ action, status, result }) => {
+      const to = planAutomatic(action, status);
+      expect(to === status && result === '=' ? '=' : to).toBe(result);
+    },
+  );
+});
+
+describe('restore rules', () => {
+  it.each(DECISION_ACTIONS.flatMap((action) => IMAGE_STATUSES.map((status) => ({ action, status, reverses: action === 'restore' && status === 'blocked' }))))(
+    'when a moderator decides $action on a $status image, then the uphold is reversed: $reverses',
+    ({ action, status, reverses }) => {
+      expect(reversesUphold(action, status)).toBe(reverses);
+    },
+  );
+
+  it.each([
+    { image: false, copies: [], restored: false },
+    { image: true, copies: [], restored: true },
+    { image: false, copies: [false, true], restored: true },
+    { image: false, copies: [false, false], restored: false },
+  ])('when the image restored=$image and its copies $copies, then the picture counts as restored: $restored', ({ image, copies, restored }) => {
+    expect(pictureWasRestored({ restored: image }, copies.map((copy) => ({ restored: copy })))).toBe(restored);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anonymousReportsAllowed, isLowTrust, readerReportWeight, type ReaderKind } from '../../src/domain/readers.js';
+import { anonymousReportsAllowed, inReflagCooldown, isLowTrust, readerReportWeight, reporterStanding, weighReport, type ReaderKind, type Weighing } from '../../src/domain/readers.js';
 
 const DAY_MS = 86_400_000;
 const now = new Date('2026-06-01T12:00:00Z');
@@ -50,5 +50,46 @@ describe('anonymousReportsAllowed', () => {
     { setting: ['https://news.example'], origin: undefined, expected: false },
   ] as { setting: 'on' | 'off' | string[]; origin: string | undefined; expected: boolean }[])('when the setting is $setting and the origin $origin, then allowed is $expected', ({ setting, origin, expected }) => {
     expect(anonymousReportsAllowed(setting, origin, own)).toBe(expected);
+  });
+});
+
+describe('weighReport', () => {
+  const base: Weighing = { role: 'reader', kind: 'signed', trustWeight: 1.25, cooldown: false, networkAlreadyCounted: false, newAccount: false };
+  const settings = { anonymousWeight: 0.5, newAccountWeight: 0.5 };
+  it.each([
+    { why: 'an ordinary signed reader keeps their trust', weighing: base, expected: 1.25 },
+    { why: 'a moderator weighs 1', weighing: { ...base, role: 'moderator', cooldown: true }, expected: 1 },
+    { why: 'a reader back within the cooldown weighs 0', weighing: { ...base, cooldown: true }, expected: 0 },
+    { why: 'an anonymous reader weighs the anonymous weight', weighing: { ...base, kind: 'anonymous' }, expected: 0.5 },
+    { why: 'a second anonymous reader of a network weighs 0', weighing: { ...base, kind: 'anonymous', networkAlreadyCounted: true }, expected: 0 },
+    { why: 'a new account weighs the new-account weight', weighing: { ...base, newAccount: true }, expected: 0.5 },
+  ] as { why: string; weighing: Weighing; expected: number }[])('when $why, then the weight is $expected', ({ weighing, expected }) => {
+    expect(weighReport(weighing, settings)).toBe(expected);
+  });
+
+  it('when a replay lowers the anonymous weight, then the same inputs weigh less', () => {
+    expect(weighReport({ ...base, kind: 'anonymous' }, { ...settings, anonymousWeight: 0.25 })).toBe(0.25);
+  });
+});
+
+describe('reporterStanding', () => {
+  it.each([
+    { lowTrust: false, proven: false, expected: 'ordinary' },
+    { lowTrust: false, proven: true, expected: 'proven' },
+    { lowTrust: true, proven: true, expected: 'proven' },
+    { lowTrust: true, proven: false, expected: 'low_trust' },
+  ])('when lowTrust=$lowTrust and proven=$proven, then the standing is $expected', ({ lowTrust, proven, expected }) => {
+    expect(reporterStanding({ lowTrust, proven })).toBe(expected);
+  });
+});
+
+describe('inReflagCooldown', () => {
+  it.each([
+    { dismissed: [], copies: [], expected: false },
+    { dismissed: ['img'], copies: [], expected: true },
+    { dismissed: ['copy'], copies: ['copy'], expected: true },
+    { dismissed: ['other'], copies: ['copy'], expected: false },
+  ])('when dismissed on $dismissed with copies $copies, then the cooldown is $expected', ({ dismissed, copies, expected }) => {
+    expect(inReflagCooldown(dismissed, 'img', copies)).toBe(expected);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discourseAccuracyBonus, isSuppressed, reportWeight } from '../../src/domain/trust.js';
+import { discourseAccuracyBonus, isProven, isSuppressed, reportWeight, suppressedUntil, SUPPRESSION_MS } from '../../src/domain/trust.js';
 
 // Hand-computed from Discourse's rule: bonus = ±distance × log4(n) × 5, rounded to 2 decimals;
 // weight = clamp(1 + bonus / 5, 0, 2), or 0 when suppressed (n ≥ 10 and ≥ 25 % dismissed).
@@ -28,5 +28,35 @@ describe('reporter trust', () => {
     { upheld: 76, dismissed: 24, suppressed: false, why: '24 %' },
   ])('when $upheld upheld and $dismissed dismissed, then suppressed is $suppressed ($why)', ({ upheld, dismissed, suppressed }) => {
     expect(isSuppressed({ upheld, dismissed })).toBe(suppressed);
+  });
+
+  describe('suppression expires', () => {
+    const now = new Date('2026-06-01T12:00:00Z');
+    const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
+    it.each([
+      { lastDismissed: 0, until: 7, weight: 0, why: 'dismissed just now: 7 days' },
+      { lastDismissed: 6.5, until: 0.5, weight: 0, why: 'half a day left' },
+      { lastDismissed: 7, until: null, weight: 0.762, why: 'a week later the penalty alone applies (60 % of 10: 1 − 1.19 / 5)' },
+      { lastDismissed: 30, until: null, weight: 0.762, why: 'a month later' },
+    ])('when 6 upheld and 4 dismissed, the last $lastDismissed days ago, then suppressed until +$until days ($why)', ({ lastDismissed, until, weight }) => {
+      const track = { upheld: 6, dismissed: 4, lastDismissedAt: daysAgo(lastDismissed) };
+      expect(suppressedUntil(track, now)).toEqual(until === null ? null : new Date(daysAgo(lastDismissed).getTime() + SUPPRESSION_MS));
+      expect(reportWeight(track, now)).toBeCloseTo(weight, 3);
+    });
+
+    it('when a suppressed reader is dismissed again after the expiry, then suppression starts over', () => {
+      expect(isSuppressed({ upheld: 6, dismissed: 5, lastDismissedAt: daysAgo(1) }, now)).toBe(true);
+    });
+  });
+
+  it.each([
+    { upheld: 0, dismissed: 0, proven: false, why: 'no record' },
+    { upheld: 2, dismissed: 0, proven: false, why: 'two upheld' },
+    { upheld: 3, dismissed: 0, proven: true, why: 'three upheld' },
+    { upheld: 3, dismissed: 2, proven: false, why: '60 % accuracy, under the 70 % axis' },
+    { upheld: 7, dismissed: 3, proven: false, why: 'suppressed' },
+    { upheld: 8, dismissed: 2, proven: true, why: '80 % of 10' },
+  ])('when $upheld upheld and $dismissed dismissed, then proven is $proven ($why)', ({ upheld, dismissed, proven }) => {
+    expect(isProven({ upheld, dismissed })).toBe(proven);
   });
 });

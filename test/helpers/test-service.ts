@@ -49,10 +49,11 @@ export function fixture(name: string): Promise<Buffer> {
 }
 
 /**
- * Polls `check` every 25 ms until it returns a value other than undefined/false, or fails after `timeoutMs`.
+ * Polls `check` every 25 ms until it returns a value other than undefined/false, or fails after `timeoutMs`
+ * (20 s by default: generous, since a loaded 2-core machine can take seconds to run a job).
  * @returns the first truthy value
  */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -46,7 +46,7 @@ describe('brigade guard', () => {
     const flags = events.filter((event) => event.action === 'suspected_brigade');
     expect(flags).toHaveLength(1);
     expect(flags[0]).toMatchObject({ actor: 'system', fromStatus: 'visible', toStatus: 'visible', details: { heldBack: false, lowTrustScore: 0.5 } });
-    expect(events.find((event) => event.action === 'suspected_brigade')!.reason).toMatch(/suspected brigade: \d reports within 60 min.*low-trust reporters/);
+    expect(events.find((event) => event.action === 'suspected_brigade')!.reason).toMatch(/suspected brigade \(most of a burst's score from low-trust reporters\): \d reports within 60 min.*low-trust reporters/);
     expect((await reportedQueue()).find((item) => item.id === id)).toMatchObject({ suspectedBrigade: true, score: 0.5 });
 
     // The moderator clears it: the reports are dismissed, the flag is gone, and the image stays up.
@@ -73,7 +73,9 @@ describe('brigade guard', () => {
     expect(await service.status(id)).toBe('visible');
     expect((await audit(id)).find((event) => event.action === 'suspected_brigade')!.reason).toMatch(/threshold was reached but the image was not auto-blocked/);
 
-    for (const sub of ['ana', 'ben', 'chloe']) expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}` }) })).status).toBe(202);
+    for (const [i, sub] of ['ana', 'ben', 'chloe'].entries()) {
+      expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}` }), ip: `203.0.${i}.1` })).status).toBe(202);
+    }
     await waitFor(async () => (await service.status(id)) === 'auto_blocked');
     expect((await audit(id))[0]).toMatchObject({ action: 'auto_block', details: { rule: 'total_score', score: 6 } });
   });
@@ -81,7 +83,10 @@ describe('brigade guard', () => {
   it('when three signed readers with established accounts report, then the image is auto-blocked', async () => {
     const id = await service.uploadDistinct();
     const old = new Date('2019-05-01T00:00:00Z');
-    for (const sub of ['dora', 'eli', 'fay']) expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt: old }) })).status).toBe(202);
+    for (const [i, sub] of ['dora', 'eli', 'fay'].entries()) {
+      const accountCreatedAt = new Date(old.getTime() + i * 40 * 86_400_000);
+      expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt }), ip: `203.0.${i}.2` })).status).toBe(202);
+    }
     await waitFor(async () => (await service.status(id)) === 'auto_blocked');
     expect((await audit(id)).map((event) => event.action)).toEqual(['auto_block', 'processed']);
   });
@@ -92,7 +97,11 @@ describe('brigade guard', () => {
   ])('when three anonymous readers and $count $accounts report in a burst, then held back is $held', async ({ count, createdAt, held }) => {
     const id = await service.uploadDistinct();
     for (let i = 0; i < 3; i++) expect((await reportAs(service, id, await anonymousReader(service, `192.0.${i}.9`))).status).toBe(202);
-    for (let i = 0; i < count; i++) expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt: createdAt }) })).status).toBe(202);
+    for (let i = 0; i < count; i++) {
+      // Accounts created 20 minutes apart: accounts created together would be a batch (ACCOUNT_CLUSTER_WINDOW).
+      const accountCreatedAt = new Date(createdAt.getTime() - i * 20 * 60_000);
+      expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt }), ip: `203.0.${i}.3` })).status).toBe(202);
+    }
     await evaluationsSettled(service);
     // New accounts: 0.5 × 3 + 0.5 × 4 = 3.5, all of it low-trust. Established: 0.5 × 3 + 1 × 2 = 3.5, 1.5 low-trust.
     expect(await service.status(id)).toBe(held ? 'visible' : 'auto_blocked');

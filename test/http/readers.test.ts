@@ -241,7 +241,7 @@ describe('receipts', () => {
     for (const id of [kept, dismissed]) {
       for (const [i, sub] of [me, `${me}-other-1`, `${me}-other-2`].entries()) {
         const token = await newsToken({ sub });
-        expect((await reportAs(service, id, { token })).status, `report ${i}`).toBe(202);
+        expect((await reportAs(service, id, { token, ip: freshNetwork() })).status, `report ${i}`).toBe(202);
       }
       await waitFor(async () => (await service.status(id)) === 'auto_blocked');
     }
@@ -348,7 +348,7 @@ describe('a deployment with anonymous reports and demo mode off', () => {
   it('when readers block a real upload, then the demo\'s copy of the picture stays up: the demo is a sandbox both ways', async () => {
     const photo = await fixture('real/Portrait_8.jpg');
     const realCopy = await service.uploadProcessed(photo, 'someone');
-    for (const sub of ['ria', 'sam', 'tom']) expect((await reportAs(service, realCopy, { token: await newsToken({ sub: `${sub}-${realCopy}` }) })).status).toBe(202);
+    for (const sub of ['ria', 'sam', 'tom']) expect((await reportAs(service, realCopy, { token: await newsToken({ sub: `${sub}-${realCopy}` }), ip: freshNetwork() })).status).toBe(202);
     await waitFor(async () => (await service.status(realCopy)) === 'auto_blocked');
     const demoCopy = await service.uploadProcessed(await sharp(photo).rotate().jpeg({ quality: 80 }).toBuffer(), 'demo-site');
     await evaluationsSettled(service);
