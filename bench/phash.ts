@@ -33,7 +33,7 @@ const COPIES: Record<string, (bytes: Buffer, i: number) => Promise<Buffer>> = {
   'half size, JPEG q60': async (bytes) => sharp(bytes).resize(Math.round((await sharp(bytes).metadata()).width / 2)).jpeg({ quality: 60 }).toBuffer(),
 };
 
-const stored = (pdq: PdqHashes): PdqHash[] => [pdq.oriented.original, ...Object.values(pdq.crops)];
+const stored = (pdq: PdqHashes): PdqHash[] => [pdq.reference, pdq.oriented.original, ...Object.values(pdq.crops)];
 const pdqMatchDistance = (query: PdqHashes, target: PdqHashes) =>
   Math.min(...queryHashesOf(query).flatMap((q) => stored(target).map((s) => pdqDistance(q.hash, s))));
 const phashDistance = (a: bigint | null, b: bigint | null) => (a === null || b === null ? 64 : hammingDistance(a, b));

@@ -99,7 +99,8 @@ export async function exportEntries(db: Queryable, bankId: number): Promise<{ he
 }
 
 /**
- * Puts an image's hashes (the picture and its crop ladder) in a bank, replacing any it had there. An image
+ * Puts an image's hashes in a bank, replacing any it had there: `original` (as the reference implementation
+ * hashes it: what an export lists), `enlarged` (at 512 px, for a picture under 512 px) and its crop ladder. An image
  * without a usable hash (unprocessed, or quality below `minQuality`) gets none.
  * @returns how many entries it now has in the bank
  */
@@ -110,7 +111,8 @@ export async function addImageToBank(db: Queryable, input: { bankName: string; i
      SELECT b.id, h.pdq, i.pdq_quality, h.kind, 'image', i.id, $3
      FROM hash_banks b, images i
      CROSS JOIN LATERAL (
-       SELECT i.pdq AS pdq, 'original' AS kind
+       SELECT coalesce(i.pdq_reference, i.pdq) AS pdq, 'original' AS kind
+       UNION ALL SELECT i.pdq, 'enlarged' WHERE i.pdq_reference IS DISTINCT FROM i.pdq
        UNION ALL SELECT ('x' || c.value)::bit(256), c.key FROM jsonb_each_text(coalesce(i.pdq_crops, '{}')) AS c
      ) AS h
      WHERE b.name = $1 AND i.id = $2 AND i.pdq IS NOT NULL AND i.pdq_quality >= $4

@@ -102,6 +102,8 @@ export interface ProcessedMedia {
   /** The picture's PDQ hashes (src/media/pdq.ts). */
   pdq: {
     quality: number;
+    /** As the reference implementation computes it (exchanged with other systems). */
+    reference: PdqHash;
     /** In PDQ's order of orientations, `original` first. */
     oriented: Record<(typeof ORIENTATIONS)[number], PdqHash>;
     crops: Partial<Record<CropName, PdqHash>>;
@@ -119,7 +121,7 @@ export async function recordDerivatives(db: Queryable, id: string, media: Proces
     `UPDATE images SET format = $2, width = $3, height = $4, frames = $5, thumbnail_key = $6, display_key = $7,
        display_mime_type = $8, review_key = $9, pdq = ('x' || $10)::bit(256), pdq_quality = $11,
        pdq_oriented = ARRAY(SELECT ('x' || h)::bit(256) FROM unnest($12::text[]) WITH ORDINALITY AS u(h, n) ORDER BY n),
-       pdq_crops = $13, updated_at = now()
+       pdq_crops = $13, pdq_reference = ('x' || $14)::bit(256), updated_at = now()
      WHERE id = $1`,
     [
       id,
@@ -135,6 +137,7 @@ export async function recordDerivatives(db: Queryable, id: string, media: Proces
       media.pdq.quality,
       ORIENTATIONS.map((orientation) => hex(media.pdq.oriented[orientation])),
       JSON.stringify(crops),
+      hex(media.pdq.reference),
     ],
   );
   await db.query('DELETE FROM image_pdq_chunks WHERE image_id = $1', [id]);

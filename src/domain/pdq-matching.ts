@@ -58,17 +58,24 @@ export const CROP_NAMES = Object.keys(CROPS) as CropName[];
  */
 export const QUERY_CROP_NAMES = CROP_NAMES.filter((name) => name.startsWith('cut-top-') || name.startsWith('cut-bottom-'));
 
-/** What a stored or query hash is of: the whole picture in one orientation, or one crop. */
-export type HashKind = Orientation | CropName;
-export const HASH_KINDS: readonly HashKind[] = [...ORIENTATIONS, ...CROP_NAMES];
+/**
+ * What a stored or query hash is of: the whole picture in one orientation at 512 px, one crop, the picture as
+ * the reference implementation hashes it (`reference`; stored in banks as `original`), or, for a picture under
+ * 512 px, the picture enlarged to 512 px (stored in banks as `enlarged`).
+ */
+export type HashKind = Orientation | CropName | 'reference' | 'enlarged';
+export const HASH_KINDS: readonly HashKind[] = [...ORIENTATIONS, ...CROP_NAMES, 'reference', 'enlarged'];
 
 /**
- * What a new upload is looked up by: its hash in each orientation and its top and bottom cuts (16 hashes).
+ * What a new upload is looked up by: its hash in each orientation and its top and bottom cuts (16 hashes), and
+ * for a picture under 512 px its reference hash too (for imported hashes made by other implementations).
  * @param pdq the upload's hashes (src/media/pdq.ts computePdqHashes)
  */
-export function queryHashesOf(pdq: { oriented: Record<Orientation, PdqHash>; crops: Partial<Record<CropName, PdqHash>> }): QueryHash[] {
+export function queryHashesOf(pdq: { reference: PdqHash; oriented: Record<Orientation, PdqHash>; crops: Partial<Record<CropName, PdqHash>> }): QueryHash[] {
+  const differs = pdq.reference.some((byte, i) => byte !== pdq.oriented.original[i]);
   return [
     ...ORIENTATIONS.map((kind) => ({ kind, hash: pdq.oriented[kind] })),
+    ...(differs ? [{ kind: 'reference' as const, hash: pdq.reference }] : []),
     ...QUERY_CROP_NAMES.flatMap((kind) => (pdq.crops[kind] ? [{ kind, hash: pdq.crops[kind] }] : [])),
   ];
 }

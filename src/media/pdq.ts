@@ -23,7 +23,13 @@ interface HashOptions {
 export interface PdqHashes {
   /** PDQ's quality score of the picture as displayed, 0–100 (below 50: too plain to match on). */
   quality: number;
-  /** The hash of the picture as displayed (`original`) and in each other orientation, moved pixel by pixel. */
+  /** The hash as the reference implementation computes it (computePdq): the one exchanged with other systems. */
+  reference: PdqHash;
+  /**
+   * The hash of the picture as displayed (`original`) and in each other orientation, moved pixel by pixel, at
+   * PDQ_INPUT_SIDE on its longest side: a picture under 512 px is enlarged first, so that its copies at other
+   * sizes are hashed alike (the tent filter follows the pixel size). For larger pictures `original` is `reference`.
+   */
   oriented: Record<Orientation, PdqHash>;
   /** The hash of each crop of the picture as displayed (CROPS), except crops of quality below PDQ_MIN_QUALITY. */
   crops: Partial<Record<CropName, PdqHash>>;
@@ -36,9 +42,9 @@ function displayed(original: Buffer, options: HashOptions): Sharp {
     .toColourspace('srgb');
 }
 
-async function lumaOf(image: Sharp, deadline: Deadline): Promise<{ luma: Float32Array; width: number; height: number }> {
+async function lumaOf(image: Sharp, deadline: Deadline, enlarge = false): Promise<{ luma: Float32Array; width: number; height: number }> {
   const { data, info } = await image
-    .resize(PDQ_INPUT_SIDE, PDQ_INPUT_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .resize(PDQ_INPUT_SIDE, PDQ_INPUT_SIDE, { fit: 'inside', withoutEnlargement: !enlarge })
     .raw()
     .timeout(remainingTimeout(deadline))
     .toBuffer({ resolveWithObject: true });
@@ -55,20 +61,22 @@ export async function computePdq(original: Buffer, options: HashOptions): Promis
 }
 
 /**
- * Every PDQ hash imgmod keeps of a picture: in its eight orientations (so a mirrored or rotated copy matches)
- * and of each crop (so a cropped or captioned copy matches). About 30 ms for a large photo.
+ * Every PDQ hash imgmod keeps of a picture: as the reference computes it, in its eight orientations (so a
+ * mirrored or rotated copy matches) and of each crop (so a cropped or captioned copy matches), the last two at
+ * 512 px (PdqHashes.oriented). About 30 ms for a large photo.
  * @throws sharp's Error for an undecodable file or on timeout
  */
 export async function computePdqHashes(original: Buffer, options: HashOptions): Promise<PdqHashes> {
-  const { hash, quality, luma, width, height } = await computePdq(original, options);
+  const reference = await computePdq(original, options);
+  const atSide = Math.max(reference.width, reference.height) === PDQ_INPUT_SIDE;
+  const { luma, width, height } = atSide ? reference : await lumaOf(displayed(original, options), options.deadline, true);
   const oriented = Object.fromEntries(
     ORIENTATIONS.map((orientation) => {
-      if (orientation === 'original') return [orientation, hash];
-      const turned = orientLuma(luma, { width, height }, orientation);
+      const turned = orientation === 'original' ? { luma, width, height } : orientLuma(luma, { width, height }, orientation);
       return [orientation, pdqHash(turned.luma, turned).hash];
     }),
   ) as Record<Orientation, PdqHash>;
-  return { quality, oriented, crops: cropHashes(luma, { width, height }) };
+  return { quality: reference.quality, reference: reference.hash, oriented, crops: cropHashes(luma, { width, height }) };
 }
 
 /** The hashes of the crops (CROPS), cut from the luminance PDQ already has, of quality ≥ PDQ_MIN_QUALITY. */

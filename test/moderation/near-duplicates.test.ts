@@ -139,4 +139,13 @@ describe('near-duplicate blocking', () => {
     const retried = evaluations.filter((job) => (job.stacktrace ?? []).length > 0).map((job) => job.stacktrace?.[0]);
     expect(retried).toEqual([]);
   });
+
+  it('when a blocked photo under 512 px comes back shrunk to half and recompressed, then it is auto-blocked (both hashed at 512 px)', async () => {
+    const blocked = await service.uploadProcessed('real/concert.jpg'); // 400×267: PDQ's own size would put the copy 24 bits away
+    await decide(blocked, 'uphold');
+    const original = await fixture('real/concert.jpg');
+    const copy = await uploadBytes(await sharp(original).resize(200).jpeg({ quality: 60 }).toBuffer());
+    expect(await service.status(copy)).toBe('auto_blocked');
+    expect((await events(copy))[0]).toMatchObject({ action: 'near_duplicate_block', details: { matchedImageId: blocked } });
+  });
 });

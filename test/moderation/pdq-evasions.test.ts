@@ -51,8 +51,11 @@ const EVASIONS: Record<string, (displayed: Buffer, index: number) => Promise<Buf
 };
 
 const options = () => ({ maxInputPixels: 40_000_000, deadline: deadlineIn(30_000) });
+/** What a bank holds of an upheld picture (addImageToBank): its reference hash, its 512-px hash, its crops. */
 const storedOf = (pdq: PdqHashes, ref: number): StoredHash<number>[] =>
-  [['original', pdq.oriented.original] as const, ...Object.entries(pdq.crops)].map(([kind, hash]) => ({ kind, hash, ref }) as StoredHash<number>);
+  [['reference', pdq.reference] as const, ['enlarged', pdq.oriented.original] as const, ...Object.entries(pdq.crops)].map(
+    ([kind, hash]) => ({ kind, hash, ref }) as StoredHash<number>,
+  );
 
 let service: TestService;
 /** Each photo as displayed (PNG), its hashes, and its image id once upheld. */
