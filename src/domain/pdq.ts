@@ -308,3 +308,35 @@ const PIXEL_MOVES: Record<Orientation, (x: number, y: number, w: number, h: numb
   flipPlus1: (x, y) => [y, x],
   flipMinus1: (x, y, w, h) => [h - 1 - y, w - 1 - x],
 };
+
+/**
+ * The luminance image enlarged so that its longest side is `longSide` pixels, by bilinear interpolation with
+ * pixel centres aligned (source = (target + ½) × ratio − ½, clamped at the edges). That sampling is the same
+ * seen from either edge, so enlarging commutes with every flip and rotation: a rotated copy, enlarged, is
+ * exactly the enlarged original rotated (libvips' enlargement is not quite, by up to 16 bits of the hash).
+ * An image already that large is returned as it is.
+ */
+export function enlargeLuma(luma: Float32Array, size: { width: number; height: number }, longSide: number): { luma: Float32Array; width: number; height: number } {
+  const { width: w, height: h } = size;
+  if (Math.max(w, h) >= longSide) return { luma, width: w, height: h };
+  const scale = longSide / Math.max(w, h);
+  const width = Math.max(1, Math.round(w * scale));
+  const height = Math.max(1, Math.round(h * scale));
+  const sample = (target: number, from: number, to: number) => {
+    const source = Math.min(from - 1, Math.max(0, ((target + 0.5) * from) / to - 0.5));
+    const low = Math.floor(source);
+    return { low, high: Math.min(from - 1, low + 1), t: source - low };
+  };
+  const xs = Array.from({ length: width }, (_, x) => sample(x, w, width));
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const { low: y0, high: y1, t: ty } = sample(y, h, height);
+    for (let x = 0; x < width; x++) {
+      const { low: x0, high: x1, t: tx } = xs[x]!;
+      const top = luma[y0 * w + x0]! * (1 - tx) + luma[y0 * w + x1]! * tx;
+      const bottom = luma[y1 * w + x0]! * (1 - tx) + luma[y1 * w + x1]! * tx;
+      out[y * width + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return { luma: out, width, height };
+}

@@ -3,7 +3,7 @@
  * The hash itself is src/domain/pdq.ts; which crops, src/domain/pdq-matching.ts.
  */
 import sharp, { type Sharp } from 'sharp';
-import { lumaFromPixels, orientLuma, ORIENTATIONS, PDQ_MIN_QUALITY, pdqHash, type Orientation, type PdqHash } from '../domain/pdq.js';
+import { enlargeLuma, lumaFromPixels, orientLuma, ORIENTATIONS, PDQ_MIN_QUALITY, pdqHash, type Orientation, type PdqHash } from '../domain/pdq.js';
 import { CROP_NAMES, CROPS, cropLuma, type CropName } from '../domain/pdq-matching.js';
 import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
 
@@ -27,8 +27,9 @@ export interface PdqHashes {
   reference: PdqHash;
   /**
    * The hash of the picture as displayed (`original`) and in each other orientation, moved pixel by pixel, at
-   * PDQ_INPUT_SIDE on its longest side: a picture under 512 px is enlarged first, so that its copies at other
-   * sizes are hashed alike (the tent filter follows the pixel size). For larger pictures `original` is `reference`.
+   * PDQ_INPUT_SIDE on its longest side: a picture under 512 px is enlarged first (enlargeLuma), so that its
+   * copies at other sizes are hashed alike (the tent filter follows the pixel size). For larger pictures
+   * `original` is `reference`.
    */
   oriented: Record<Orientation, PdqHash>;
   /** The hash of each crop of the picture as displayed (CROPS), except crops of quality below PDQ_MIN_QUALITY. */
@@ -42,9 +43,9 @@ function displayed(original: Buffer, options: HashOptions): Sharp {
     .toColourspace('srgb');
 }
 
-async function lumaOf(image: Sharp, deadline: Deadline, enlarge = false): Promise<{ luma: Float32Array; width: number; height: number }> {
+async function lumaOf(image: Sharp, deadline: Deadline): Promise<{ luma: Float32Array; width: number; height: number }> {
   const { data, info } = await image
-    .resize(PDQ_INPUT_SIDE, PDQ_INPUT_SIDE, { fit: 'inside', withoutEnlargement: !enlarge })
+    .resize(PDQ_INPUT_SIDE, PDQ_INPUT_SIDE, { fit: 'inside', withoutEnlargement: true })
     .raw()
     .timeout(remainingTimeout(deadline))
     .toBuffer({ resolveWithObject: true });
@@ -68,8 +69,7 @@ export async function computePdq(original: Buffer, options: HashOptions): Promis
  */
 export async function computePdqHashes(original: Buffer, options: HashOptions): Promise<PdqHashes> {
   const reference = await computePdq(original, options);
-  const atSide = Math.max(reference.width, reference.height) === PDQ_INPUT_SIDE;
-  const { luma, width, height } = atSide ? reference : await lumaOf(displayed(original, options), options.deadline, true);
+  const { luma, width, height } = enlargeLuma(reference.luma, reference, PDQ_INPUT_SIDE);
   const oriented = Object.fromEntries(
     ORIENTATIONS.map((orientation) => {
       const turned = orientation === 'original' ? { luma, width, height } : orientLuma(luma, { width, height }, orientation);

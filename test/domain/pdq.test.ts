@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  enlargeLuma,
   lumaFromPixels,
   orientLuma,
   ORIENTATIONS,
@@ -94,6 +95,24 @@ describe('dihedral hashes', () => {
     const turned = orientLuma(pixels, rect, orientation);
     const back = ORIENTATIONS.map((inverse) => orientLuma(turned.luma, turned, inverse)).find((undo) => undo.width === 7 && undo.luma.every((v, i) => v === i));
     expect(back).toBeDefined();
+  });
+});
+
+describe('enlargeLuma', () => {
+  it.each(ORIENTATIONS)('when a small picture is turned to %s and enlarged, then it is the enlarged picture turned (pixel for pixel)', (orientation) => {
+    const size = { width: 37, height: 23 };
+    const picture = texture(37, 23, 7);
+    const a = enlargeLuma(orientLuma(picture, size, orientation).luma, orientLuma(picture, size, orientation), 512);
+    const enlarged = enlargeLuma(picture, size, 512);
+    const b = orientLuma(enlarged.luma, enlarged, orientation);
+    expect([a.width, a.height]).toEqual([b.width, b.height]);
+    expect(a.luma.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b.luma[i]!)), 0)).toBeLessThan(1e-3);
+  });
+
+  it('when the picture is already 512 px on its longest side, then it is returned as it is; else its longest side becomes 512', () => {
+    const large = texture(512, 300, 1);
+    expect(enlargeLuma(large, { width: 512, height: 300 }, 512).luma).toBe(large);
+    expect(enlargeLuma(texture(40, 20, 1), { width: 40, height: 20 }, 512)).toMatchObject({ width: 512, height: 256 });
   });
 });
 
