@@ -42,7 +42,12 @@ if (args.includes('--fresh')) {
   await admin.end();
 }
 await ensureDatabase(url);
-const pool = createPool(url, (error) => console.error(error));
+// Loading a million hashes runs statements of minutes: no statement or lock timeout here.
+const pool = createPool(url, {
+  limits: { max: 4, acquireTimeoutMs: 60_000, statementTimeoutMs: 0, lockTimeoutMs: 0, idleInTransactionTimeoutMs: 0 },
+  name: 'imgmod-bench-pdq',
+  onError: (error) => console.error(error),
+});
 await migrate(pool);
 
 /** Loads SIZE random hashes into the bank `bench` with their chunks, unless they are there already. */

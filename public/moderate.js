@@ -1,9 +1,17 @@
-// The moderator page: signs in with a moderator token (exchanged for an HttpOnly session cookie), lists a
-// review queue with blurred previews, shows the selected image's reports and history, and decides with the
-// keyboard: j/k move, u uphold, r restore, x remove (press twice), space reveal the original.
+// The moderator page: signs in (the organisation's account, or a development token) to a server-side session,
+// lists a review queue (a listbox) with blurred previews and per-queue counts, shows the selected image's reports
+// and history, and decides one image or the checked ones, with a note. Single-key shortcuts (j/k move, c check,
+// u uphold, r restore, x remove twice, space reveal) can be turned off (WCAG 2.1.4).
 
+import { LANG, t, translatePage } from './moderate-i18n.js';
+
+translatePage();
+const LANG_IS_EN = LANG === 'en';
 const $ = (selector) => document.querySelector(selector);
-const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false };
+const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false, checked: new Set(), me: null };
+/** Queues whose images were decided: their items count every report, not open ones. */
+const CLOSED_QUEUES = ['blocked', 'restored', 'removed'];
+const SHORTCUTS_KEY = 'imgmod.shortcuts';
 
 function say(message, isError = false) {
   const status = $('#status');
@@ -28,18 +36,28 @@ async function api(path, init = {}) {
 function explain(error) {
   if (error.status === 401) {
     showSignIn();
-    return 'Your session has expired or is invalid: sign in again.';
+    return t('Your session has expired or is invalid: sign in again.');
   }
-  if (error.code === 'status_changed') return `This image changed since you loaded it: ${error.message}.`;
-  if (error.code === 'invalid_transition') return `Not possible: ${error.message}.`;
-  if (error.status === 403) return 'This needs a moderator token.';
-  return `Something went wrong: ${error.message}`;
+  if (error.code === 'status_changed') return t('This image changed since you loaded it: {message}.', { message: error.message });
+  if (error.code === 'invalid_transition') return t('Not possible: {message}.', { message: error.message });
+  if (error.status === 403) return t('This needs a moderator.');
+  return t('Something went wrong: {message}', { message: error.message });
 }
 
-/** Shows the sign-in form, or the review screen and its controls. */
+/** The sign-ins this service offers (GET /auth/options), asked once. */
+let signInOptions = null;
+
+/** Shows the sign-in choices (the organisation's account, and the development token form when enabled), or the review screen. */
 function showSignedIn(signedIn) {
-  $('#sign-in').hidden = signedIn;
-  for (const selector of ['#review', '#filters', '#dashboard-link', '#sign-out']) $(selector).hidden = !signedIn;
+  $('#sign-in-options').hidden = signedIn;
+  for (const selector of ['#review', '#filters', '#dashboard-link', '#sign-out', '#shortcuts-toggle']) $(selector).hidden = !signedIn;
+  if (signedIn) return;
+  signInOptions ??= fetch('/auth/options').then((response) => response.json()).catch(() => ({ oidc: false, token: true }));
+  signInOptions.then((options) => {
+    $('#oidc-sign-in').hidden = !options.oidc;
+    $('#sign-in').hidden = !options.token;
+    $('#no-sign-in').hidden = options.oidc || options.token;
+  });
 }
 
 const showSignIn = () => showSignedIn(false);
@@ -56,47 +74,82 @@ function reasonsText(byReason) {
   return Object.entries(byReason).map(([reason, count]) => `${reason} ${count}`).join(' · ') || 'no reports';
 }
 
+/** The first line of a queue item: open score and reports while undecided; all reports once decided. */
+function itemSummary(item) {
+  const taken = item.claimedBy && item.claimedBy !== state.me ? t(' · being reviewed by {who}', { who: item.claimedBy }) : '';
+  const flags = `${item.suspectedBrigade ? t(' · suspected brigade') : ''}${item.overdue ? t(' · overdue') : ''}${taken}`;
+  if (CLOSED_QUEUES.includes(filters().get('state'))) return `${t('{count} reports · decided', { count: item.reports })}${flags}`;
+  return `${t('score {score} · {open} open', { score: item.score, open: item.openReports })}${flags}`;
+}
+
 function renderQueue() {
   const list = $('#queue');
   list.replaceChildren(
     ...state.items.map((item, index) => {
       const li = document.createElement('li');
+      li.id = `item-${item.id}`;
       li.dataset.id = item.id;
+      li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', String(index === state.selected));
-      const img = document.createElement('img');
-      img.src = item.previewUrl;
-      img.alt = 'Blurred preview';
+      li.setAttribute('aria-checked', String(state.checked.has(item.id)));
+      let picture;
+      if (item.status === 'removed') {
+        picture = document.createElement('div');
+        picture.className = 'gone';
+        picture.textContent = t('files deleted');
+      } else {
+        picture = document.createElement('img');
+        picture.src = item.previewUrl;
+        picture.alt = t('Blurred preview');
+      }
       const text = document.createElement('div');
       const score = document.createElement('div');
       score.className = 'score';
-      score.textContent = `score ${item.score} · ${item.openReports} open${item.suspectedBrigade ? ' · suspected brigade' : ''}`;
+      score.textContent = itemSummary(item);
       const reasons = document.createElement('div');
       reasons.className = 'reasons';
       reasons.textContent = reasonsText(item.byReason);
       const when = document.createElement('div');
       when.className = 'reasons';
-      when.textContent = `${item.status} since ${new Date(item.queuedAt).toLocaleString()}`;
+      when.textContent = t('{status} since {when}', { status: item.status, when: new Date(item.queuedAt).toLocaleString() });
       text.append(score, reasons, when);
-      li.append(img, text);
+      li.append(picture, text);
       li.addEventListener('click', () => select(index));
       return li;
     }),
   );
+  const current = state.items[state.selected];
+  if (current) list.setAttribute('aria-activedescendant', `item-${current.id}`);
+  else list.removeAttribute('aria-activedescendant');
   $('#empty').hidden = state.items.length > 0;
   $('#more').hidden = !state.cursor;
   $('#detail').hidden = state.selected < 0;
+  $('#bulk').hidden = state.checked.size === 0;
+  $('#bulk-count').textContent = t('{count} checked', { count: state.checked.size });
+}
+
+/** Shows how many images each queue holds in the queue picker. */
+async function refreshCounts() {
+  const { counts } = await api('/v1/moderation/queue-counts');
+  for (const option of $('#filters select[name="state"]').options) {
+    option.dataset.label ??= option.textContent;
+    option.textContent = `${option.dataset.label} (${counts[option.value] ?? 0})`;
+  }
 }
 
 async function loadQueue({ append = false } = {}) {
   const params = filters();
   if (append && state.cursor) params.set('cursor', state.cursor);
+  if (!state.me) state.me = (await api('/v1/moderation/session')).moderatorId;
   const page = await api(`/v1/moderation/queue?${params}`);
   state.items = append ? [...state.items, ...page.items] : page.items;
   state.cursor = page.nextCursor;
   showReview();
   if (!append) state.selected = state.items.length ? 0 : -1;
   renderQueue();
+  if (!append) state.checked.clear();
   if (!append && state.selected >= 0) await loadDetail();
+  refreshCounts().catch(() => undefined);
 }
 
 function row(cells) {
@@ -118,9 +171,12 @@ async function loadDetail() {
   if (state.items[state.selected]?.id !== item.id) return; // the moderator moved on meanwhile
   state.detail = detail;
   state.removeArmedFor = null;
+  if (!detail.claim.mine) say(t('{who} opened this image first and may be deciding it: pick another one.', { who: detail.claim.moderatorId }));
   $('#preview').src = detail.links.previewUrl;
-  $('#preview').alt = 'Blurred preview of the selected image';
+  $('#preview').alt = t('Blurred preview of the selected image');
   $('#reveal').disabled = detail.image.status === 'removed';
+  // Only the decisions the transition table allows from this status are offered.
+  for (const button of document.querySelectorAll('[data-action]')) button.hidden = !detail.allowedActions.includes(button.dataset.action);
   const facts = {
     Image: detail.image.id,
     Status: detail.image.status,
@@ -128,6 +184,9 @@ async function loadDetail() {
     Size: `${detail.image.width ?? '?'}×${detail.image.height ?? '?'} ${detail.image.format ?? ''}`,
     'Open score': `${detail.image.openScore} from ${detail.image.openReports} open reports`,
     'Brigade guard': detail.image.suspectedBrigadeAt ? `suspected brigade since ${new Date(detail.image.suspectedBrigadeAt).toLocaleString()} (see history)` : 'no burst from low-trust reporters',
+    Reviewer: detail.claim.mine ? `you, until ${new Date(detail.claim.expiresAt).toLocaleTimeString()}` : `${detail.claim.moderatorId} is reviewing it (until ${new Date(detail.claim.expiresAt).toLocaleTimeString()})`,
+    'Uploader’s images': Object.entries(detail.uploader.byStatus).map(([status, count]) => `${count} ${status}`).join(' · '),
+    ...(detail.appeal ? { 'Uploader’s appeal': `${detail.appeal.outcome ? `${detail.appeal.outcome}: ` : 'open: '}${detail.appeal.message}` } : {}),
   };
   $('#facts').replaceChildren(
     ...Object.entries(facts).flatMap(([key, value]) => {
@@ -169,13 +228,13 @@ async function reveal() {
   const detail = state.detail;
   if (!detail || detail.image.status === 'removed') return;
   const response = await fetch(detail.links.originalUrl, { credentials: 'same-origin' });
-  if (!response.ok) return say(`The original cannot be shown (HTTP ${response.status}).`, true);
+  if (!response.ok) return say(t('The original cannot be shown (HTTP {status}).', { status: response.status }), true);
   const blob = await response.blob();
   // The moderator may have moved on while it loaded: never show one image's original beside another's details.
   if (state.detail !== detail) return;
   $('#preview').src = URL.createObjectURL(blob);
-  $('#preview').alt = 'Original of the selected image';
-  say('Showing the original.');
+  $('#preview').alt = t('Original of the selected image');
+  say(t('Showing the original.'));
 }
 
 async function decide(action) {
@@ -186,17 +245,20 @@ async function decide(action) {
   if (state.detail?.image.id !== item.id || state.items[state.selected]?.id !== item.id || state.deciding) return;
   if (action === 'remove' && state.removeArmedFor !== item.id) {
     state.removeArmedFor = item.id;
-    return say('Press x again to remove this image for good (its files are deleted).');
+    return say(t('Press x again to remove this image for good (its files are deleted).'));
   }
   state.removeArmedFor = null;
   state.deciding = true;
   try {
+    const note = $('#note').value.trim();
     const result = await api(`/v1/moderation/images/${item.id}/decision`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ action, expectedStatus: item.status }),
+      body: JSON.stringify({ action, expectedStatus: item.status, ...(note ? { note } : {}) }),
     });
-    say(`${action === 'uphold' ? 'Upheld' : action === 'restore' ? 'Restored' : 'Removed'}: image is now ${result.status} (${result.closedReports} reports closed).`);
+    $('#note').value = '';
+    const done = { uphold: 'Upheld', restore: 'Restored', remove: 'Removed' }[action];
+    say(t(`${done}: image is now {status} ({closed} reports closed).`, { status: result.status, closed: result.closedReports }));
   } catch (error) {
     say(explain(error), true);
     if (error.code !== 'status_changed') return;
@@ -207,15 +269,61 @@ async function decide(action) {
   const index = state.items.findIndex((candidate) => candidate.id === item.id);
   if (index >= 0) state.items.splice(index, 1);
   if (state.selected >= state.items.length) state.selected = state.items.length - 1;
+  state.checked.delete(item.id);
   renderQueue();
+  refreshCounts().catch(() => undefined);
   if (state.selected >= 0) await loadDetail().catch((error) => say(explain(error), true));
 }
 
+/** Checks or unchecks the current image for a bulk decision. */
+function toggleChecked() {
+  const item = state.items[state.selected];
+  if (!item) return;
+  if (state.checked.has(item.id)) state.checked.delete(item.id);
+  else state.checked.add(item.id);
+  renderQueue();
+}
+
+/** Decides every checked image with one action and the note; each image succeeds or fails on its own. */
+async function decideChecked(action) {
+  if (state.checked.size === 0 || state.deciding) return;
+  const ids = [...state.checked];
+  const note = $('#note').value.trim();
+  state.deciding = true;
+  try {
+    const { results } = await api('/v1/moderation/decisions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids, action, ...(note ? { note } : {}) }),
+    });
+    const done = results.filter((result) => result.ok).map((result) => result.imageId);
+    const failed = results.length - done.length;
+    const summary = LANG_IS_EN ? `${{ uphold: 'Upheld', restore: 'Restored', remove: 'Removed' }[action]} ${done.length} image${done.length === 1 ? '' : 's'}.` : t('Decided {count} image(s) ({action}).', { count: done.length, action: t(action) });
+    say(`${summary}${failed ? ` ${t('{failed} could not be decided (changed meanwhile or not allowed).', { failed })}` : ''}`, failed > 0);
+    $('#note').value = '';
+    state.items = state.items.filter((candidate) => !done.includes(candidate.id));
+    state.checked.clear();
+    state.selected = Math.min(Math.max(state.selected, 0), state.items.length - 1);
+  } catch (error) {
+    say(explain(error), true);
+  } finally {
+    state.deciding = false;
+  }
+  renderQueue();
+  refreshCounts().catch(() => undefined);
+  if (state.selected >= 0) await loadDetail().catch((error) => say(explain(error), true));
+}
+
+function shortcutsOn() {
+  return $('#shortcuts').checked;
+}
+
 function onKey(event) {
-  if ($('#review').hidden || event.target.closest('input, textarea, select') || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (!shortcutsOn() || $('#review').hidden || event.target.closest('input, textarea, select') || event.ctrlKey || event.metaKey || event.altKey) return;
   const actions = {
     j: () => select(state.selected + 1),
     k: () => select(state.selected - 1),
+    c: () => toggleChecked(),
     u: () => decide('uphold'),
     r: () => decide('restore'),
     x: () => decide('remove'),
@@ -233,18 +341,30 @@ $('#sign-in').addEventListener('submit', async (event) => {
   try {
     const session = await api('/v1/moderation/session', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     $('#token').value = '';
-    say(`Signed in as ${session.moderatorId}.`);
+    say(t('Signed in as {who}.', { who: session.moderatorId }));
     await loadQueue();
   } catch (error) {
-    say(error.status === 401 ? 'That token is not valid or has expired.' : explain(error), true);
+    say(error.status === 401 ? t('That token is not valid or has expired.') : explain(error), true);
   }
 });
 $('#sign-out').addEventListener('click', async () => {
   await api('/v1/moderation/session', { method: 'DELETE' });
-  say('Signed out.');
+  state.me = null;
+  say(t('Signed out.'));
   showSignIn();
 });
-$('#filters').addEventListener('change', () => loadQueue().catch((error) => say(explain(error), true)));
+// A new queue starts with a clean status line, and the keyboard goes back to the queue so shortcuts keep working.
+$('#filters').addEventListener('change', () => {
+  say('');
+  loadQueue()
+    .then(() => $('#queue').focus())
+    .catch((error) => say(explain(error), true));
+});
+$('#shortcuts').checked = window.localStorage.getItem(SHORTCUTS_KEY) !== 'off';
+$('#shortcuts').addEventListener('change', () => window.localStorage.setItem(SHORTCUTS_KEY, shortcutsOn() ? 'on' : 'off'));
+for (const button of document.querySelectorAll('[data-bulk]')) {
+  button.addEventListener('click', () => decideChecked(button.dataset.bulk));
+}
 $('#more').addEventListener('click', () => loadQueue({ append: true }).catch((error) => say(explain(error), true)));
 $('#reveal').addEventListener('click', () => reveal());
 for (const button of document.querySelectorAll('[data-action]')) {

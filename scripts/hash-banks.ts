@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool, ensureDatabase } from '../src/db/pool.js';
+import { poolLimits } from '../src/deps.js';
 import { BANK_ACTIONS, type BankAction } from '../src/domain/hash-banks.js';
 import { AppError } from '../src/errors.js';
 import { exportHashBank, importHashBank, listHashBanks, saveHashBank } from '../src/moderation/hash-banks.js';
@@ -41,7 +42,11 @@ async function readInput(path: string): Promise<string> {
 
 const config = loadConfig();
 await ensureDatabase(config.DATABASE_URL);
-const pool = createPool(config.DATABASE_URL, (error) => console.error(error));
+const pool = createPool(config.DATABASE_URL, {
+  limits: poolLimits(config, 'jobs'),
+  name: 'imgmod-hash-banks',
+  onError: (error) => console.error(`hash-banks: PostgreSQL: ${error.message}`),
+});
 try {
   await migrate(pool);
   const deps = { pool };

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
+import { poolLimits } from '../src/deps.js';
 import { replaySince } from '../src/http/policy.routes.js';
 import { formatReplay } from '../src/lab/replay.js';
 import { replayPolicy } from '../src/moderation/replay-policy.js';
@@ -17,7 +18,11 @@ if (!since) {
   process.exit(2);
 }
 const settings = Object.fromEntries(values.set.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-const pool = createPool(config.DATABASE_URL, (error) => console.error(`policy:replay: PostgreSQL: ${error.message}`));
+const pool = createPool(config.DATABASE_URL, {
+  limits: poolLimits(config, 'jobs'),
+  name: 'imgmod-policy-replay',
+  onError: (error) => console.error(`policy:replay: PostgreSQL: ${error.message}`),
+});
 try {
   const replay = await replayPolicy({ pool, config }, { since, settings });
   console.log(values.json ? JSON.stringify(replay, null, 2) : formatReplay(replay.summary));

@@ -5,6 +5,8 @@ import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.js';
 import { errorMiddleware, routeNotFound } from './http/error-middleware.js';
 import { readerCors } from './http/cors.js';
+import { adminRoutes } from './http/admin.routes.js';
+import { appealsRoutes } from './http/appeals.routes.js';
 import { demoRoutes } from './http/demo.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
@@ -18,6 +20,7 @@ import { readerAuth } from './http/readers.js';
 import { readersRoutes } from './http/readers.routes.js';
 import { reportsRoutes } from './http/reports.routes.js';
 import { serveRoutes } from './http/serve.routes.js';
+import { signInRoutes } from './http/sign-in.routes.js';
 
 /** Largest JSON body, in bytes: a report is a reason and a 500-character note. */
 const JSON_LIMIT_BYTES = 16 * 1024;
@@ -48,11 +51,14 @@ export function buildApp(deps: Deps): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoutes(metrics));
   app.use(imagesRoutes(deps));
+  app.use(appealsRoutes(deps));
   app.use(reportsRoutes(deps, auth));
   app.use(readersRoutes(deps, auth));
   app.use(demoRoutes(deps));
   app.use(serveRoutes(deps));
   app.use(hashBanksRoutes(deps));
+  app.use(signInRoutes(deps));
+  app.use(adminRoutes(deps));
   app.use(policyRoutes(deps));
   app.use(moderationRoutes(deps));
   app.use(queueDashboardRoutes(deps));

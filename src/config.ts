@@ -178,6 +178,29 @@ const schema = z
     OUTBOX_POLL_MS: positiveInt.default(1_000),
     /** A relayed job that has not run after this long (ms) is sent again (covers Redis losing its data). */
     OUTBOX_RESEND_AFTER_MS: positiveInt.default(60_000),
+    /** PostgreSQL connections per pool; each process has one for the API and one for the workers. */
+    DB_POOL_SIZE: positiveInt.default(10),
+    /** Most a caller waits for a free PostgreSQL connection (ms) before the request answers 503. */
+    DB_ACQUIRE_TIMEOUT_MS: positiveInt.default(2_000),
+    /** statement_timeout (ms) of the API's sessions: a request's statement running longer is cancelled (503). */
+    DB_STATEMENT_TIMEOUT_MS: positiveInt.default(5_000),
+    /**
+     * lock_timeout (ms) of the API's sessions: a request waiting longer for a row lock answers 503 `database_busy`.
+     * Above PostgreSQL's deadlock_timeout (1 s), so a deadlock is detected (and retried) before it times out.
+     */
+    DB_LOCK_TIMEOUT_MS: positiveInt.default(2_000),
+    /** statement_timeout (ms) of the workers' sessions. */
+    JOB_STATEMENT_TIMEOUT_MS: positiveInt.default(30_000),
+    /** lock_timeout (ms) of the workers' sessions: a job waiting longer for a lock fails and is retried. */
+    JOB_LOCK_TIMEOUT_MS: positiveInt.default(5_000),
+    /** idle_in_transaction_session_timeout (ms) of every session: a stuck holder of a lock (a paused process) loses it after this. */
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt.default(10_000),
+    /** Most time (ms) SIGTERM leaves in-flight requests and jobs to finish before connections are cut. */
+    SHUTDOWN_TIMEOUT_MS: positiveInt.default(20_000),
+    /** Most time (ms) a client has to send a whole request (headers and body); slower ones get 408. */
+    REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+    /** Uploads read at once per API process; more answer 503 `too_many_uploads` (memory stays under this × MAX_UPLOAD_BYTES). */
+    UPLOAD_CONCURRENCY: positiveInt.default(4),
 
     /** express `trust proxy`: whose X-Forwarded-For to believe for the client address (false: the socket's). */
     TRUST_PROXY: trustProxy.default(false),
@@ -211,13 +234,51 @@ const schema = z
     RATE_LIMIT_NETWORK: rateLimits.default([{ points: 6, durationSeconds: 3 }, { points: 60, durationSeconds: 86_400 }]),
     /** The /demo page, which signs demo readers' tokens: on by default except in production. */
     DEMO_MODE: z.stringbool().optional(),
+    /** Longest lifetime (exp − iat) of a first-party bearer token; longer ones are refused (ms). */
+    TOKEN_MAX_LIFETIME: durationMs.default(24 * 3_600_000),
+    /** A moderator session unused for this long ends (ms). */
+    SESSION_IDLE_TIMEOUT: durationMs.default(3_600_000),
+    /** A moderator session ends this long after sign-in, however active (ms). */
+    SESSION_MAX_AGE: durationMs.default(12 * 3_600_000),
+    /** Signing in to /moderate by pasting a moderator token: on by default except in production. */
+    MODERATOR_TOKEN_SIGNIN: z.stringbool().optional(),
+    /** The organisation's OpenID Connect issuer (discovery at /.well-known/openid-configuration); unset: no OIDC sign-in. */
+    OIDC_ISSUER: z.url().optional(),
+    /** imgmod's client id at the issuer. */
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    /** imgmod's client secret at the issuer. */
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Where the issuer sends moderators back: this service's /auth/callback as the browser sees it (default: from the request). */
+    OIDC_REDIRECT_URL: z.url().optional(),
+    /** The claim that lists a user's groups or roles. */
+    OIDC_ROLES_CLAIM: z.string().min(1).default('groups'),
+    /** The value of OIDC_ROLES_CLAIM that grants the moderator role. */
+    OIDC_MODERATOR_ROLE: z.string().min(1).default('imgmod-moderator'),
+    /** The value of OIDC_ROLES_CLAIM that grants the admin role. */
+    OIDC_ADMIN_ROLE: z.string().min(1).default('imgmod-admin'),
+    /** An auto-blocked image not reviewed within this long is overdue (ms). */
+    REVIEW_DEADLINE: durationMs.default(24 * 3_600_000),
+    /** What happens to an overdue auto-block: `keep` it blocked (flagged overdue), or `restore` it to visible. */
+    OVERDUE_ACTION: z.enum(['keep', 'restore']).default('keep'),
+    /** How long an image a moderator opened shows as taken to the others (ms). */
+    CLAIM_DURATION: durationMs.default(5 * 60_000),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .transform((env) => ({ ...env, DEMO_MODE: env.DEMO_MODE ?? env.NODE_ENV !== 'production' }))
+  .transform((env) => ({
+    ...env,
+    DEMO_MODE: env.DEMO_MODE ?? env.NODE_ENV !== 'production',
+    MODERATOR_TOKEN_SIGNIN: env.MODERATOR_TOKEN_SIGNIN ?? env.NODE_ENV !== 'production',
+  }))
   .superRefine((env, ctx) => {
     if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE_DRIVER=s3' });
+    }
+    if (env.OIDC_ISSUER && (!env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required with OIDC_ISSUER' });
+    }
+    if (env.SESSION_IDLE_TIMEOUT > env.SESSION_MAX_AGE) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE_TIMEOUT'], message: 'must not be longer than SESSION_MAX_AGE' });
     }
     if (env.NODE_ENV === 'production' && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
       ctx.addIssue({

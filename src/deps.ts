@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { createPool, ensureDatabase, type Pool } from './db/pool.js';
+import { createPool, ensureDatabase, type Pool, type PoolLimits } from './db/pool.js';
 import { migrate } from './db/migrate.js';
 import { createQueues, closeQueues, type Queues } from './queues/queues.js';
 import { configureSharp } from './media/sharp-settings.js';
@@ -31,6 +31,21 @@ export function openRedis(url: string, options: { blocking?: boolean } = {}): Re
 }
 
 /**
+ * The pool limits of a role: the API waits briefly (DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS), so a locked
+ * image answers 503 instead of holding a request; jobs wait longer (JOB_LOCK_TIMEOUT_MS, JOB_STATEMENT_TIMEOUT_MS)
+ * and are retried when that is not enough.
+ */
+export function poolLimits(config: Config, role: 'api' | 'jobs'): PoolLimits {
+  return {
+    max: config.DB_POOL_SIZE,
+    acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: role === 'api' ? config.DB_STATEMENT_TIMEOUT_MS : config.JOB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: role === 'api' ? config.DB_LOCK_TIMEOUT_MS : config.JOB_LOCK_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
+/**
  * Applies sharp's settings, connects to PostgreSQL (creating the database when missing, applying
  * migrations) and Redis, and opens the storage STORAGE_DRIVER names.
  * @param logger optional; defaults to a pino logger at LOG_LEVEL
@@ -38,7 +53,11 @@ export function openRedis(url: string, options: { blocking?: boolean } = {}): Re
 export async function createDeps(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<Deps> {
   configureSharp({ threads: config.SHARP_CONCURRENCY });
   await ensureDatabase(config.DATABASE_URL);
-  const pool = createPool(config.DATABASE_URL, (error) => logger.error({ err: error }, 'idle PostgreSQL client error'));
+  const pool = createPool(config.DATABASE_URL, {
+    limits: poolLimits(config, 'api'),
+    name: 'imgmod-api',
+    onError: (error) => logger.warn({ err: error }, 'PostgreSQL connection lost; it is replaced at the next use'),
+  });
   const applied = await migrate(pool);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const redis = openRedis(config.REDIS_URL);

@@ -1,15 +1,16 @@
 /**
- * The outbox relay: turns outbox rows into BullMQ jobs and marks them sent, in one PostgreSQL transaction
- * per batch. A row is only marked sent after Redis accepted its job, so a Redis outage delays jobs but never
- * loses one; a row sent but not marked done by its job within OUTBOX_RESEND_AFTER_MS (Redis lost its data,
+ * The outbox relay: turns outbox rows into BullMQ jobs. Per batch it claims rows (one short statement that
+ * commits at once), publishes their jobs to Redis with no transaction open, then marks them sent; it never
+ * holds a lock or a transaction while it waits on Redis. A row is only marked sent after Redis accepted its
+ * job, so a Redis outage delays jobs but never loses one (a failed publish releases the claim; a relay that
+ * dies holding a claim loses it after CLAIM_LEASE_MS); a row sent but not marked done by its job within OUTBOX_RESEND_AFTER_MS (Redis lost its data,
  * say) is sent again, up to MAX_SENDS times. Jobs are idempotent, so a row sent twice is harmless. Woken by
  * NOTIFY on commit, and by a poll every OUTBOX_POLL_MS as a fallback. Several relays may run: rows are
  * claimed with SKIP LOCKED.
  */
 import pg from 'pg';
 import type { Deps } from '../src/deps.js';
-import { claimOutbox, markOutboxSent, OUTBOX_CHANNEL, pruneDoneOutbox } from '../src/db/outbox.repository.js';
-import { withTransaction } from '../src/db/pool.js';
+import { claimOutbox, markOutboxSent, OUTBOX_CHANNEL, pruneDoneOutbox, releaseOutboxClaims } from '../src/db/outbox.repository.js';
 import { addJob } from '../src/queues/queues.js';
 import { withTimeout } from '../src/timeout.js';
 
@@ -18,6 +19,12 @@ const BATCH_SIZE = 200;
 const MAX_SENDS = 10;
 /** Done rows are kept a day for debugging, then deleted. */
 const KEEP_DONE_MS = 24 * 3_600_000;
+/**
+ * A claim older than this is taken over by any relay: twice the longest a publish may take
+ * (DEFAULT_ADD_TIMEOUT_MS), so only a relay that died between claiming and marking (kill -9) leaves rows
+ * waiting, and not for long. A row published twice is harmless: jobs are idempotent.
+ */
+const CLAIM_LEASE_MS = 10_000;
 
 export interface OutboxRelay {
   /** Relays whatever is pending now; resolves when the outbox was empty once. */
@@ -29,15 +36,26 @@ export interface OutboxRelay {
 const DEFAULT_ADD_TIMEOUT_MS = 5_000;
 
 
-/** Relays one batch. @returns how many rows it sent */
+/** Relays one batch: claim (committed), publish, mark sent. @returns how many rows it sent */
 async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTimeoutMs: number): Promise<number> {
-  return withTransaction(deps.pool, async (client) => {
-    const rows = await claimOutbox(client, { limit: BATCH_SIZE, resendAfterMs: deps.config.OUTBOX_RESEND_AFTER_MS, maxSends: MAX_SENDS });
-    const jobs = [...new Map(rows.map((row) => [`${row.topic}/${row.imageId}`, row])).values()];
-    await withTimeout(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId))), addTimeoutMs, 'Redis');
-    if (rows.length > 0) await markOutboxSent(client, rows.map((row) => row.id));
-    return rows.length;
+  const rows = await claimOutbox(deps.pool, {
+    limit: BATCH_SIZE,
+    resendAfterMs: deps.config.OUTBOX_RESEND_AFTER_MS,
+    maxSends: MAX_SENDS,
+    leaseMs: CLAIM_LEASE_MS,
   });
+  if (rows.length === 0) return 0;
+  const ids = rows.map((row) => row.id);
+  const jobs = [...new Map(rows.map((row) => [`${row.topic}/${row.imageId}`, row])).values()];
+  try {
+    await withTimeout(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId))), addTimeoutMs, 'Redis');
+  } catch (error) {
+    // Best effort: if PostgreSQL is gone too, the claim simply expires after CLAIM_LEASE_MS.
+    await releaseOutboxClaims(deps.pool, ids).catch(() => undefined);
+    throw error;
+  }
+  await markOutboxSent(deps.pool, ids);
+  return rows.length;
 }
 
 /**

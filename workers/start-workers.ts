@@ -1,20 +1,22 @@
 /**
- * The worker entry: one BullMQ Worker per job kind, plus the outbox relay. Each job logs one start and one
+ * The worker entry: one BullMQ Worker per job kind, plus the outbox relay and the review-deadline sweep. Each job logs one start and one
  * finish line with its duration. A job that throws is retried by BullMQ; the process never crashes on one.
  */
 import { Worker, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
-import { openRedis } from '../src/deps.js';
+import { openRedis, poolLimits } from '../src/deps.js';
+import { createPool } from '../src/db/pool.js';
 import { JOB_TOPICS, type ImageJob, type JobTopic } from '../src/queues/queues.js';
 import { evaluateReportsProcessor } from './evaluate-reports.processor.js';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { purgeImageProcessor } from './purge-image.processor.js';
+import { startReviewDeadlines } from './review-deadlines.js';
 import { thumbnailProcessor } from './thumbnail.processor.js';
 
 export interface RunningWorkers {
   relay: OutboxRelay;
   workers: Worker<ImageJob>[];
-  /** Stops taking jobs, waits for running ones, stops the relay and closes Redis. */
+  /** Stops taking jobs, waits for running ones, stops the relay and closes Redis and the jobs' pool. */
   close(): Promise<void>;
 }
 
@@ -32,10 +34,19 @@ function processorFor(deps: Deps, topic: JobTopic): { processor: Processor; conc
 }
 
 /**
- * Starts workers for `topics` (default: every job kind) and the outbox relay.
+ * Starts workers for `topics` (default: every job kind) and the outbox relay, on a PostgreSQL pool of their
+ * own (the JOB_* timeouts) that close() ends.
  * @param options.topics job kinds this process runs, e.g. ['thumbnail'] for a thumbnail-only process
  */
-export function startWorkers(deps: Deps, options: { topics?: readonly JobTopic[] } = {}): RunningWorkers {
+export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopic[] } = {}): RunningWorkers {
+  // Jobs get their own pool, with longer lock and statement timeouts than requests: a stuck job can use up
+  // only its own connections, never the API's, even with --role all.
+  const pool = createPool(apiDeps.config.DATABASE_URL, {
+    limits: poolLimits(apiDeps.config, 'jobs'),
+    name: 'imgmod-jobs',
+    onError: (error) => apiDeps.logger.warn({ err: error }, 'PostgreSQL connection lost; it is replaced at the next use'),
+  });
+  const deps: Deps = { ...apiDeps, pool };
   const connection = openRedis(deps.config.REDIS_URL, { blocking: true });
   connection.on('error', (error) => deps.logger.warn({ err: error }, 'worker redis connection error'));
   const workers = (options.topics ?? JOB_TOPICS).map((topic) => {
@@ -56,13 +67,16 @@ export function startWorkers(deps: Deps, options: { topics?: readonly JobTopic[]
     return worker;
   });
   const relay = startOutboxRelay(deps);
+  const deadlines = startReviewDeadlines(deps);
   return {
     relay,
     workers,
     async close() {
       await relay.stop();
+      await deadlines.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       await connection.quit().catch(() => connection.disconnect());
+      await pool.end();
     },
   };
 }

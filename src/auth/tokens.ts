@@ -1,12 +1,13 @@
 /**
  * Bearer tokens: JWTs signed HS256 with JWT_SECRET (jose). `sub` is the user id; `role` is `reader`
- * (the default when absent) or `moderator`. The algorithm is pinned, so a token signed otherwise is refused.
+ * (the default when absent), `moderator` or `admin`. The algorithm is pinned, so a token signed otherwise is
+ * refused, and so is one whose lifetime (`exp` − `iat`) is longer than TOKEN_MAX_LIFETIME.
  */
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { z } from 'zod';
 import { isStorableText } from '../text.js';
 
-export const ROLES = ['reader', 'moderator'] as const;
+export const ROLES = ['reader', 'moderator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface User {
@@ -50,16 +51,20 @@ export async function signToken(secret: string, input: { sub: string; role?: Rol
 
 /**
  * Verifies a token's signature (HS256 only), expiry (required: a token without `exp` is refused) and claims.
+ * @param options.maxLifetimeMs when set, `iat` is required and `exp − iat` may be at most this long
  * @returns the user it names
  * @throws TokenError with a short reason: expired, bad signature, malformed or missing claims
  */
-export async function verifyToken(secret: string, token: string): Promise<User> {
-  let payload: unknown;
+export async function verifyToken(secret: string, token: string, options: { maxLifetimeMs?: number } = {}): Promise<User> {
+  let payload: { exp?: number; iat?: number };
   try {
     ({ payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'], requiredClaims: ['exp'] }));
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new TokenError('token expired');
     throw new TokenError('token invalid');
+  }
+  if (options.maxLifetimeMs !== undefined && (payload.iat === undefined || (payload.exp! - payload.iat) * 1000 > options.maxLifetimeMs)) {
+    throw new TokenError('token lifetime (exp − iat) is longer than TOKEN_MAX_LIFETIME allows');
   }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw new TokenError('token claims invalid');

@@ -268,3 +268,32 @@ export async function findStatuses(db: Queryable, ids: readonly string[]): Promi
   const result = await db.query<{ id: string; status: ImageStatus }>('SELECT id, status FROM images WHERE id = ANY($1::uuid[])', [ids]);
   return new Map(result.rows.map((row) => [row.id, row.status]));
 }
+
+/**
+ * Locks up to `limit` auto-blocked images whose last status change is older than `deadlineMs` and that were not
+ * yet marked overdue for this auto-block, skipping rows another sweep holds; marks them overdue now.
+ * @returns their ids and when they were auto-blocked
+ */
+export async function markOverdueReviews(db: Queryable, query: { deadlineMs: number; limit: number }): Promise<{ id: string; blockedAt: Date }[]> {
+  const result = await db.query<{ id: string; blockedAt: Date }>(
+    `UPDATE images SET review_overdue_at = now()
+     WHERE id IN (
+       SELECT id FROM images
+       WHERE status = 'auto_blocked' AND status_changed_at < now() - $1 * interval '1 millisecond'
+         AND (review_overdue_at IS NULL OR review_overdue_at < status_changed_at)
+       ORDER BY status_changed_at LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED)
+     RETURNING id, status_changed_at AS "blockedAt"`,
+    [query.deadlineMs, query.limit],
+  );
+  return result.rows;
+}
+
+/** An uploader's images: how many per status, and the latest `limit` (id, status, created), for moderators. */
+export async function uploaderHistory(db: Queryable, query: { uploaderId: string; limit: number }): Promise<{ byStatus: Partial<Record<ImageStatus, number>>; recent: { id: string; status: ImageStatus; createdAt: Date }[] }> {
+  const counts = await db.query<{ status: ImageStatus; n: number }>('SELECT status, count(*)::int AS n FROM images WHERE uploader_id = $1 GROUP BY status', [query.uploaderId]);
+  const recent = await db.query<{ id: string; status: ImageStatus; createdAt: Date }>(
+    'SELECT id, status, created_at AS "createdAt" FROM images WHERE uploader_id = $1 ORDER BY created_at DESC LIMIT $2',
+    [query.uploaderId, query.limit],
+  );
+  return { byStatus: Object.fromEntries(counts.rows.map((row) => [row.status, row.n])), recent: recent.rows };
+}

@@ -1,11 +1,11 @@
 /**
  * SQL for the transactional outbox. A row is written in the same transaction as the change that needs a
- * job, so the job cannot be lost between PostgreSQL and Redis. The relay claims unsent rows and marks them
- * sent once Redis accepted the job; the job marks them done in the transaction that does its work. A row
+ * job, so the job cannot be lost between PostgreSQL and Redis. The relay claims unsent rows (committing the
+ * claim), publishes their jobs, and marks them sent once Redis accepted them; the job marks them done in the transaction that does its work. A row
  * sent but not done after a while (Redis lost its data, or the job was dropped) is sent again.
  */
 import type { JobTopic } from '../queues/queues.js';
-import type { PoolClient, Queryable } from './pool.js';
+import type { Queryable } from './pool.js';
 
 /** The NOTIFY channel that wakes the relay as soon as an outbox row commits. */
 export const OUTBOX_CHANNEL = 'imgmod_outbox';
@@ -23,24 +23,39 @@ export async function enqueueOutbox(db: Queryable, row: Omit<OutboxRow, 'id'>): 
 }
 
 /**
- * Locks up to `limit` rows to send, oldest first, skipping rows another relay holds: rows never sent, and
- * rows sent more than `resendAfterMs` ago that are still not done, at most `maxSends` times in all.
- * Must run inside a transaction that later calls markOutboxSent.
+ * Claims up to `limit` rows to send, oldest first, in one statement (its own short transaction; rows another
+ * relay is claiming at the same moment are skipped): rows never sent, and rows sent more than `resendAfterMs`
+ * ago that are still not done, at most `maxSends` times in all; rows claimed by a relay less than `leaseMs`
+ * ago are left to it. The caller publishes the jobs with no transaction open, then calls markOutboxSent, or
+ * releaseOutboxClaims when publishing failed.
+ * @returns the claimed rows, oldest first
  */
-export async function claimOutbox(client: PoolClient, options: { limit: number; resendAfterMs: number; maxSends: number }): Promise<OutboxRow[]> {
-  const result = await client.query<OutboxRow>(
-    `SELECT id, topic, image_id AS "imageId" FROM outbox
-     WHERE done_at IS NULL
-       AND (sent_at IS NULL OR (sent_at < now() - $2 * interval '1 millisecond' AND send_count < $3))
-     ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [options.limit, options.resendAfterMs, options.maxSends],
+export async function claimOutbox(
+  db: Queryable,
+  options: { limit: number; resendAfterMs: number; maxSends: number; leaseMs: number },
+): Promise<OutboxRow[]> {
+  const result = await db.query<OutboxRow>(
+    `UPDATE outbox SET claimed_at = now()
+     WHERE id IN (
+       SELECT id FROM outbox
+       WHERE done_at IS NULL
+         AND (sent_at IS NULL OR (sent_at < now() - $2 * interval '1 millisecond' AND send_count < $3))
+         AND (claimed_at IS NULL OR claimed_at < now() - $4 * interval '1 millisecond')
+       ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+     RETURNING id, topic, image_id AS "imageId"`,
+    [options.limit, options.resendAfterMs, options.maxSends, options.leaseMs],
   );
-  return result.rows;
+  return result.rows.sort((a, b) => a.id - b.id);
 }
 
-/** Marks claimed rows as sent (once more). */
-export async function markOutboxSent(client: PoolClient, ids: readonly number[]): Promise<void> {
-  await client.query('UPDATE outbox SET sent_at = now(), send_count = send_count + 1 WHERE id = ANY($1::bigint[])', [ids]);
+/** Marks claimed rows as sent (once more) and ends their claim. */
+export async function markOutboxSent(db: Queryable, ids: readonly number[]): Promise<void> {
+  await db.query('UPDATE outbox SET sent_at = now(), send_count = send_count + 1, claimed_at = NULL WHERE id = ANY($1::bigint[])', [ids]);
+}
+
+/** Ends the claim on rows whose jobs could not be published, so the next relay pass takes them at once. */
+export async function releaseOutboxClaims(db: Queryable, ids: readonly number[]): Promise<void> {
+  await db.query('UPDATE outbox SET claimed_at = NULL WHERE id = ANY($1::bigint[])', [ids]);
 }
 
 /**

@@ -27,6 +27,10 @@ export interface QueueItemRow {
   queuedAt: Date;
   /** True when the brigade guard held the image back (mostly low-trust reporters in a burst). */
   suspectedBrigade: boolean;
+  /** True when the auto-block went unreviewed past REVIEW_DEADLINE. */
+  overdue: boolean;
+  /** The moderator who opened the image within CLAIM_DURATION, or null. */
+  claimedBy: string | null;
   /** The sort value as PostgreSQL prints it (exact, for the cursor). */
   sortValue: string;
   /** For the score sort: the score of the image's own reports as of the walk's start. */
@@ -35,6 +39,8 @@ export interface QueueItemRow {
 
 const STATE_FILTERS: Record<QueueState, string> = {
   auto_blocked: `i.status = 'auto_blocked'`,
+  overdue: `i.status = 'auto_blocked' AND i.review_overdue_at >= i.status_changed_at`,
+  appealed: `EXISTS (SELECT 1 FROM appeals a WHERE a.image_id = i.id AND a.decided_at IS NULL)`,
   reported: `i.status = 'visible' AND EXISTS (SELECT 1 FROM reports o WHERE o.image_id = i.id AND o.status = 'open')`,
   blocked: `i.status = 'blocked'`,
   restored: `i.status = 'visible' AND i.restored_at IS NOT NULL`,
@@ -62,12 +68,15 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
   const result = await db.query<QueueItemRow>(
     `SELECT q.id, q.status, q.uploader_id AS "uploaderId", q.score, q.open_reports AS "openReports", q.reports,
             q.by_reason AS "byReason", q.first_report_at AS "firstReportAt", q.last_report_at AS "lastReportAt",
-            q.queued_at AS "queuedAt", q.suspected_brigade AS "suspectedBrigade", q.${order.column}::text AS "sortValue",
+            q.queued_at AS "queuedAt", q.suspected_brigade AS "suspectedBrigade", q.overdue,
+            (SELECT c.moderator_id FROM claims c WHERE c.image_id = q.id AND c.expires_at > now()) AS "claimedBy",
+            q.${order.column}::text AS "sortValue",
             q.rank_score AS "rankScore"
      FROM (
        SELECT i.id, i.status, i.uploader_id, i.score, r.open_reports, r.reports, COALESCE(g.by_reason, '{}'::jsonb) AS by_reason,
               r.first_report_at, r.last_report_at, ${queuedAt} AS queued_at, k.rank_score,
-              i.suspected_brigade_at IS NOT NULL AS suspected_brigade
+              i.suspected_brigade_at IS NOT NULL AS suspected_brigade,
+              (i.status = 'auto_blocked' AND i.review_overdue_at IS NOT NULL AND i.review_overdue_at >= i.status_changed_at) AS overdue
        FROM images i
        CROSS JOIN LATERAL (
          SELECT count(*) FILTER (WHERE status = 'open')::int AS open_reports, count(*)::int AS reports,
@@ -93,4 +102,19 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
     [countsOpenReportsOnly(query.state), query.reason ?? null, query.after?.[0] ?? null, query.after?.[1] ?? null, query.limit, query.asOf],
   );
   return result.rows;
+}
+
+/** How many images each review queue holds now. */
+export async function countQueues(db: Queryable): Promise<Record<QueueState, number>> {
+  const result = await db.query<Record<QueueState, number>>(
+    `SELECT count(*) FILTER (WHERE ${STATE_FILTERS.auto_blocked})::int AS auto_blocked,
+            count(*) FILTER (WHERE ${STATE_FILTERS.overdue})::int AS overdue,
+            count(*) FILTER (WHERE ${STATE_FILTERS.appealed})::int AS appealed,
+            count(*) FILTER (WHERE ${STATE_FILTERS.reported})::int AS reported,
+            count(*) FILTER (WHERE ${STATE_FILTERS.blocked})::int AS blocked,
+            count(*) FILTER (WHERE ${STATE_FILTERS.restored})::int AS restored,
+            count(*) FILTER (WHERE ${STATE_FILTERS.removed})::int AS removed
+     FROM images i`,
+  );
+  return result.rows[0]!;
 }

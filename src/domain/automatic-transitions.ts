@@ -5,7 +5,7 @@
  */
 import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from './image-status.js';
 
-export const AUTOMATIC_ACTIONS = ['auto_block', 'near_duplicate_block', 'suspected_brigade', 'processed', 'processing_failed'] as const;
+export const AUTOMATIC_ACTIONS = ['auto_block', 'near_duplicate_block', 'suspected_brigade', 'review_overdue', 'overdue_restore', 'processed', 'processing_failed'] as const;
 export type AutomaticAction = (typeof AUTOMATIC_ACTIONS)[number];
 
 interface AutomaticRule {
@@ -20,12 +20,16 @@ interface AutomaticRule {
  * - near_duplicate_block: a copy of a picture a moderator blocked (at upload, or when the block is upheld).
  * - suspected_brigade: the brigade guard flagged or held back the image; it stays where it is, in the
  *   `reported` queue.
+ * - review_overdue: an auto-block nobody reviewed within REVIEW_DEADLINE; it stays blocked and is flagged once.
+ * - overdue_restore: the same, when the operator chose OVERDUE_ACTION=restore: the image is served again.
  * - processed / processing_failed: the worker made the derivatives, or refused the file.
  */
 export const AUTOMATIC_TRANSITIONS: Readonly<Record<AutomaticAction, AutomaticRule>> = {
   auto_block: { from: AUTO_BLOCKABLE_STATUSES, to: 'auto_blocked' },
   near_duplicate_block: { from: AUTO_BLOCKABLE_STATUSES, to: 'auto_blocked' },
   suspected_brigade: { from: AUTO_BLOCKABLE_STATUSES, to: 'unchanged' },
+  review_overdue: { from: ['auto_blocked'], to: 'unchanged' },
+  overdue_restore: { from: ['auto_blocked'], to: 'visible' },
   processed: { from: ['processing'], to: 'visible' },
   processing_failed: { from: ['processing'], to: 'failed' },
 };

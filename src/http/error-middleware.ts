@@ -1,7 +1,12 @@
-/** Turns every error into `{ "error": { "code", "message" } }` with the right status; unknown errors are 500 and logged. */
+/**
+ * Turns every error into `{ "error": { "code", "message" } }` with the right status; unknown errors are 500 and
+ * logged. Outages are 503 with Retry-After, never 500: PostgreSQL unreachable → `database_unavailable`, a row
+ * lock or statement that took too long → `database_busy`, storage down → `storage_unavailable`.
+ */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
 import { AppError } from '../errors.js';
+import { isConnectionError } from '../db/pool.js';
 import { StorageUnavailableError } from '../storage/storage.js';
 import type { Logger } from '../logger.js';
 
@@ -10,11 +15,23 @@ export const routeNotFound: RequestHandler = (req) => {
   throw new AppError({ code: 'not_found', httpStatus: 404, message: `no route for ${req.method} ${req.path}` });
 };
 
-/** Maps errors from express's body parsers and multer to AppErrors; anything else stays unknown (500). */
+/** Seconds a client should wait before trying again after a 503, by code; 1 for any other 503. */
+const RETRY_AFTER_SECONDS: Record<string, number> = { database_unavailable: 5, storage_unavailable: 5, database_busy: 1 };
+
+/** lock_not_available (lock_timeout) and query_canceled (statement_timeout): someone else holds what we need. */
+const BUSY_STATES = new Set(['55P03', '57014']);
+
+/** Maps outages, express's body parsers' and multer's errors to AppErrors; anything else stays unknown (500). */
 function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
   if (error instanceof StorageUnavailableError) {
     return new AppError({ code: 'storage_unavailable', httpStatus: 503, message: 'image storage is unavailable; try again shortly' });
+  }
+  if (isConnectionError(error)) {
+    return new AppError({ code: 'database_unavailable', httpStatus: 503, message: 'the database is unavailable; try again shortly' });
+  }
+  if (BUSY_STATES.has(String((error as { code?: unknown }).code))) {
+    return new AppError({ code: 'database_busy', httpStatus: 503, message: 'this record is being changed by another request; try again shortly' });
   }
   if (error instanceof MulterError) {
     if (error.code === 'LIMIT_FILE_SIZE') {
@@ -45,6 +62,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       ? { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) }
       : { code: 'internal_error', message: 'something went wrong on our side' };
     if (res.headersSent) return;
+    if (status === 503 && !res.getHeader('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_SECONDS[body.code] ?? 1));
     res.status(status).json({ error: body });
   };
 }

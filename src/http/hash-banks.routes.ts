@@ -32,7 +32,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 /** The router for /v1/moderation/hash-banks (moderators: bearer token or session cookie). */
 export function hashBanksRoutes(deps: Deps): Router {
   const router = Router();
-  router.use('/v1/moderation/hash-banks', authenticate(deps.config.JWT_SECRET, { sessionCookie: true }), requireRole('moderator'));
+  router.use('/v1/moderation/hash-banks', authenticate(deps, { sessionCookie: true }), requireRole('moderator'));
 
   router.get('/v1/moderation/hash-banks', async (_req, res) => {
     res.json({ banks: await listHashBanks(deps) });

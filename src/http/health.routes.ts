@@ -1,6 +1,10 @@
-/** Routes: GET /healthz (the process is up) and GET /readyz (PostgreSQL and Redis answer). */
+/**
+ * Routes: GET /healthz (the process is up) and GET /readyz (PostgreSQL answers a query and Redis takes a
+ * write: a Redis out of memory with `noeviction` answers PING but can queue no job, so it is not ready).
+ */
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
+import { checkRedisWrites } from '../redis-health.js';
 import { withTimeout } from '../timeout.js';
 
 /** How long a readiness probe waits for each dependency, in ms. */
@@ -26,7 +30,7 @@ export function healthRoutes(deps: Deps): Router {
   router.get('/readyz', async (_req, res) => {
     const [postgres, redis] = await Promise.all([
       probe(() => deps.pool.query('SELECT 1')),
-      probe(() => deps.redis.ping()),
+      probe(() => checkRedisWrites(deps.redis, deps.config.QUEUE_PREFIX, PROBE_TIMEOUT_MS)),
     ]);
     const ready = postgres === 'ok' && redis === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks: { postgres, redis } });

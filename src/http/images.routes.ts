@@ -2,9 +2,10 @@
 import { Router, type RequestHandler } from 'express';
 import multer, { MulterError } from 'multer';
 import type { Deps } from '../deps.js';
+import { hasRole } from '../domain/roles.js';
 import type { ImageRow } from '../db/images.repository.js';
 import type { Score } from '../domain/reports.js';
-import { badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { getImageWithScore } from '../moderation/get-image.js';
 import { uploadImage } from '../moderation/upload-image.js';
 import { authenticate, currentUser } from './auth.js';
@@ -36,6 +37,40 @@ function imageView(image: ImageRow, score: Score, showUploader: boolean) {
   };
 }
 
+/** Room for the multipart envelope around the file (boundaries, part headers, small fields), in bytes. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Bounds the memory uploads take: a body declared larger than MAX_UPLOAD_BYTES is refused before it is read
+ * (413, connection closed), and at most UPLOAD_CONCURRENCY uploads are read at once; another answers 503
+ * `too_many_uploads` with Retry-After at once, its body discarded as it arrives (never buffered).
+ */
+function uploadAdmission(config: Deps['config']): RequestHandler {
+  let inFlight = 0;
+  return (req, res, next) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > config.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES) {
+      res.set('Connection', 'close');
+      throw new AppError({ code: 'payload_too_large', httpStatus: 413, message: 'the file is larger than the upload limit' });
+    }
+    if (inFlight >= config.UPLOAD_CONCURRENCY) {
+      req.resume();
+      res.set('Retry-After', '1');
+      throw new AppError({ code: 'too_many_uploads', httpStatus: 503, message: 'too many uploads at once; try again shortly' });
+    }
+    inFlight++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      inFlight--;
+    };
+    res.on('finish', release);
+    res.on('close', release);
+    next();
+  };
+}
+
 /** The router for uploads and image records (see the module comment). */
 export function imagesRoutes(deps: Deps): Router {
   const router = Router();
@@ -52,16 +87,16 @@ export function imagesRoutes(deps: Deps): Router {
     });
   };
 
-  router.post('/v1/images', authenticate(deps.config.JWT_SECRET), parseUpload, async (req, res) => {
+  router.post('/v1/images', authenticate(deps), uploadAdmission(deps.config), parseUpload, async (req, res) => {
     if (!req.file) throw badRequest('send the image as multipart/form-data in the field "file"');
     const image = await uploadImage(deps, { uploaderId: currentUser(req).id, bytes: req.file.buffer });
     res.status(201).json({ id: image.id, status: image.status, ...imageLinks(image.id) });
   });
 
-  router.get('/v1/images/:id', authenticate(deps.config.JWT_SECRET), async (req, res) => {
+  router.get('/v1/images/:id', authenticate(deps), async (req, res) => {
     const { image, score } = await getImageWithScore(deps, imageIdParam(req.params.id));
     const user = currentUser(req);
-    res.json(imageView(image, score, user.role === 'moderator' || user.id === image.uploaderId));
+    res.json(imageView(image, score, hasRole(user.role, 'moderator') || user.id === image.uploaderId));
   });
 
   return router;

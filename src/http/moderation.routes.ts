@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { findImage } from '../db/images.repository.js';
 import { listAudit } from '../db/moderation-events.repository.js';
-import { listQueue } from '../db/review-queue.repository.js';
+import { countQueues, listQueue } from '../db/review-queue.repository.js';
 import { DECISION_ACTIONS } from '../domain/decisions.js';
 import { IMAGE_STATUSES } from '../domain/image-status.js';
 import { REPORT_REASONS } from '../domain/reports.js';
@@ -15,7 +15,8 @@ import { QUEUE_SORTS, QUEUE_STATES } from '../domain/review-queue.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { decideImage } from '../moderation/decide.js';
 import { getOriginal, getReviewDetail, getReviewPreview } from '../moderation/review-image.js';
-import { authenticate, currentUser, requireRole, SESSION_COOKIE } from './auth.js';
+import { startSession, signOut } from '../moderation/sessions.js';
+import { authenticate, currentUser, requireRole, sessionCookie, sessionIdOf } from './auth.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { imageLinks } from './images.routes.js';
 import { imageIdParam, textField } from './params.js';
@@ -89,19 +90,36 @@ function sendPrivate(res: Response, bytes: Buffer, contentType: string): void {
 /** The router for /v1/moderation/* (moderators only, bearer token or session cookie). */
 export function moderationRoutes(deps: Deps): Router {
   const router = Router();
-  const secret = deps.config.JWT_SECRET;
 
-  // The moderator page exchanges a moderator token for an HttpOnly session cookie (also used by /admin/queues).
-  router.post('/v1/moderation/session', authenticate(secret), requireRole('moderator'), (req, res) => {
-    const token = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')![1]!;
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: 12 * 3_600_000 });
-    res.json({ moderatorId: currentUser(req).id });
+  // Development sign-in (MODERATOR_TOKEN_SIGNIN, off in production): a moderator token starts a server-side
+  // session whose opaque id goes in an HttpOnly cookie (also used by /admin/queues).
+  router.post('/v1/moderation/session', (_req, _res, next) => {
+    if (!deps.config.MODERATOR_TOKEN_SIGNIN) {
+      throw new AppError({ code: 'token_signin_disabled', httpStatus: 403, message: 'sign in with your organisation\'s account (/auth/sign-in)' });
+    }
+    next();
+  }, authenticate(deps), requireRole('moderator'), async (req, res) => {
+    const user = currentUser(req);
+    const { sessionId, expiresAt } = await startSession(deps, { subject: user.id, name: null, role: user.role === 'admin' ? 'admin' : 'moderator', provider: 'token' });
+    const cookie = sessionCookie(req, expiresAt.getTime() - Date.now());
+    res.cookie(cookie.name, sessionId, cookie.options).set('Cache-Control', 'no-store').json({ moderatorId: user.id, role: user.role, expiresAt });
   });
-  router.delete('/v1/moderation/session', (_req, res) => {
-    res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();
+  // Sign-out ends the session in the database: the same cookie no longer works anywhere.
+  router.delete('/v1/moderation/session', async (req, res) => {
+    const sessionId = sessionIdOf(req);
+    if (sessionId) await signOut(deps, sessionId);
+    const cookie = sessionCookie(req);
+    res.clearCookie(cookie.name, cookie.options).status(204).end();
   });
 
-  router.use('/v1/moderation', authenticate(secret, { sessionCookie: true }), requireRole('moderator'));
+  router.use('/v1/moderation', authenticate(deps, { sessionCookie: true }), requireRole('moderator'));
+  router.get('/v1/moderation/queue-counts', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ counts: await countQueues(deps.pool) });
+  });
+  router.get('/v1/moderation/session', (req, res) => {
+    const user = currentUser(req);
+    res.set('Cache-Control', 'no-store').json({ moderatorId: user.id, role: user.role });
+  });
 
   router.get('/v1/moderation/queue', async (req, res) => {
     const query = parse(queueQuery, req.query, 'queue query');
@@ -132,12 +150,16 @@ export function moderationRoutes(deps: Deps): Router {
   });
 
   router.get('/v1/moderation/images/:id', async (req, res) => {
-    const detail = await getReviewDetail(deps, imageIdParam(req.params.id));
+    const detail = await getReviewDetail(deps, imageIdParam(req.params.id), currentUser(req).id);
     res.json({
       image: { ...detail.image, openReports: detail.score.reports, openScore: detail.score.score, byReason: detail.score.byReason, ...imageLinks(detail.image.id) },
       reports: detail.reports,
       reporters: detail.reporters,
       history: detail.history.map((event) => ({ ...event, actor: event.actorId ?? 'system' })),
+      appeal: detail.appeal,
+      allowedActions: detail.allowedActions,
+      claim: detail.claim,
+      uploader: detail.uploader,
       links: reviewLinks(detail.image.id),
     });
   });

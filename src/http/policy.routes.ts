@@ -31,7 +31,7 @@ export function replaySince(since: string, now = new Date()): Date | null {
 /** The router for POST /v1/moderation/policy/replay (moderators). */
 export function policyRoutes(deps: Deps): Router {
   const router = Router();
-  router.post('/v1/moderation/policy/replay', authenticate(deps.config.JWT_SECRET, { sessionCookie: true }), requireRole('moderator'), async (req, res) => {
+  router.post('/v1/moderation/policy/replay', authenticate(deps, { sessionCookie: true }), requireRole('moderator'), async (req, res) => {
     const body = replayBody.safeParse(req.body ?? {});
     if (!body.success) throw badRequest(`invalid replay: ${z.prettifyError(body.error).replaceAll('\n', ' ')}`, { settable: POLICY_KEYS });
     const since = replaySince(body.data.since);

@@ -1,23 +1,48 @@
-/** The Bull Board job dashboard at /admin/queues, for moderators (bearer token or the moderator page's session). */
+/**
+ * The Bull Board job dashboard at /admin/queues: read-only for moderators; read-write for admins, whose every
+ * change (pause, retry, clean, add…) is recorded as an operator event before it is made. Never shown inside a frame.
+ */
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
-import { authenticate, requireRole } from './auth.js';
+import { appendOperatorEvent } from '../db/operator-events.repository.js';
+import { hasRole } from '../domain/roles.js';
+import { AppError } from '../errors.js';
+import { authenticate, currentUser, requireRole } from './auth.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
-/** The router for the Bull Board dashboard over every job queue, behind moderator authentication. */
-export function queueDashboardRoutes(deps: Deps): Router {
+function board(deps: Deps, readOnlyMode: boolean): Router {
   const serverAdapter = new ExpressAdapter().setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: Object.values(deps.queues).map((queue) => new BullMQAdapter(queue)), serverAdapter });
+  createBullBoard({ queues: Object.values(deps.queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode })), serverAdapter });
+  return serverAdapter.getRouter() as Router;
+}
+
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
+
+/** The router for the dashboard over every job queue, behind moderator authentication. */
+export function queueDashboardRoutes(deps: Deps): Router {
+  const readOnly = board(deps, true);
+  const readWrite = board(deps, false);
+  const noFraming: RequestHandler = (_req, res, next) => {
+    res.set({ 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancestors 'none'" });
+    next();
+  };
+  const byRole: RequestHandler = async (req, res, next) => {
+    const user = currentUser(req);
+    if (!hasRole(user.role, 'admin')) {
+      if (!SAFE_METHODS.includes(req.method)) throw new AppError({ code: 'forbidden', httpStatus: 403, message: 'the job dashboard is read-only for moderators; changes need the admin role' });
+      return readOnly(req, res, next);
+    }
+    // Recorded before it is made: a change that cannot be recorded is not made (the error middleware answers).
+    if (!SAFE_METHODS.includes(req.method)) {
+      await appendOperatorEvent(deps.pool, { actorId: user.id, action: 'job_queue_changed', target: req.path, details: { method: req.method } });
+    }
+    readWrite(req, res, next);
+  };
   const router = Router();
-  router.use(
-    DASHBOARD_PATH,
-    authenticate(deps.config.JWT_SECRET, { sessionCookie: true }),
-    requireRole('moderator'),
-    serverAdapter.getRouter() as Router,
-  );
+  router.use(DASHBOARD_PATH, noFraming, authenticate(deps, { sessionCookie: true }), requireRole('moderator'), byRole);
   return router;
 }

@@ -11,6 +11,7 @@ import { demoReaderNetworkLabel } from '../domain/demo-sandbox.js';
 import { guardPrefix, identityPrefix } from '../domain/network.js';
 import { anonymousReportsAllowed } from '../domain/readers.js';
 import { AppError } from '../errors.js';
+import { bearerToken } from './auth.js';
 import { demoSite } from '../demo/demo-site.js';
 
 /** A first-party user (moderator, uploader, the operator's tools). */
@@ -84,7 +85,7 @@ function anonymousReader(auth: ReaderAuth, req: Request): AnonymousReader | null
 async function bearerReader(auth: ReaderAuth, token: string): Promise<Reader> {
   try {
     if (auth.verifier.handles(token)) return await auth.verifier.verify(token);
-    return { kind: 'user', ...(await verifyToken(auth.config.JWT_SECRET, token)) };
+    return { kind: 'user', ...(await verifyToken(auth.config.JWT_SECRET, token, { maxLifetimeMs: auth.config.TOKEN_MAX_LIFETIME })) };
   } catch (error) {
     if (error instanceof TokenError) throw unauthorized(error.message);
     throw error;
@@ -98,9 +99,8 @@ async function bearerReader(auth: ReaderAuth, token: string): Promise<Reader> {
  */
 export function authenticateReader(auth: ReaderAuth): RequestHandler {
   return async (req, _res, next) => {
-    const header = req.get('authorization');
-    if (header !== undefined) {
-      const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const token = bearerToken(req.get('authorization'));
+    if (token !== undefined) {
       if (!token) throw unauthorized('an Authorization: Bearer token is required');
       req.reader = await bearerReader(auth, token);
       return next();

@@ -3,9 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { MAX_NOTE_LENGTH, REPORT_REASONS } from '../domain/reports.js';
-import { AppError, badRequest } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { reportImage, type ReportInput } from '../moderation/report-image.js';
 import { imageIdParam, textField } from './params.js';
+import { perKeyLimit } from './per-key-limit.js';
 import { reportRateLimiter } from './rate-limits.js';
 import { authenticateReader, currentReader, guardNetworkHash, type Reader, type ReaderAuth } from './readers.js';
 
@@ -33,6 +34,10 @@ function reporterOf(
 export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
   const rateLimiter = reportRateLimiter(deps);
+  // Reports on one image serialise on its row lock anyway: four at a time keep the line moving, and an image
+  // whose lock is stuck ties up four of the pool's connections, not all of them. A report waits in line no
+  // longer than it would wait for the lock itself.
+  const perImage = perKeyLimit({ limit: 4, maxWaitMs: deps.config.DB_LOCK_TIMEOUT_MS });
   router.post('/v1/images/:id/reports', authenticateReader(auth), async (req, res) => {
     const imageId = imageIdParam(req.params.id);
     const body = reportBody.safeParse(req.body ?? {});
@@ -46,10 +51,13 @@ export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
     await rateLimiter.check(reader, res);
     let result;
     try {
-      result = await reportImage(deps, { imageId, ...reporterOf(reader, guardNetworkHash(auth, req, reader)), reason: body.data.reason, note: body.data.note || null });
+      result = await perImage.run(imageId, () =>
+        reportImage(deps, { imageId, ...reporterOf(reader, guardNetworkHash(auth, req, reader)), reason: body.data.reason, note: body.data.note || null }),
+      );
     } catch (error) {
-      // A report that was refused recorded nothing, so it costs nothing.
-      if (error instanceof AppError && error.httpStatus < 500) await rateLimiter.refund(reader);
+      // A report that was refused, or not recorded because of an outage or a busy image (503), costs nothing:
+      // a reader retrying after Retry-After must not run into 429.
+      await rateLimiter.refund(reader);
       throw error;
     }
     if (result.duplicate) await rateLimiter.refund(reader);

@@ -7,7 +7,7 @@ import { inspectImage, type InspectedImage, type IntakeLimits } from './inspect.
 import { makeDisplayImage, type DisplayImage } from './display.js';
 import { computePdqHashes, type PdqHashes } from './pdq.js';
 import { makeReviewImage } from './review.js';
-import { deadlineIn } from './sharp-settings.js';
+import { deadlineIn, withinDeadline } from './sharp-settings.js';
 import { makeThumbnail, type Thumbnail } from './thumbnail.js';
 
 export interface Derivatives {
@@ -23,17 +23,24 @@ export interface Derivatives {
 
 /**
  * Checks the original with the intake rules and makes every derivative, one pipeline after another (each
- * already uses SHARP_CONCURRENCY threads), all within `limits.timeoutMs` (JOB_TIMEOUT_MS) in total.
- * @throws AppError from the intake checks, sharp's Error for an undecodable file, MediaTimeoutError when
- *   the budget runs out: all depend on the bytes alone, so the caller marks the image failed
+ * already uses SHARP_CONCURRENCY threads), all within `limits.timeoutMs` (JOB_TIMEOUT_MS) in total, to the
+ * millisecond (withinDeadline).
+ * @throws AppError from the intake checks and sharp's Error for an undecodable file (both depend on the bytes
+ *   alone, so the caller marks the image failed); MediaTimeoutError (or AppError `processing_timeout` from
+ *   the intake decode) when the budget runs out, which a larger budget may cure
  */
 export async function makeDerivatives(original: Buffer, limits: IntakeLimits): Promise<Derivatives> {
   const deadline = deadlineIn(limits.timeoutMs);
-  const source = await inspectImage(original, limits);
-  const common = { maxInputPixels: limits.maxInputPixels, deadline };
-  const display = await makeDisplayImage(original, { ...common, frames: source.frames, hasAlpha: source.hasAlpha });
-  const thumbnail = await makeThumbnail(original, common);
-  const review = await makeReviewImage(original, { ...common, frames: source.frames });
-  const pdq = await computePdqHashes(original, common);
-  return { source, display, thumbnail, review, pdq };
+  return withinDeadline(
+    deadline,
+    (async () => {
+      const source = await inspectImage(original, limits);
+      const common = { maxInputPixels: limits.maxInputPixels, deadline };
+      const display = await makeDisplayImage(original, { ...common, frames: source.frames, hasAlpha: source.hasAlpha });
+      const thumbnail = await makeThumbnail(original, common);
+      const review = await makeReviewImage(original, { ...common, frames: source.frames });
+      const pdq = await computePdqHashes(original, common);
+      return { source, display, thumbnail, review, pdq };
+    })(),
+  );
 }

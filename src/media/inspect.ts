@@ -8,6 +8,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import type { Config } from '../config.js';
 import { findLimitViolation, type SizeLimits } from '../domain/media-rules.js';
 import { AppError } from '../errors.js';
+import { deadlineIn, isSharpTimeout, MediaTimeoutError, withinDeadline } from './sharp-settings.js';
 
 /** Accepted image types, keyed by the MIME type file-type detects, with the format name sharp reports. */
 export const ACCEPTED_TYPES = {
@@ -56,7 +57,8 @@ function isAccepted(mime: string): mime is AcceptedMimeType {
  * Checks uploaded bytes and describes the image.
  * @throws AppError 400 `empty_file`; 415 `unsupported_media_type` (detected type named in the message);
  *   422 `image_too_large` (dimensions named) over MAX_INPUT_PIXELS or MAX_INPUT_SIDE; 422 `too_many_frames`
- *   over MAX_FRAMES; 422 `image_corrupt` for a damaged or truncated file
+ *   over MAX_FRAMES; 422 `image_corrupt` for a damaged or truncated file; 422 `processing_timeout` when the
+ *   check takes longer than `limits.timeoutMs` (a slow file, not a corrupt one)
  */
 export async function inspectImage(bytes: Buffer, limits: IntakeLimits): Promise<InspectedImage> {
   if (bytes.length === 0) throw new AppError({ code: 'empty_file', httpStatus: 400, message: 'the file is empty' });
@@ -119,12 +121,28 @@ async function readHeader(bytes: Buffer) {
  */
 async function verifyDecodes(bytes: Buffer, limits: IntakeLimits): Promise<void> {
   try {
-    await sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxInputPixels, pages: -1 })
+    const decode = sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxInputPixels, pages: -1 })
       .resize(64, 64, { fit: 'inside' })
       .raw()
       .timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) })
       .toBuffer();
+    await withinDeadline(deadlineIn(limits.timeoutMs), decode);
   } catch (error) {
+    if (error instanceof MediaTimeoutError || isSharpTimeout(error)) throw processingTimeout(limits.timeoutMs);
     throw corrupt(error);
   }
+}
+
+/** 422 `processing_timeout`: the file took longer than the budget; the bytes may well be fine. */
+export function processingTimeout(budgetMs: number): AppError {
+  return new AppError({
+    code: 'processing_timeout',
+    httpStatus: 422,
+    message: `the image took longer than ${budgetMs} ms to process (JOB_TIMEOUT_MS); it is not known to be corrupt`,
+  });
+}
+
+/** True for a failure that is about time, not the file: a larger budget may succeed. */
+export function isProcessingTimeout(error: unknown): boolean {
+  return error instanceof MediaTimeoutError || isSharpTimeout(error) || (error instanceof AppError && error.code === 'processing_timeout');
 }

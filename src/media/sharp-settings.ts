@@ -22,11 +22,37 @@ export interface Deadline {
   budgetMs: number;
 }
 
-/** Thrown when a job's time budget ran out between two pipelines. */
+/** Thrown when a job's time budget ran out (at the millisecond; see withinDeadline). */
 export class MediaTimeoutError extends Error {
   constructor(budgetMs: number) {
     super(`image processing took longer than ${budgetMs} ms`);
     this.name = 'MediaTimeoutError';
+  }
+}
+
+/** True for sharp's own timeout error ("timeout: 52% complete"), which is about time, not the file. */
+export function isSharpTimeout(error: unknown): boolean {
+  return error instanceof Error && /^timeout: \d+% complete/.test(error.message);
+}
+
+/**
+ * Settles as `work` does, or rejects with MediaTimeoutError the millisecond the deadline passes. sharp's own
+ * timeout counts whole seconds, so it only backs this up: the pipeline still running is killed by it within
+ * a second, and the next pipeline of the job never starts (remainingTimeout throws). sharp's timeout error
+ * becomes MediaTimeoutError too, so a slow file never reads as a corrupt one.
+ */
+export async function withinDeadline<T>(deadline: Deadline, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new MediaTimeoutError(deadline.budgetMs)), Math.max(0, deadline.atMs - Date.now()));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } catch (error) {
+    throw isSharpTimeout(error) ? new MediaTimeoutError(deadline.budgetMs) : error;
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined); // a pipeline cut off by the deadline fails later, unobserved
   }
 }
 

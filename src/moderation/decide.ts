@@ -7,6 +7,9 @@ import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { closeOpenReports, reverseUpheldReports } from '../db/reports.repository.js';
+import { answerAppeal } from '../db/appeals.repository.js';
+import { releaseClaim } from '../db/claims.repository.js';
+import { appealOutcome } from '../domain/appeals.js';
 import { planAutomatic } from '../domain/automatic-transitions.js';
 import { planDecision, reversesUphold, type DecisionAction } from '../domain/decisions.js';
 import type { ImageStatus } from '../domain/image-status.js';
@@ -80,6 +83,9 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
       reason: input.note ?? `${input.action} by a moderator`,
       details: { note: input.note, closedReports, reversedReports, reportOutcome: plan.reportOutcome, scoreBefore: image.score },
     });
+    await releaseClaim(client, image.id);
+    // The decision answers the uploader's open appeal, with the moderator's note as the response.
+    await answerAppeal(client, { imageId: image.id, outcome: appealOutcome(input.action), decidedBy: input.moderatorId, response: input.note });
     if (input.action === 'remove') await enqueueOutbox(client, { topic: 'purge-image', imageId: image.id });
     if (input.action === 'restore') await removeImageFromBank(client, { bankName: MODERATORS_BANK, imageId: image.id });
     else await addImageToBank(client, { bankName: MODERATORS_BANK, imageId: image.id, addedBy: input.moderatorId, minQuality: PDQ_MIN_QUALITY });

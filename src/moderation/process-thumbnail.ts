@@ -17,8 +17,25 @@ import { PDQ_MIN_QUALITY } from '../domain/pdq.js';
 import { queryHashesOf } from '../domain/pdq-matching.js';
 import type { PdqHashes } from '../media/pdq.js';
 import { makeDerivatives, type Derivatives } from '../media/derivatives.js';
-import { intakeLimitsFrom } from '../media/inspect.js';
+import { intakeLimitsFrom, isProcessingTimeout, type IntakeLimits } from '../media/inspect.js';
 import { StorageNotFoundError } from '../storage/storage.js';
+
+/** A job that ran out of time is tried once more at once with this many times JOB_TIMEOUT_MS. */
+export const TIMEOUT_RETRY_FACTOR = 3;
+
+/**
+ * Makes the derivatives within JOB_TIMEOUT_MS, and when that runs out, once more within TIMEOUT_RETRY_FACTOR
+ * times as much (a loaded machine, a big but valid animation).
+ * @throws what makeDerivatives throws; a second timeout as it is
+ */
+async function derivativesWithRetry(original: Buffer, limits: IntakeLimits): Promise<Derivatives> {
+  try {
+    return await makeDerivatives(original, limits);
+  } catch (error) {
+    if (!isProcessingTimeout(error)) throw error;
+    return makeDerivatives(original, { ...limits, timeoutMs: limits.timeoutMs * TIMEOUT_RETRY_FACTOR });
+  }
+}
 
 /** What a thumbnail job did: the status the image ended in, or `missing` for an unknown id. */
 export type ThumbnailOutcome = ImageStatus | 'missing';
@@ -27,7 +44,8 @@ export type ThumbnailOutcome = ImageStatus | 'missing';
  * Reads the original, checks it with the intake rules again, writes its derivatives (`display/<id>.<jpeg|webp>`,
  * `thumbnails/<id>.webp`, `review/<id>.webp`), records them with the perceptual hash, and publishes the image.
  * An original that fails the checks, cannot be decoded or is gone moves the image to `failed` with the
- * reason: a permanent outcome, not an error. An image auto-blocked while it was processing keeps its status
+ * reason: a permanent outcome, not an error. One that runs out of time is tried again once with a larger
+ * budget, then fails with a reason starting `processing_timeout:` (never `cannot decode image`). An image auto-blocked while it was processing keeps its status
  * and still gets its derivatives; so does a visible one (derivatives made again). An image removed while its
  * derivatives were made has them deleted again. Safe to run twice. Marks the job's outbox rows done.
  * @throws on storage or database errors, so the job is retried
@@ -47,7 +65,7 @@ export async function processThumbnail(deps: Pick<Deps, 'pool' | 'storage' | 'co
   }
   let derivatives: Derivatives;
   try {
-    derivatives = await makeDerivatives(original, intakeLimitsFrom(deps.config));
+    derivatives = await derivativesWithRetry(original, intakeLimitsFrom(deps.config));
   } catch (error) {
     // Only the intake checks and sharp run here: their errors depend on the bytes alone, so retrying cannot help.
     return markFailed(deps, imageId, error);
@@ -167,7 +185,8 @@ async function publish(client: PoolClient, input: { imageId: string; sha256: str
 }
 
 async function markFailed(deps: Pick<Deps, 'pool'>, imageId: string, error: unknown): Promise<ThumbnailOutcome> {
-  const reason = `cannot decode image: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`.slice(0, 500);
+  const prefix = isProcessingTimeout(error) ? 'processing_timeout' : 'cannot decode image';
+  const reason = `${prefix}: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`.slice(0, 500);
   return withTransaction(deps.pool, async (client) => {
     await markOutboxDone(client, 'thumbnail', imageId);
     const previous = await transitionImage(client, { id: imageId, from: ['processing'], to: 'failed', failureReason: reason });

@@ -11,6 +11,7 @@ import { demoReaderMayReport } from '../domain/demo-sandbox.js';
 import { AUTO_BLOCKABLE_STATUSES, isReportable } from '../domain/image-status.js';
 import { inReflagCooldown, isLowTrust, weighReport, type ReaderKind, type Weighing } from '../domain/readers.js';
 import { reportPolicy } from '../domain/policy.js';
+import { hasRole } from '../domain/roles.js';
 import type { ReportReason } from '../domain/reports.js';
 import { isProven, reportWeight } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
@@ -48,7 +49,7 @@ async function inCooldown(db: Queryable, input: ReportInput, config: Config): Pr
  */
 async function weighingOf(db: Queryable, input: ReportInput, config: Config, now: Date): Promise<{ weighing: Weighing; proven: boolean }> {
   const kind = input.reporterKind ?? 'user';
-  const role = input.reporterRole === 'moderator' ? 'moderator' : 'reader';
+  const role = hasRole(input.reporterRole, 'moderator') ? 'moderator' : 'reader';
   if (role === 'moderator') {
     return { weighing: { role, kind, trustWeight: 1, cooldown: false, networkAlreadyCounted: false, newAccount: false }, proven: false };
   }
@@ -99,7 +100,7 @@ export async function reportImage(
       id: randomUUID(),
       imageId: input.imageId,
       reporterId: input.reporterId,
-      reporterRole: input.reporterRole,
+      reporterRole: hasRole(input.reporterRole, 'moderator') ? 'moderator' : 'reader',
       reason: input.reason,
       note: input.note,
       weight: weighReport(weighing, reportPolicy(deps.config).weights),

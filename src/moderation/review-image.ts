@@ -1,6 +1,9 @@
 /** Use cases for moderators: everything needed to decide one image, its reviewer-safe preview and its original. */
 import type { Deps } from '../deps.js';
-import { findImage, type ImageRow } from '../db/images.repository.js';
+import { findImage, uploaderHistory, type ImageRow } from '../db/images.repository.js';
+import { findAppeal, type AppealRow } from '../db/appeals.repository.js';
+import { claimImage } from '../db/claims.repository.js';
+import { DECISION_ACTIONS, planDecision, type DecisionAction } from '../domain/decisions.js';
 import { listEventsForImage, type ModerationEventRow } from '../db/moderation-events.repository.js';
 import { listReportsForImage, trackRecords, type ReportRow } from '../db/reports.repository.js';
 import { scoreReports, type Score } from '../domain/reports.js';
@@ -22,16 +25,27 @@ export interface ReviewDetail {
   reports: ReportRow[];
   reporters: ReporterRecord[];
   history: ModerationEventRow[];
+  /** The uploader's appeal, answered or not. */
+  appeal: AppealRow | null;
+  /** The decisions the transition table allows from the image's status (domain/decisions.ts). */
+  allowedActions: DecisionAction[];
+  /** Who is reviewing the image: this moderator (now claimed for CLAIM_DURATION), or another one. */
+  claim: { moderatorId: string; expiresAt: Date; mine: boolean };
+  /** The uploader's images: how many per status, and the latest ten. */
+  uploader: Awaited<ReturnType<typeof uploaderHistory>>;
 }
 
 /**
+ * Opening the detail claims the image for `moderatorId` (CLAIM_DURATION) unless another moderator holds it.
  * @returns the image, the score of its open reports, all its reports (weight as it was when made), each
- *   reporter's track record, and the audit history
+ *   reporter's track record, the audit history, and the uploader's appeal (or null)
  * @throws AppError 404 for an unknown image
  */
-export async function getReviewDetail(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<ReviewDetail> {
+export async function getReviewDetail(deps: Pick<Deps, 'pool' | 'config'>, imageId: string, moderatorId: string): Promise<ReviewDetail> {
   const image = await findImage(deps.pool, imageId);
   if (!image) throw notFound('image');
+  // Opening an image claims it for CLAIM_DURATION, unless another moderator holds it.
+  const claim = await claimImage(deps.pool, { imageId, moderatorId, durationMs: deps.config.CLAIM_DURATION });
   const reports = await listReportsForImage(deps.pool, imageId);
   const reporterIds = [...new Set(reports.map((report) => report.reporterId))];
   const records = await trackRecords(deps.pool, reporterIds);
@@ -56,6 +70,10 @@ export async function getReviewDetail(deps: Pick<Deps, 'pool' | 'config'>, image
     reports,
     reporters,
     history: await listEventsForImage(deps.pool, imageId),
+    appeal: await findAppeal(deps.pool, imageId),
+    allowedActions: DECISION_ACTIONS.filter((action) => planDecision(action, image.status) !== null),
+    claim: { ...claim, mine: claim.moderatorId === moderatorId },
+    uploader: await uploaderHistory(deps.pool, { uploaderId: image.uploaderId, limit: 10 }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { appealOutcome, mayAppeal } from '../../src/domain/appeals.js';
 import { AUTOMATIC_ACTIONS, planAutomatic, type AutomaticAction } from '../../src/domain/automatic-transitions.js';
 import { DECISION_ACTIONS, pictureWasRestored, planDecision, reversesUphold, type DecisionAction } from '../../src/domain/decisions.js';
 import { IMAGE_STATUSES, type ImageStatus } from '../../src/domain/image-status.js';
@@ -25,6 +26,8 @@ const automatic: Record<AutomaticAction, Record<ImageStatus, string | null>> = {
   auto_block: { processing: 'auto_blocked', visible: 'auto_blocked', auto_blocked: null, blocked: null, removed: null, failed: null },
   near_duplicate_block: { processing: 'auto_blocked', visible: 'auto_blocked', auto_blocked: null, blocked: null, removed: null, failed: null },
   suspected_brigade: { processing: '=', visible: '=', auto_blocked: null, blocked: null, removed: null, failed: null },
+  review_overdue: { processing: null, visible: null, auto_blocked: '=', blocked: null, removed: null, failed: null },
+  overdue_restore: { processing: null, visible: null, auto_blocked: 'visible', blocked: null, removed: null, failed: null },
   processed: { processing: 'visible', visible: null, auto_blocked: null, blocked: null, removed: null, failed: null },
   processing_failed: { processing: 'failed', visible: null, auto_blocked: null, blocked: null, removed: null, failed: null },
 };
@@ -54,5 +57,22 @@ describe('restore rules', () => {
     { image: false, copies: [false, false], restored: false },
   ])('when the image restored=$image and its copies $copies, then the picture counts as restored: $restored', ({ image, copies, restored }) => {
     expect(pictureWasRestored({ restored: image }, copies.map((copy) => ({ restored: copy })))).toBe(restored);
+  });
+});
+
+describe('appeals', () => {
+  it.each(IMAGE_STATUSES.flatMap((status) => [false, true].map((already) => ({ status, already, allowed: !already && (status === 'auto_blocked' || status === 'blocked') }))))(
+    'when the image is $status and appealed before: $already, then an appeal is allowed: $allowed',
+    ({ status, already, allowed }) => {
+      expect(mayAppeal(status, already)).toBe(allowed);
+    },
+  );
+
+  it.each([
+    { action: 'uphold', outcome: 'rejected' },
+    { action: 'restore', outcome: 'granted' },
+    { action: 'remove', outcome: 'rejected' },
+  ] as const)('when a moderator decides $action, then the appeal is $outcome', ({ action, outcome }) => {
+    expect(appealOutcome(action)).toBe(outcome);
   });
 });

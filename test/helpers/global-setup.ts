@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
+import { ensureCompiled } from './compile.js';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './test-env.js';
 
 declare module 'vitest' {
@@ -14,6 +15,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  ensureCompiled();
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   project.provide('runId', runId);
   const admin = new pg.Client({ connectionString: `${TEST_DATABASE_SERVER}/postgres` });

@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { closeDeps, createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
@@ -89,7 +90,7 @@ export async function startTestService(
     ...options.env,
   });
   const deps = await createDeps(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
-  const server: Server = buildApp(deps).listen(0, '127.0.0.1');
+  const server: Server = createHttpServer(buildApp(deps), config).server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers = options.workers === false ? null : startWorkers(deps);

@@ -24,11 +24,11 @@ async function row(id: string) {
 }
 
 describe('processThumbnail', () => {
-  it('when the time budget runs out, then the image is failed with the reason instead of the job stalling or retrying', async () => {
+  it('when the time budget runs out (and the one larger retry too), then the image is failed with processing_timeout instead of the job stalling', async () => {
     const id = await uploaded('real/2569067123_aca715a2ee_o.jpg');
     const config = { ...service.deps.config, JOB_TIMEOUT_MS: 1 };
     expect(await processThumbnail({ ...service.deps, config }, id)).toBe('failed');
-    expect(await row(id)).toMatchObject({ status: 'failed', failure_reason: 'cannot decode image: image processing took longer than 1 ms' });
+    expect(await row(id)).toMatchObject({ status: 'failed', failure_reason: 'processing_timeout: image processing took longer than 3 ms' });
   });
 
   it('when a visible image without a served derivative is processed again (migration 002), then it gets one and stays visible', async () => {
