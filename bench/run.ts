@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the media pipeline's speed and memory on the demo photos, with nothing else running.
  * For each photo: intake (sniff + header + small full decode) and derivatives (intake again, display image,
- * thumbnail, review image, perceptual hash), median of 5 runs in ms with the default settings (one libvips
+ * thumbnail, review image, PDQ hashes), median of 5 runs in ms with the default settings (one libvips
  * thread); then the process's peak RSS. Goals: intake under 100 ms and all derivatives under 500 ms for a
  * 6-megapixel JPEG on one core; peak RSS under 400 MB.
  */

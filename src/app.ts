@@ -11,6 +11,7 @@ import { demoRoutes } from './http/demo.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
 import { createMetrics, metricsRoutes } from './http/metrics.routes.js';
+import { hashBanksRoutes } from './http/hash-banks.routes.js';
 import { moderationRoutes } from './http/moderation.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
 import { policyRoutes } from './http/policy.routes.js';
@@ -55,6 +56,7 @@ export function buildApp(deps: Deps): Express {
   app.use(readersRoutes(deps, auth));
   app.use(demoRoutes(deps));
   app.use(serveRoutes(deps));
+  app.use(hashBanksRoutes(deps));
   app.use(signInRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(policyRoutes(deps));

@@ -155,8 +155,11 @@ const schema = z
     MAX_FRAMES: positiveInt.default(100),
     /** libvips threads per sharp pipeline; jobs already run in parallel, so 1 keeps threads near the cores. */
     SHARP_CONCURRENCY: positiveInt.default(1),
-    /** Largest Hamming distance (bits of 64) at which two perceptual hashes are the same picture (bench/phash.ts). */
-    PHASH_MATCH_DISTANCE: z.coerce.number().int().min(0).max(32).default(8),
+    /**
+     * Largest Hamming distance (bits of 256) at which two PDQ hashes are the same picture, for near-duplicates
+     * of an image (reports across copies, blocking copies on uphold); at most 15, all the multi-index finds.
+     */
+    PHASH_MATCH_DISTANCE: z.coerce.number().int().min(0).max(15).default(15),
     /** Score at which an image is auto-blocked: with weight 1.0 per reader, this many distinct readers. */
     AUTO_BLOCK_THRESHOLD: z.coerce.number().positive().default(3),
     /** Lower thresholds for single reasons, as reason=score pairs: illegal content blocks sooner. */

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       MAX_INPUT_SIDE: 16_383,
       MAX_FRAMES: 100,
       SHARP_CONCURRENCY: 1,
-      PHASH_MATCH_DISTANCE: 8,
+      PHASH_MATCH_DISTANCE: 15,
       STORAGE_DRIVER: 'local',
       S3_FORCE_PATH_STYLE: false,
     });

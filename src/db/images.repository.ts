@@ -1,6 +1,7 @@
 /** SQL for the images table. Status changes are guarded UPDATEs: the caller learns whether it happened. */
 import type { ImageStatus } from '../domain/image-status.js';
-import { hashToInt8 } from '../domain/perceptual-hash.js';
+import { ORIENTATIONS, PDQ_MIN_QUALITY, pdqToHex, type PdqHash } from '../domain/pdq.js';
+import type { CropName } from '../domain/pdq-matching.js';
 import type { Queryable } from './pool.js';
 
 export interface ImageRow {
@@ -98,15 +99,29 @@ export interface ProcessedMedia {
   displayKey: string;
   displayMimeType: string;
   reviewKey: string;
-  /** 64-bit pHash, or null for a picture too plain to hash reliably. */
-  perceptualHash: bigint | null;
+  /** The picture's PDQ hashes (src/media/pdq.ts). */
+  pdq: {
+    quality: number;
+    /** As the reference implementation computes it (exchanged with other systems). */
+    reference: PdqHash;
+    /** In PDQ's order of orientations, `original` first. */
+    oriented: Record<(typeof ORIENTATIONS)[number], PdqHash>;
+    crops: Partial<Record<CropName, PdqHash>>;
+  };
 }
 
-/** Records the worker's results on the image (the hash as int8: the same 64 bits, signed). */
+/**
+ * Records the worker's results on the image, and indexes its PDQ hash for near-duplicate lookups (16 chunk
+ * rows) when its quality is at least PDQ_MIN_QUALITY (a plainer picture is never matched on).
+ */
 export async function recordDerivatives(db: Queryable, id: string, media: ProcessedMedia): Promise<void> {
+  const hex = (hash: PdqHash) => pdqToHex(hash);
+  const crops = Object.fromEntries(Object.entries(media.pdq.crops).map(([name, hash]) => [name, hex(hash)]));
   await db.query(
     `UPDATE images SET format = $2, width = $3, height = $4, frames = $5, thumbnail_key = $6, display_key = $7,
-       display_mime_type = $8, review_key = $9, phash = $10, updated_at = now()
+       display_mime_type = $8, review_key = $9, pdq = ('x' || $10)::bit(256), pdq_quality = $11,
+       pdq_oriented = ARRAY(SELECT ('x' || h)::bit(256) FROM unnest($12::text[]) WITH ORDINALITY AS u(h, n) ORDER BY n),
+       pdq_crops = $13, pdq_reference = ('x' || $14)::bit(256), updated_at = now()
      WHERE id = $1`,
     [
       id,
@@ -118,28 +133,25 @@ export async function recordDerivatives(db: Queryable, id: string, media: Proces
       media.displayKey,
       media.displayMimeType,
       media.reviewKey,
-      media.perceptualHash === null ? null : hashToInt8(media.perceptualHash),
+      hex(media.pdq.oriented.original),
+      media.pdq.quality,
+      ORIENTATIONS.map((orientation) => hex(media.pdq.oriented[orientation])),
+      JSON.stringify(crops),
+      hex(media.pdq.reference),
     ],
   );
-}
-
-/**
- * The moderator-blocked image (status `blocked`) whose perceptual hash is nearest to `hash`: the block list
- * is derived from the status, so a restored image stops matching at once.
- * @returns its id and the Hamming distance in bits (0–64), or null when no blocked image has a hash
- */
-export async function findNearestBlocked(db: Queryable, hash: bigint): Promise<{ id: string; distance: number } | null> {
-  const result = await db.query<{ id: string; distance: number }>(
-    `SELECT id, bit_count((phash # $1::bigint)::bit(64))::int AS distance FROM images
-     WHERE status = 'blocked' AND phash IS NOT NULL ORDER BY distance, id LIMIT 1`,
-    [hashToInt8(hash)],
+  await db.query('DELETE FROM image_pdq_chunks WHERE image_id = $1', [id]);
+  await db.query(
+    `INSERT INTO image_pdq_chunks (key, image_id)
+     SELECT n * 65536 + substring(i.pdq FROM n * 16 + 1 FOR 16)::int, i.id FROM images i CROSS JOIN generate_series(0, 15) AS n
+     WHERE i.id = $1 AND i.pdq_quality >= $2`,
+    [id, PDQ_MIN_QUALITY],
   );
-  return result.rows[0] ?? null;
 }
 
 /**
- * A moderator-blocked image with exactly these bytes (SHA-256), for pictures too plain to have a perceptual
- * hash: their exact re-uploads are still caught.
+ * A moderator-blocked image with exactly these bytes (SHA-256), for pictures too plain to match on by PDQ
+ * (quality below 50): their exact re-uploads are still caught.
  * @returns its id with distance 0, or null
  */
 export async function findBlockedCopy(db: Queryable, sha256: string): Promise<{ id: string; distance: number } | null> {
@@ -148,9 +160,12 @@ export async function findBlockedCopy(db: Queryable, sha256: string): Promise<{ 
 }
 
 /**
- * The other images whose perceptual hash is within `maxDistance` bits (Hamming) of this image's, in id
- * order (read from the covering index alone); none when the image has no hash yet (still processing) or is too plain to hash.
- * @param maxDistance PHASH_MATCH_DISTANCE
+ * The other images whose PDQ hash is within `maxDistance` bits (Hamming, of 256) of this image's in any of
+ * its eight orientations (a mirrored or rotated copy is a copy), in id order; none when the image has no hash
+ * yet (still processing) or is too plain to match on (quality below 50). Uses the multi-index
+ * (image_pdq_chunks): reads only the images sharing a 16-bit chunk with one of the eight hashes, which finds
+ * every match within 15 bits.
+ * @param maxDistance PHASH_MATCH_DISTANCE (0–15)
  */
 export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDistance: number): Promise<string[]> {
   return (await listNearDuplicates(db, imageId, maxDistance)).map((match) => match.id);
@@ -170,13 +185,20 @@ export interface NearDuplicate {
 /** As listNearDuplicateIds, with each match's status, uploader, restored flag and distance. */
 export async function listNearDuplicates(db: Queryable, imageId: string, maxDistance: number): Promise<NearDuplicate[]> {
   const result = await db.query<NearDuplicate>(
-    `SELECT other.id, other.status, other.uploader_id AS "uploaderId", other.restored_at IS NOT NULL AS restored,
-            bit_count((self.phash # other.phash)::bit(64))::int AS distance
-     FROM images AS self
-     JOIN images AS other ON other.phash IS NOT NULL AND other.id <> self.id
-       AND bit_count((self.phash # other.phash)::bit(64)) <= $2
-     WHERE self.id = $1 ORDER BY other.id`,
-    [imageId, maxDistance],
+    `WITH query AS MATERIALIZED (
+       SELECT q.hash FROM images AS self CROSS JOIN LATERAL unnest(self.pdq_oriented) AS q(hash)
+       WHERE self.id = $1 AND self.pdq_quality >= $3
+     ), candidate AS (
+       SELECT DISTINCT c.image_id FROM image_pdq_chunks c
+       WHERE c.key = ANY (ARRAY(SELECT n * 65536 + substring(q.hash FROM n * 16 + 1 FOR 16)::int FROM query q CROSS JOIN generate_series(0, 15) AS n))
+         AND c.image_id <> $1
+     )
+     SELECT * FROM (
+       SELECT other.id, other.status, other.uploader_id AS "uploaderId", other.restored_at IS NOT NULL AS restored,
+              (SELECT min(bit_count(q.hash # other.pdq))::int FROM query q) AS distance
+       FROM candidate JOIN images AS other ON other.id = candidate.image_id
+     ) AS measured WHERE distance <= $2 ORDER BY id`,
+    [imageId, maxDistance, PDQ_MIN_QUALITY],
   );
   return result.rows;
 }

@@ -1,6 +1,7 @@
 /**
  * The 64-bit DCT perceptual hash (pHash) and the near-duplicate decision. Pure functions with no I/O;
- * src/media/perceptual-hash.ts produces the 32×32 grey pixels with sharp.
+ * src/media/perceptual-hash.ts produces the 32×32 grey pixels with sharp. Retired from matching in favour of
+ * PDQ (src/domain/pdq.ts; README "Near-duplicate matching" has the measurement); kept for bench/phash.ts.
  *
  * The hash is the DCT pHash of Zauner, "Implementation and Benchmarking of Perceptual Image Hash Functions"
  * (2010), in the variant of the `imagehash` Python library (J. Buchner): a 32×32 greyscale image, its 2-D

@@ -1,11 +1,11 @@
 /**
  * Everything the worker makes from an original, in one place: the intake checks again (a stored original is
- * never trusted), then the served image, the thumbnail, the review image and the perceptual hash, all
+ * never trusted), then the served image, the thumbnail, the review image and the PDQ hashes, all
  * within one time budget.
  */
 import { inspectImage, type InspectedImage, type IntakeLimits } from './inspect.js';
 import { makeDisplayImage, type DisplayImage } from './display.js';
-import { computePerceptualHash } from './perceptual-hash.js';
+import { computePdqHashes, type PdqHashes } from './pdq.js';
 import { makeReviewImage } from './review.js';
 import { deadlineIn, withinDeadline } from './sharp-settings.js';
 import { makeThumbnail, type Thumbnail } from './thumbnail.js';
@@ -17,8 +17,8 @@ export interface Derivatives {
   thumbnail: Thumbnail;
   /** Blurred greyscale WebP; a contact sheet of every frame for an animation. */
   review: Buffer;
-  /** 64-bit pHash, or null for a picture too plain to hash reliably. */
-  perceptualHash: bigint | null;
+  /** PDQ hashes of the picture as displayed: eight orientations, the crop ladder, and the quality. */
+  pdq: PdqHashes;
 }
 
 /**
@@ -39,8 +39,8 @@ export async function makeDerivatives(original: Buffer, limits: IntakeLimits): P
       const display = await makeDisplayImage(original, { ...common, frames: source.frames, hasAlpha: source.hasAlpha });
       const thumbnail = await makeThumbnail(original, common);
       const review = await makeReviewImage(original, { ...common, frames: source.frames });
-      const perceptualHash = await computePerceptualHash(original, common);
-      return { source, display, thumbnail, review, perceptualHash };
+      const pdq = await computePdqHashes(original, common);
+      return { source, display, thumbnail, review, pdq };
     })(),
   );
 }

@@ -1,4 +1,8 @@
-/** Computes an image's perceptual hash with sharp; the hash itself is src/domain/perceptual-hash.ts. */
+/**
+ * Computes an image's 64-bit pHash with sharp; the hash itself is src/domain/perceptual-hash.ts. The service
+ * matches on PDQ (src/media/pdq.ts) since measurement retired pHash; this stays for `npm run bench:phash`,
+ * which compares the two.
+ */
 import sharp from 'sharp';
 import { HASH_INPUT_SIDE, perceptualHash } from '../domain/perceptual-hash.js';
 import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';

@@ -1,5 +1,6 @@
 /** Use case: a moderator's decision on one image: uphold, restore or remove. */
 import type { Deps } from '../deps.js';
+import { addImageToBank, MODERATORS_BANK, removeImageFromBank } from '../db/hash-banks.repository.js';
 import { clearBrigadeFlag, listNearDuplicates, listVisibleByteCopies, lockImage, setScore, transitionImage } from '../db/images.repository.js';
 import type { PoolClient } from '../db/pool.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
@@ -12,6 +13,7 @@ import { appealOutcome } from '../domain/appeals.js';
 import { planAutomatic } from '../domain/automatic-transitions.js';
 import { planDecision, reversesUphold, type DecisionAction } from '../domain/decisions.js';
 import type { ImageStatus } from '../domain/image-status.js';
+import { PDQ_MIN_QUALITY } from '../domain/pdq.js';
 import { AppError, notFound } from '../errors.js';
 
 export interface DecisionInput {
@@ -38,7 +40,8 @@ export interface DecisionResult {
  * upheld block also turns the reports that uphold closed into dismissed ones), resets the
  * score, clears a brigade flag, and writes one audit event with the moderator id. `remove` also writes a `purge-image` outbox row so
  * the worker deletes the stored bytes; the record and the audit stay. Upholding a block also auto-blocks the
- * picture's visible near-duplicates.
+ * picture's visible near-duplicates. Upholding or removing puts the picture's PDQ hashes (and its crops') in
+ * the moderators' hash bank, so later copies are auto-blocked at upload; restoring takes them out.
  * Two moderators deciding one image at once: the second waits for the first's lock, then gets 409.
  * @throws AppError 404 unknown image; 409 `status_changed` when expectedStatus is stale; 409 `invalid_transition`
  */
@@ -84,6 +87,8 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     // The decision answers the uploader's open appeal, with the moderator's note as the response.
     await answerAppeal(client, { imageId: image.id, outcome: appealOutcome(input.action), decidedBy: input.moderatorId, response: input.note });
     if (input.action === 'remove') await enqueueOutbox(client, { topic: 'purge-image', imageId: image.id });
+    if (input.action === 'restore') await removeImageFromBank(client, { bankName: MODERATORS_BANK, imageId: image.id });
+    else await addImageToBank(client, { bankName: MODERATORS_BANK, imageId: image.id, addedBy: input.moderatorId, minQuality: PDQ_MIN_QUALITY });
     if (plan.to === 'blocked') await blockVisibleCopies(client, image.id, deps.config.PHASH_MATCH_DISTANCE);
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };
   });
@@ -111,8 +116,8 @@ async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDist
       action: 'near_duplicate_block',
       fromStatus: previous,
       toStatus: to,
-      reason: `near-duplicate of blocked image ${blockedId}: perceptual hashes ${copy.distance} bits apart (limit ${maxDistance})`,
-      details: { matchedImageId: blockedId, distance: copy.distance, maxDistance },
+      reason: `near-duplicate of blocked image ${blockedId}: PDQ hashes ${copy.distance} bits apart (limit ${maxDistance})`,
+      details: { bank: MODERATORS_BANK, matchedImageId: blockedId, distance: copy.distance, maxDistance },
     });
   }
 }

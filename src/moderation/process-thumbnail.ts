@@ -1,22 +1,21 @@
 /**
  * Use case: make an uploaded image's derivatives and publish it: `processing` → `visible`, or
- * `auto_blocked` when it is a near-duplicate of a moderator-blocked image, or `failed`.
+ * `auto_blocked` when it matches a hash bank whose action is auto_block (the moderators' bank holds the
+ * pictures they upheld), or `failed`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
-import {
-  findBlockedCopy,
-  findImage,
-  findNearestBlocked,
-  lockImage,
-  recordDerivatives,
-  transitionImage,
-  type ProcessedMedia,
-} from '../db/images.repository.js';
+import { addImageToBank, findBankMatches, MODERATORS_BANK, type BankMatch } from '../db/hash-banks.repository.js';
+import { findBlockedCopy, findImage, lockImage, recordDerivatives, transitionImage, type ProcessedMedia } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
 import { withTransaction, type PoolClient } from '../db/pool.js';
+import { insertReportOnce } from '../db/reports.repository.js';
+import { decideUpload } from '../domain/hash-banks.js';
 import type { ImageStatus } from '../domain/image-status.js';
-import { isNearDuplicate } from '../domain/perceptual-hash.js';
+import { PDQ_MIN_QUALITY } from '../domain/pdq.js';
+import { queryHashesOf } from '../domain/pdq-matching.js';
+import type { PdqHashes } from '../media/pdq.js';
 import { makeDerivatives, type Derivatives } from '../media/derivatives.js';
 import { intakeLimitsFrom, isProcessingTimeout, type IntakeLimits } from '../media/inspect.js';
 import { StorageNotFoundError } from '../storage/storage.js';
@@ -75,11 +74,14 @@ export async function processThumbnail(deps: Pick<Deps, 'pool' | 'storage' | 'co
   const outcome = await withTransaction(deps.pool, async (client) => {
     await markOutboxDone(client, 'thumbnail', imageId);
     // A moderator may have removed the image meanwhile: its purge already ran, so these files must go too.
-    if ((await lockImage(client, imageId))?.status === 'removed') return 'removed';
+    const status = (await lockImage(client, imageId))?.status;
+    if (status === 'removed') return 'removed';
     await recordDerivatives(client, imageId, media);
+    // A picture moderators upheld keeps its entries in their bank current (its hashes were made again).
+    if (status === 'blocked') await addImageToBank(client, { bankName: MODERATORS_BANK, imageId, addedBy: null, minQuality: PDQ_MIN_QUALITY });
     // Reports on near-duplicates already in the system count toward this image: evaluate it once hashed.
-    if (media.perceptualHash !== null) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId });
-    return publish(client, { imageId, sha256: image.sha256, perceptualHash: media.perceptualHash, maxDistance: deps.config.PHASH_MATCH_DISTANCE });
+    if (media.pdq.quality >= PDQ_MIN_QUALITY) await enqueueOutbox(client, { topic: 'evaluate-reports', imageId });
+    return publish(client, { imageId, sha256: image.sha256, pdq: media.pdq });
   });
   if (outcome === 'removed') {
     await Promise.all([media.displayKey, media.thumbnailKey, media.reviewKey].map((key) => deps.storage.delete(key)));
@@ -99,41 +101,86 @@ async function storeDerivatives(deps: Pick<Deps, 'storage'>, imageId: string, de
     deps.storage.put(keys.reviewKey, derivatives.review),
   ]);
   const { format, width, height, frames } = derivatives.source;
-  return { format, width, height, frames, ...keys, displayMimeType: derivatives.display.mimeType, perceptualHash: derivatives.perceptualHash };
+  return { format, width, height, frames, ...keys, displayMimeType: derivatives.display.mimeType, pdq: derivatives.pdq };
 }
 
 /**
- * Moves a processed image out of `processing`: to `auto_blocked` with a `near_duplicate_block` audit event
- * naming the blocked image and the distance when its hash is within `maxDistance` bits of a moderator-blocked
- * image's (or, without a hash, its bytes are a blocked image's), else to `visible`. An image another job
- * already moved keeps its status.
+ * The bank matches of a new upload (at most one per bank). A picture too plain to match on by PDQ (quality
+ * below 50) matches only a moderator-blocked image with exactly its bytes, as distance 0 in their bank.
  */
-async function publish(
-  client: PoolClient,
-  input: { imageId: string; sha256: string; perceptualHash: bigint | null; maxDistance: number },
-): Promise<ThumbnailOutcome> {
-  const nearest =
-    input.perceptualHash === null ? await findBlockedCopy(client, input.sha256) : await findNearestBlocked(client, input.perceptualHash);
-  const match = nearest && isNearDuplicate(nearest.distance, input.maxDistance) ? nearest : null;
-  const to = match ? 'auto_blocked' : 'visible';
+async function bankMatches(client: PoolClient, input: { sha256: string; pdq: PdqHashes }): Promise<BankMatch[]> {
+  if (input.pdq.quality >= PDQ_MIN_QUALITY) return findBankMatches(client, queryHashesOf(input.pdq));
+  const copy = await findBlockedCopy(client, input.sha256);
+  if (!copy) return [];
+  const bank = await client.query<{ id: number; maxDistance: number }>(`SELECT id, max_distance AS "maxDistance" FROM hash_banks WHERE name = $1`, [MODERATORS_BANK]);
+  const { id: bankId, maxDistance } = bank.rows[0]!;
+  return [{ bankId, bank: MODERATORS_BANK, action: 'auto_block', maxDistance, entryId: 'sha256', imageId: copy.id, entryKind: 'same bytes', queryKind: 'same bytes', distance: 0 }];
+}
+
+/** The audit details of a bank match: enough to answer an appeal (which bank, which entry, how close). */
+function matchDetails(match: BankMatch) {
+  return {
+    bank: match.bank,
+    bankEntryId: match.entryId,
+    matchedImageId: match.imageId,
+    distance: match.distance,
+    maxDistance: match.maxDistance,
+    entryKind: match.entryKind,
+    queryKind: match.queryKind,
+  };
+}
+
+/**
+ * Moves a processed image out of `processing` as its bank matches decide (src/domain/hash-banks.ts): to
+ * `auto_blocked` with a `near_duplicate_block` audit event naming the bank, the entry, the image it came from
+ * and the distance; else to `visible` (a `review` match also files a zero-weight report from the bank, so the
+ * image waits in the moderators' `reported` queue). Every match is in the event's details. An image another
+ * job already moved keeps its status.
+ */
+async function publish(client: PoolClient, input: { imageId: string; sha256: string; pdq: PdqHashes }): Promise<ThumbnailOutcome> {
+  const matches = await bankMatches(client, input);
+  const decision = decideUpload(matches);
+  const to = decision.outcome === 'auto_block' ? 'auto_blocked' : 'visible';
   const previous = await transitionImage(client, { id: input.imageId, from: ['processing'], to });
   if (previous === null) return (await findImage(client, input.imageId))?.status ?? 'missing';
+  const details = { rule: decision.rule, matches: matches.map(matchDetails) };
+  if (decision.outcome === 'auto_block') {
+    const match = decision.match;
+    await appendEvent(client, {
+      imageId: input.imageId,
+      actorId: null,
+      fromStatus: previous,
+      toStatus: to,
+      action: 'near_duplicate_block',
+      reason:
+        match.entryKind === 'same bytes'
+          ? `same bytes as blocked image ${match.imageId}`
+          : `matches ${match.imageId ? `blocked image ${match.imageId}` : `entry ${match.entryId}`} in hash bank "${match.bank}": PDQ hashes ${match.distance} bits apart (limit ${match.maxDistance})`,
+      details: { ...details, ...matchDetails(match) },
+    });
+    return to;
+  }
   await appendEvent(client, {
     imageId: input.imageId,
     actorId: null,
     fromStatus: previous,
     toStatus: to,
-    ...(match
-      ? {
-          action: 'near_duplicate_block',
-          reason:
-            input.perceptualHash === null
-              ? `same bytes as blocked image ${match.id}`
-              : `near-duplicate of blocked image ${match.id}: perceptual hashes ${match.distance} bits apart (limit ${input.maxDistance})`,
-          details: { matchedImageId: match.id, distance: match.distance, maxDistance: input.maxDistance },
-        }
-      : { action: 'processed', reason: 'derivatives made' }),
+    action: 'processed',
+    reason: decision.match ? `derivatives made; matches hash bank "${decision.match.bank}" (${decision.match.action})` : 'derivatives made',
+    details,
   });
+  if (decision.outcome === 'publish_for_review') {
+    const match = decision.match;
+    await insertReportOnce(client, {
+      id: randomUUID(),
+      imageId: input.imageId,
+      reporterId: `hash-bank:${match.bank}`,
+      reporterRole: 'reader',
+      reason: 'other',
+      note: `matches entry ${match.entryId} of hash bank "${match.bank}" (${match.distance} bits)`,
+      weight: 0,
+    });
+  }
   return to;
 }
 

@@ -265,7 +265,7 @@ describe('reporter trust', () => {
       await service.request(`/v1/moderation/images/${id}`, MOD),
     );
     expect(detail.reporters).toEqual([expect.objectContaining({ reporterId: 'noisy', upheld: 7, dismissed: 3, suppressed: true })]);
-  });
+  }, 90_000); // eleven uploads, each hashed (PDQ in 8 orientations and 18 crops) and decided, on a loaded machine
 
   it('when a reader was upheld 6 times out of 8, then their report weighs 1.25', async () => {
     await trackRecord('careful', 6, 2);
@@ -273,7 +273,7 @@ describe('reporter trust', () => {
     await report(id, 'careful');
     const weight = await service.deps.pool.query<{ weight: number }>('SELECT weight FROM reports WHERE image_id = $1', [id]);
     expect(weight.rows[0]!.weight).toBe(1.25);
-  });
+  }, 90_000);
 });
 
 describe('review images', () => {

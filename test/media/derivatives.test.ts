@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
-import { hammingDistance } from '../../src/domain/perceptual-hash.js';
+import { pdqDistance } from '../../src/domain/pdq.js';
 import { makeDerivatives } from '../../src/media/derivatives.js';
 import { intakeLimitsFrom } from '../../src/media/inspect.js';
 import { CONTACT_GAP, CONTACT_TILE_SIZE } from '../../src/media/review.js';
@@ -129,14 +129,15 @@ describe('review derivative', () => {
   });
 });
 
-describe('perceptual hash', () => {
+describe('PDQ hash', () => {
   it('when a photo is resized, re-encoded and brightened, then its hash stays within PHASH_MATCH_DISTANCE; another photo is far', async () => {
     const original = await fixture('real/2569067123_aca715a2ee_o.jpg');
     const variant = await sharp(original).resize(1000).modulate({ brightness: 1.1 }).jpeg({ quality: 60 }).toBuffer();
     const [a, b, other] = await Promise.all([original, variant, await fixture('real/concert.jpg')].map((bytes) => makeDerivatives(bytes, limits)));
     const matchDistance = loadConfig({}).PHASH_MATCH_DISTANCE;
-    expect(hammingDistance(a!.perceptualHash!, b!.perceptualHash!)).toBeLessThanOrEqual(matchDistance);
-    expect(hammingDistance(a!.perceptualHash!, other!.perceptualHash!)).toBeGreaterThan(2 * matchDistance);
+    expect(pdqDistance(a!.pdq.oriented.original, b!.pdq.oriented.original)).toBeLessThanOrEqual(matchDistance);
+    expect(pdqDistance(a!.pdq.oriented.original, other!.pdq.oriented.original)).toBeGreaterThan(4 * matchDistance);
+    expect([a!.pdq.quality, b!.pdq.quality]).toEqual([100, 100]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Near-duplicate blocking and reports across near-duplicates, through HTTP and the worker against the real
- * PostgreSQL and Redis. A moderator's block is written straight to the images table here (the decision use
- * cases live elsewhere): `blocked` is the status they set.
+ * PostgreSQL and Redis. Moderators block and restore through the decision API, which fills and empties
+ * their hash bank.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
@@ -31,7 +31,17 @@ async function reencoded(name: string): Promise<Buffer> {
   return original.resize(Math.round(width / 2)).modulate({ brightness: 1.1 }).jpeg({ quality: 60 }).toBuffer();
 }
 
-const setStatus = (id: string, status: string) => service.deps.pool.query('UPDATE images SET status = $2 WHERE id = $1', [id, status]);
+/** A moderator's decision through the API. */
+async function decide(id: string, action: 'uphold' | 'restore') {
+  const response = await service.request(`/v1/moderation/images/${id}/decision`, {
+    method: 'POST',
+    as: 'mod-nd',
+    role: 'moderator',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action }),
+  });
+  expect(response.status).toBe(200);
+}
 
 async function events(id: string) {
   const result = await service.deps.pool.query<{ action: string; to_status: string; reason: string; details: Record<string, unknown> }>(
@@ -44,37 +54,44 @@ async function events(id: string) {
 describe('near-duplicate blocking', () => {
   it('when a re-encoded copy of a moderator-blocked photo is uploaded, then it is auto-blocked with an event naming the photo and the distance', async () => {
     const blocked = await service.uploadProcessed('real/Landscape_6.jpg');
-    await setStatus(blocked, 'blocked');
+    await decide(blocked, 'uphold');
     const copy = await uploadBytes(await reencoded('real/Landscape_6.jpg'));
     expect(await service.status(copy)).toBe('auto_blocked');
     const [event] = await events(copy);
-    expect(event).toMatchObject({ action: 'near_duplicate_block', to_status: 'auto_blocked', details: { matchedImageId: blocked, maxDistance: 8 } });
-    expect(event!.details.distance).toBeLessThanOrEqual(8);
+    expect(event).toMatchObject({
+      action: 'near_duplicate_block',
+      to_status: 'auto_blocked',
+      details: { rule: 'auto_block', bank: 'moderators', matchedImageId: blocked, maxDistance: 15 },
+    });
+    // Which of the copy's hashes met which stored one: the picture's own, or the same crop of both.
+    expect(event!.details.queryKind).toBe(event!.details.entryKind);
+    expect(event!.details.distance).toBeLessThanOrEqual(15);
+    expect(event!.details.bankEntryId).toEqual(expect.any(String));
     expect(event!.reason).toContain(blocked);
     expect((await service.request(`/i/${copy}`)).status).toBe(410);
   });
 
-  it('when the blocked photo is restored, then a new copy is visible again (the block list follows the status)', async () => {
+  it('when the blocked photo is restored, then a new copy is visible again (restoring empties the bank of it)', async () => {
     const original = await service.uploadProcessed('real/Portrait_8.jpg');
-    await setStatus(original, 'blocked');
+    await decide(original, 'uphold');
     expect(await service.status(await uploadBytes(await reencoded('real/Portrait_8.jpg')))).toBe('auto_blocked');
-    await setStatus(original, 'visible');
+    await decide(original, 'restore');
     expect(await service.status(await uploadBytes(await reencoded('real/Portrait_8.jpg')))).toBe('visible');
   });
 
   it('when the exact bytes of a blocked picture too plain to hash are uploaded again, then the copy is auto-blocked', async () => {
-    const blocked = await service.uploadProcessed('real/flowers.jpeg');
-    await setStatus(blocked, 'blocked');
+    const blocked = await service.uploadProcessed('real/flowers.jpeg'); // PDQ quality 40: below 50
+    await decide(blocked, 'uphold');
     const copy = await service.uploadProcessed('real/flowers.jpeg');
     expect(await service.status(copy)).toBe('auto_blocked');
     expect((await events(copy))[0]).toMatchObject({ action: 'near_duplicate_block', details: { matchedImageId: blocked, distance: 0 } });
     const plainVariant = await uploadBytes(await reencoded('real/flowers.jpeg'));
-    expect(await service.status(plainVariant)).toBe('visible'); // no hash: only identical bytes are caught
+    expect(await service.status(plainVariant)).toBe('visible'); // no usable hash: only identical bytes are caught
   });
 
   it('when a different photo is uploaded while another is blocked, then it is visible', async () => {
     const blocked = await service.uploadProcessed('real/Channel_digital_image_CMYK_color.jpg');
-    await setStatus(blocked, 'blocked');
+    await decide(blocked, 'uphold');
     expect(await service.status(await service.uploadProcessed('real/sdr_cosmos12920_cicp1-13-6_yuv444_full_qp10.avif'))).toBe('visible');
   });
 
@@ -92,7 +109,7 @@ describe('near-duplicate blocking', () => {
 
   it('when one reader reports two copies of a photo, then the reader counts once', async () => {
     const first = await service.uploadProcessed('synthetic/valid-photo.jpg');
-    const second = await service.uploadProcessed('synthetic/huge-exif.jpg'); // the same scene, 2 bits apart
+    const second = await uploadBytes(await reencoded('synthetic/valid-photo.jpg'));
     for (const id of [first, second]) expect((await service.report(id, 'dora')).status).toBe(202);
     expect((await service.report(second, 'eli')).status).toBe(202);
     await waitFor(async () => {
@@ -121,5 +138,14 @@ describe('near-duplicate blocking', () => {
     const evaluations = await service.deps.queues['evaluate-reports'].getJobs(['completed', 'failed']);
     const retried = evaluations.filter((job) => (job.stacktrace ?? []).length > 0).map((job) => job.stacktrace?.[0]);
     expect(retried).toEqual([]);
+  });
+
+  it('when a blocked photo under 512 px comes back shrunk to half and recompressed, then it is auto-blocked (both hashed at 512 px)', async () => {
+    const blocked = await service.uploadProcessed('real/concert.jpg'); // 400×267: PDQ's own size would put the copy 24 bits away
+    await decide(blocked, 'uphold');
+    const original = await fixture('real/concert.jpg');
+    const copy = await uploadBytes(await sharp(original).resize(200).jpeg({ quality: 60 }).toBuffer());
+    expect(await service.status(copy)).toBe('auto_blocked');
+    expect((await events(copy))[0]).toMatchObject({ action: 'near_duplicate_block', details: { matchedImageId: blocked } });
   });
 });
