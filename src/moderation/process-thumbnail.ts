@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { addImageToBank, findBankMatches, MODERATORS_BANK, type BankMatch } from '../db/hash-banks.repository.js';
+import { planAutomatic } from '../domain/automatic-transitions.js';
 import { findBlockedCopy, findImage, lockImage, recordDerivatives, transitionImage, type ProcessedMedia } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
@@ -140,7 +141,8 @@ function matchDetails(match: BankMatch) {
 async function publish(client: PoolClient, input: { imageId: string; sha256: string; pdq: PdqHashes }): Promise<ThumbnailOutcome> {
   const matches = await bankMatches(client, input);
   const decision = decideUpload(matches);
-  const to = decision.outcome === 'auto_block' ? 'auto_blocked' : 'visible';
+  // The audit action and the status it moves to come from one table (domain/automatic-transitions.ts).
+  const to = planAutomatic(decision.outcome === 'auto_block' ? 'near_duplicate_block' : 'processed', 'processing')!;
   const previous = await transitionImage(client, { id: input.imageId, from: ['processing'], to });
   if (previous === null) return (await findImage(client, input.imageId))?.status ?? 'missing';
   const details = { rule: decision.rule, matches: matches.map(matchDetails) };
@@ -189,9 +191,10 @@ async function markFailed(deps: Pick<Deps, 'pool'>, imageId: string, error: unkn
   const reason = `${prefix}: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`.slice(0, 500);
   return withTransaction(deps.pool, async (client) => {
     await markOutboxDone(client, 'thumbnail', imageId);
-    const previous = await transitionImage(client, { id: imageId, from: ['processing'], to: 'failed', failureReason: reason });
+    const to = planAutomatic('processing_failed', 'processing')!;
+    const previous = await transitionImage(client, { id: imageId, from: ['processing'], to, failureReason: reason });
     if (previous === null) return (await findImage(client, imageId))?.status ?? 'missing';
-    await appendEvent(client, { imageId, actorId: null, action: 'processing_failed', fromStatus: previous, toStatus: 'failed', reason });
+    await appendEvent(client, { imageId, actorId: null, action: 'processing_failed', fromStatus: previous, toStatus: to, reason });
     return 'failed';
   });
 }
