@@ -87,6 +87,15 @@ const FR = {
   'Signed in as {who}.': 'Connecté en tant que {who}.',
   'That token is not valid or has expired.': 'Ce jeton n’est pas valide ou a expiré.',
   'Signed out.': 'Déconnecté.',
+  Sessions: 'Sessions',
+  'Active sessions': 'Sessions actives',
+  Who: 'Qui',
+  Role: 'Rôle',
+  'Signed in with': 'Connexion par',
+  Since: 'Depuis',
+  'Last seen': 'Dernière activité',
+  Revoke: 'Révoquer',
+  'Session of {who} revoked.': 'Session de {who} révoquée.',
 };
 
 /** The page's language: `fr` or `en`. */

@@ -140,7 +140,11 @@ async function refreshCounts() {
 async function loadQueue({ append = false } = {}) {
   const params = filters();
   if (append && state.cursor) params.set('cursor', state.cursor);
-  if (!state.me) state.me = (await api('/v1/moderation/session')).moderatorId;
+  if (!state.me) {
+    const session = await api('/v1/moderation/session');
+    state.me = session.moderatorId;
+    $('#sessions-toggle').hidden = session.role !== 'admin';
+  }
   const page = await api(`/v1/moderation/queue?${params}`);
   state.items = append ? [...state.items, ...page.items] : page.items;
   state.cursor = page.nextCursor;
@@ -350,6 +354,8 @@ $('#sign-in').addEventListener('submit', async (event) => {
 $('#sign-out').addEventListener('click', async () => {
   await api('/v1/moderation/session', { method: 'DELETE' });
   state.me = null;
+  $('#sessions-toggle').hidden = true;
+  $('#sessions').hidden = true;
   say(t('Signed out.'));
   showSignIn();
 });
@@ -362,6 +368,41 @@ $('#filters').addEventListener('change', () => {
 });
 $('#shortcuts').checked = window.localStorage.getItem(SHORTCUTS_KEY) !== 'off';
 $('#shortcuts').addEventListener('change', () => window.localStorage.setItem(SHORTCUTS_KEY, shortcutsOn() ? 'on' : 'off'));
+/** Admins: the active sessions, each with a button that ends it at once. */
+async function loadSessions() {
+  const { sessions } = await api('/v1/admin/sessions');
+  $('#sessions tbody').replaceChildren(
+    ...sessions.map((session) => {
+      const tr = document.createElement('tr');
+      for (const text of [session.subject, session.role, session.provider, new Date(session.createdAt).toLocaleString(), new Date(session.lastSeenAt).toLocaleString()]) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      const cell = document.createElement('td');
+      const revoke = document.createElement('button');
+      revoke.textContent = t('Revoke');
+      revoke.addEventListener('click', async () => {
+        try {
+          await api(`/v1/admin/sessions/${session.idHash}`, { method: 'DELETE' });
+          say(t('Session of {who} revoked.', { who: session.subject }));
+          await loadSessions();
+        } catch (error) {
+          say(explain(error), true);
+        }
+      });
+      cell.append(revoke);
+      tr.append(cell);
+      return tr;
+    }),
+  );
+}
+$('#sessions-toggle').addEventListener('click', () => {
+  const open = $('#sessions').hidden;
+  $('#sessions').hidden = !open;
+  $('#sessions-toggle').setAttribute('aria-expanded', String(open));
+  if (open) loadSessions().catch((error) => say(explain(error), true));
+});
 for (const button of document.querySelectorAll('[data-bulk]')) {
   button.addEventListener('click', () => decideChecked(button.dataset.bulk));
 }

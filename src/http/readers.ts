@@ -46,11 +46,11 @@ function anonymousAllowed(config: Config, req: Request): boolean {
 }
 
 /**
- * The keyed hash of the reader's guard network (domain/network.ts), for the brigade guard only; null for a
- * first-party user, whose network is not watched. Each demo reader stands for a network of its own.
+ * The keyed hash of the reader's guard network (domain/network.ts), for the brigade guard only (never shown).
+ * Recorded for every kind of reader; the guard does not watch first-party users' networks (their tokens are the
+ * operator's own). Each demo reader stands for a network of its own.
  */
-export function guardNetworkHash(auth: ReaderAuth, req: Request, reader: Reader): string | null {
-  if (reader.kind === 'user') return null;
+export function guardNetworkHash(auth: ReaderAuth, req: Request, reader: Reader): string {
   const label = demoReaderNetworkLabel(reader.id) ?? guardPrefix(req.ip ?? '') ?? 'unknown';
   return networkHash(auth.networkKey, label);
 }

@@ -31,10 +31,10 @@ async function decide(id: string, action: string): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-async function signedIn(width = 1280): Promise<Page> {
+async function signedIn(width = 1280, as: { sub: string; role: 'moderator' | 'admin' } = { sub: 'mod-nora', role: 'moderator' }): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   await page.goto(`${service.baseUrl}/moderate`);
-  await page.locator('#token').fill(await service.token('mod-nora', 'moderator'));
+  await page.locator('#token').fill(await service.token(as.sub, as.role));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => page.locator('#review').isVisible()).toBe(true);
   return page;
@@ -146,6 +146,24 @@ describe('the moderator page on a busy queue', () => {
     for (const english of ['Uphold block', 'Sign out', 'Reports', 'History', 'Highest score']) expect(text).not.toContain(english);
     await page.keyboard.press('x');
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Appuyez de nouveau sur x/);
+    await page.close();
+  }, 90_000);
+
+  it('when an admin opens Sessions, then they see a moderator\'s session and revoke it at once; moderators have no such button', async () => {
+    const moderator = await fetch(`${service.baseUrl}/v1/moderation/session`, { method: 'POST', headers: { authorization: `Bearer ${await service.token('mod-otto', 'moderator')}` } });
+    const cookie = moderator.headers.getSetCookie()[0]!.split(';')[0]!;
+    const plain = await signedIn();
+    expect(await plain.getByRole('button', { name: 'Sessions' }).isVisible()).toBe(false);
+    await plain.close();
+
+    const page = await signedIn(1280, { sub: 'ada-admin', role: 'admin' });
+    await page.getByRole('button', { name: 'Sessions' }).click();
+    const row = page.locator('#sessions tbody tr', { hasText: 'mod-otto' });
+    await expect.poll(() => row.count()).toBe(1);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Session of mod-otto revoked.');
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await fetch(`${service.baseUrl}/v1/moderation/queue`, { headers: { cookie } })).status).toBe(401);
     await page.close();
   }, 90_000);
 });

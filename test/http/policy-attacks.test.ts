@@ -156,4 +156,12 @@ describe('report policy v2 under attack', () => {
     const weights = await service.deps.pool.query<{ weight: number }>('SELECT weight FROM reports WHERE image_id = ANY($1::uuid[]) ORDER BY created_at', [[during, after]]);
     expect(weights.rows.map((row) => row.weight)).toEqual([0, 0.762]);
   });
+
+  it('when first-party users report from one address, then their network is recorded but not watched: the operator\'s own tokens still block', async () => {
+    const id = await service.uploadDistinct();
+    await oneByOne(id, ['op-1', 'op-2', 'op-3'].map((user) => () => service.report(id, `${user}-${id}`)));
+    expect(await service.status(id)).toBe('auto_blocked');
+    const networks = await service.deps.pool.query<{ guard_network_hash: string | null }>('SELECT guard_network_hash FROM reports WHERE image_id = $1', [id]);
+    expect(networks.rows.every((row) => /^[0-9a-f]{32}$/.test(row.guard_network_hash ?? ''))).toBe(true);
+  });
 });
