@@ -152,3 +152,23 @@ export async function startTestService(
     },
   };
 }
+
+/** A moderator's decision on one image through the API (`as` defaults to `mod`). */
+export function decideAs(service: Pick<TestService, 'request'>, imageId: string, action: string, as = 'mod'): Promise<Response> {
+  return service.request(`/v1/moderation/images/${imageId}/decision`, {
+    method: 'POST',
+    as,
+    role: 'moderator',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action }),
+  });
+}
+
+/** Sends reports one at a time, each answered 202 and evaluated before the next. */
+export async function reportInTurn(service: Pick<TestService, 'deps'>, reports: (() => Promise<Response>)[]): Promise<void> {
+  for (const send of reports) {
+    const response = await send();
+    if (response.status !== 202) throw new Error(`report answered ${response.status}: ${await response.text()}`);
+    await evaluationsSettled(service);
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousReader, asReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
-import { evaluationsSettled, startTestService, type TestService } from '../helpers/test-service.js';
+import { decideAs, evaluationsSettled, reportInTurn, startTestService, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 let jwks: JwksSite;
@@ -39,22 +39,8 @@ async function audit(imageId: string): Promise<AuditItem[]> {
 }
 
 /** Reports one at a time, each evaluated before the next: the order the attacks used. */
-async function oneByOne(imageId: string, reports: (() => Promise<Response>)[]): Promise<void> {
-  for (const send of reports) {
-    expect((await send()).status).toBe(202);
-    await evaluationsSettled(service);
-  }
-}
-
-function decide(imageId: string, action: string): Promise<Response> {
-  return service.request(`/v1/moderation/images/${imageId}/decision`, {
-    method: 'POST',
-    as: 'mod',
-    role: 'moderator',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ action }),
-  });
-}
+const oneByOne = (_imageId: string, reports: (() => Promise<Response>)[]) => reportInTurn(service, reports);
+const decide = (imageId: string, action: string) => decideAs(service, imageId, action);
 
 describe('report policy v2 under attack', () => {
   it('when three aged accounts with no history report from one network, then the picture stays up, flagged as a ring', async () => {

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
-import { evaluationsSettled, startTestService, type TestService } from '../helpers/test-service.js';
+import { decideAs, reportInTurn, startTestService, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 let jwks: JwksSite;
@@ -15,20 +15,8 @@ let counter = 0;
 const network = () => `10.9.${++counter}.7`;
 const aged = (sub: string, n: number) => newsToken({ sub, accountCreatedAt: new Date(Date.now() - (300 + n * 41) * 86_400_000) });
 
-async function send(report: () => Promise<Response>): Promise<void> {
-  expect((await report()).status).toBe(202);
-  await evaluationsSettled(service);
-}
-
-function decide(imageId: string, action: string): Promise<Response> {
-  return service.request(`/v1/moderation/images/${imageId}/decision`, {
-    method: 'POST',
-    as: 'mod',
-    role: 'moderator',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ action }),
-  });
-}
+const send = (report: () => Promise<Response>) => reportInTurn(service, [report]);
+const decide = (imageId: string, action: string) => decideAs(service, imageId, action);
 
 function replay(body: Record<string, unknown>): Promise<Response> {
   return service.request('/v1/moderation/policy/replay', { method: 'POST', as: 'mod', role: 'moderator', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
