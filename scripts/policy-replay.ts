@@ -6,9 +6,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
 import { poolLimits } from '../src/deps.js';
-import { replaySince } from '../src/http/policy.routes.js';
 import { formatReplay } from '../src/lab/replay.js';
-import { replayPolicy } from '../src/moderation/replay-policy.js';
+import { replayPolicy, replaySince } from '../src/moderation/replay-policy.js';
 
 const { values } = parseArgs({ options: { since: { type: 'string', default: '30d' }, set: { type: 'string', multiple: true, default: [] }, json: { type: 'boolean', default: false } } });
 const config = loadConfig();

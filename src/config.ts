@@ -168,9 +168,9 @@ const schema = z
     RESTORED_THRESHOLD_FACTOR: z.coerce.number().min(1).default(2),
     /** Hours during which a reader whose report on an image was dismissed counts 0 when reporting it again. */
     REFLAG_COOLDOWN_HOURS: z.coerce.number().min(0).default(24),
-    /** Concurrent thumbnail jobs per worker process (sharp is CPU-bound: about one per core). */
+    /** Concurrent process-image jobs per worker process (sharp is CPU-bound: about one per core). */
     THUMBNAIL_CONCURRENCY: positiveInt.default(2),
-    /** Concurrent evaluate-reports jobs per worker process (short database transactions). */
+    /** Concurrent evaluate-image jobs per worker process (short database transactions). */
     EVALUATE_CONCURRENCY: positiveInt.default(8),
     /** Time budget (ms) for all sharp work of one upload or job; a slower file fails instead of stalling. */
     JOB_TIMEOUT_MS: positiveInt.default(30_000),

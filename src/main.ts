@@ -1,5 +1,5 @@
 /**
- * Process entry: `--role api | worker | all` (default all) and, for workers, `--jobs thumbnail,evaluate-reports`
+ * Process entry: `--role api | worker | all` (default all) and, for workers, `--jobs process-image,evaluate-image`
  * to run only some job kinds. Builds the dependencies once, starts, and shuts down gracefully on SIGTERM/SIGINT.
  */
 import { once } from 'node:events';
@@ -10,7 +10,7 @@ import { closeDeps, createDeps, type Deps } from './deps.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { warnUnlessNoEviction } from './redis-health.js';
-import { JOB_TOPICS, type JobTopic } from './queues/queues.js';
+import { FORMER_JOB_TOPICS, JOB_TOPICS, type JobTopic } from './domain/job-topics.js';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers.js';
 
 const ROLES = ['api', 'worker', 'all'] as const;
@@ -20,7 +20,7 @@ function parseCommandLine(): { role: ProcessRole; topics: JobTopic[] } {
   const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' }, jobs: { type: 'string' } } });
   const role = values.role as ProcessRole;
   if (!ROLES.includes(role)) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`);
-  const topics = (values.jobs?.split(',') ?? [...JOB_TOPICS]).map((name) => name.trim()) as JobTopic[];
+  const topics = (values.jobs?.split(',') ?? [...JOB_TOPICS]).map((name) => FORMER_JOB_TOPICS[name.trim()] ?? name.trim()) as JobTopic[];
   const unknown = topics.filter((topic) => !JOB_TOPICS.includes(topic));
   if (unknown.length) throw new ConfigError(`--jobs: unknown job kind ${unknown.join(', ')}; known: ${JOB_TOPICS.join(', ')}`);
   return { role, topics };

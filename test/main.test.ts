@@ -1,58 +1,103 @@
+/**
+ * The process entry as an operator runs it: the compiled `node dist/src/main.js` (never through tsx, whose
+ * signal relay can kill the child before it answers SIGTERM), its flags, and a graceful stop.
+ */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { spawnImgmod } from './helpers/imgmod-process.js';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './helpers/test-env.js';
-import { waitFor } from './helpers/test-service.js';
 
-const tsx = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
-const main = new URL('../src/main.ts', import.meta.url).pathname;
+const entry = process.env.IMGMOD_ENTRY ?? new URL('../dist/src/main.js', import.meta.url).pathname;
 
-function start(env: Record<string, string>) {
-  const child = spawn(tsx, [main, '--role', 'all'], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the compiled entry to its end (for start-ups that must fail); returns the exit code and output. */
+async function runToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, output };
 }
+
+const database = `imgmod_test_${inject('runId')}_process_${process.pid}`;
+let dataDir: string;
+let env: Record<string, string>;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'imgmod-process-'));
+  env = {
+    DATABASE_URL: `${TEST_DATABASE_SERVER}/${database}`,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: `imgmod-test-${inject('runId')}-process-${process.pid}`,
+    DATA_DIR: dataDir,
+  };
+});
+afterAll(async () => {
+  const admin = new pg.Client({ connectionString: `${TEST_DATABASE_SERVER}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+  await admin.end();
+  await rm(dataDir, { recursive: true, force: true });
+});
 
 describe('the imgmod process', () => {
   it('when a variable is invalid, then it exits 1 naming the variable', async () => {
-    const run = start({ PORT: 'eighty' });
-    const [code] = (await once(run.child, 'exit')) as [number];
-    expect(code).toBe(1);
-    expect(run.output()).toMatch(/PORT: /);
+    const run = await runToExit(['--role', 'all'], { PORT: 'eighty' });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/PORT: /);
+  });
+
+  it('when --role names no role, then it exits 1 listing the roles', async () => {
+    const run = await runToExit(['--role', 'everything'], env);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('--role must be one of api, worker, all');
+  });
+
+  it('when --jobs names an unknown job kind, then it exits 1 listing the known ones', async () => {
+    const run = await runToExit(['--role', 'worker', '--jobs', 'process-image,resize'], env);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('--jobs: unknown job kind resize; known: process-image, evaluate-image, purge-image');
   });
 
   it('when its database does not exist, then it creates it; on SIGTERM it stops gracefully with exit 0', async () => {
-    const database = `imgmod_test_${inject('runId')}_process_${process.pid}`;
-    const dataDir = await mkdtemp(join(tmpdir(), 'imgmod-process-'));
-    const run = start({
-      DATABASE_URL: `${TEST_DATABASE_SERVER}/${database}`,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: `imgmod-test-${inject('runId')}-process`,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-    });
+    const imgmod = await spawnImgmod('all', env);
+    const admin = new pg.Client({ connectionString: `${TEST_DATABASE_SERVER}/postgres` });
+    await admin.connect();
     try {
-      await waitFor(() => Promise.resolve(/"msg":"workers started"/.test(run.output())), 20_000);
-      const admin = new pg.Client({ connectionString: `${TEST_DATABASE_SERVER}/postgres` });
-      await admin.connect();
       const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       expect(found.rowCount).toBe(1);
-      run.child.kill('SIGTERM');
-      const [code] = (await once(run.child, 'exit')) as [number];
-      expect(code).toBe(0);
-      expect(run.output()).toMatch(/"msg":"stopped"/);
-      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
-      await admin.end();
     } finally {
-      run.child.kill('SIGKILL');
-      await rm(dataDir, { recursive: true, force: true });
+      await admin.end();
+    }
+    imgmod.child.kill('SIGTERM');
+    expect(await imgmod.exited).toBe(0);
+    expect(imgmod.logs().some((line) => line.msg === 'stopped')).toBe(true);
+  });
+
+  it('when started with --role worker --jobs, then it runs only those job kinds (former names accepted) and serves no HTTP', async () => {
+    const imgmod = await spawnImgmod('worker', env, ['--jobs', 'thumbnail,purge-image']);
+    try {
+      const started = imgmod.logs().find((line) => line.msg === 'workers started');
+      expect(started?.topics).toEqual(['process-image', 'purge-image']);
+      expect(imgmod.logs().some((line) => line.msg === 'API listening')).toBe(false);
+    } finally {
+      imgmod.child.kill('SIGTERM');
+      expect(await imgmod.exited).toBe(0);
+    }
+  });
+
+  it('when started with --role api, then it serves HTTP and starts no workers', async () => {
+    const imgmod = await spawnImgmod('api', env);
+    try {
+      expect((await fetch(`http://127.0.0.1:${imgmod.port}/healthz`)).status).toBe(200);
+      expect(imgmod.logs().some((line) => line.msg === 'workers started')).toBe(false);
+    } finally {
+      imgmod.child.kill('SIGTERM');
+      expect(await imgmod.exited).toBe(0);
     }
   });
 });

@@ -1,7 +1,7 @@
 /** Job `purge-image`: deletes a removed image's stored bytes (see purgeImage). */
 import type { Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
-import { purgeImage } from '../src/moderation/purge-image.js';
+import { purgeImage } from '../src/images/purge-image.js';
 import type { ImageJob } from '../src/queues/queues.js';
 
 /** @returns the processor; it resolves with how many keys were deleted and throws only to be retried */

@@ -7,11 +7,11 @@ import type { Deps } from '../src/deps.js';
 import { openRedis, poolLimits } from '../src/deps.js';
 import { createPool } from '../src/db/pool.js';
 import { JOB_TOPICS, type ImageJob, type JobTopic } from '../src/queues/queues.js';
-import { evaluateReportsProcessor } from './evaluate-reports.processor.js';
+import { evaluateImageProcessor } from './evaluate-image.processor.js';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { purgeImageProcessor } from './purge-image.processor.js';
 import { startReviewDeadlines } from './review-deadlines.js';
-import { thumbnailProcessor } from './thumbnail.processor.js';
+import { processImageProcessor } from './process-image.processor.js';
 
 export interface RunningWorkers {
   relay: OutboxRelay;
@@ -24,10 +24,10 @@ type Processor = (job: Job<ImageJob>) => Promise<unknown>;
 
 function processorFor(deps: Deps, topic: JobTopic): { processor: Processor; concurrency: number } {
   switch (topic) {
-    case 'thumbnail':
-      return { processor: thumbnailProcessor(deps), concurrency: deps.config.THUMBNAIL_CONCURRENCY };
-    case 'evaluate-reports':
-      return { processor: evaluateReportsProcessor(deps), concurrency: deps.config.EVALUATE_CONCURRENCY };
+    case 'process-image':
+      return { processor: processImageProcessor(deps), concurrency: deps.config.THUMBNAIL_CONCURRENCY };
+    case 'evaluate-image':
+      return { processor: evaluateImageProcessor(deps), concurrency: deps.config.EVALUATE_CONCURRENCY };
     case 'purge-image':
       return { processor: purgeImageProcessor(deps), concurrency: 2 };
   }
@@ -36,7 +36,7 @@ function processorFor(deps: Deps, topic: JobTopic): { processor: Processor; conc
 /**
  * Starts workers for `topics` (default: every job kind) and the outbox relay, on a PostgreSQL pool of their
  * own (the JOB_* timeouts) that close() ends.
- * @param options.topics job kinds this process runs, e.g. ['thumbnail'] for a thumbnail-only process
+ * @param options.topics job kinds this process runs, e.g. ['process-image'] for a process that only makes derivatives
  */
 export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopic[] } = {}): RunningWorkers {
   // Jobs get their own pool, with longer lock and statement timeouts than requests: a stuck job can use up

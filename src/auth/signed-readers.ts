@@ -44,14 +44,13 @@ function siteVerifier(site: SignedSite): SiteVerifier {
   return { site, key: createRemoteJWKSet(new URL(site.jwksUrl!)), algorithms: site.algorithms ?? ['RS256', 'ES256'] };
 }
 
-/** Why jose refused a token, in words for the 401 message. */
 /**
  * Why a token was refused (TokenError, answered 401), or, when the site's keys could not be fetched (JWKS
  * unreachable, too slow or not a key set), an AppError 503: the reader did nothing wrong.
  */
 function refusal(error: unknown): TokenError | AppError {
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
-    return new AppError({ code: 'reader_keys_unavailable', httpStatus: 503, message: 'the site\'s signing keys (JWKS) could not be fetched; try again later' });
+    return new AppError({ code: 'reader_keys_unavailable', message: 'the site\'s signing keys (JWKS) could not be fetched; try again later' });
   }
   if (error instanceof errors.JWTExpired) {
     return new TokenError(error.claim === 'iat' ? 'token too old: "iat" is beyond SIGNED_TOKEN_MAX_AGE' : 'token expired');

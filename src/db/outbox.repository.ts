@@ -4,7 +4,7 @@
  * claim), publishes their jobs, and marks them sent once Redis accepted them; the job marks them done in the transaction that does its work. A row
  * sent but not done after a while (Redis lost its data, or the job was dropped) is sent again.
  */
-import type { JobTopic } from '../queues/queues.js';
+import type { JobTopic } from '../domain/job-topics.js';
 import type { Queryable } from './pool.js';
 
 /** The NOTIFY channel that wakes the relay as soon as an outbox row commits. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Deps } from '../deps.js';
 import { findImage, findUploadedBytes } from '../db/images.repository.js';
-import { uploadImage } from '../moderation/upload-image.js';
+import { uploadImage } from '../images/upload-image.js';
 import { projectPath } from '../paths.js';
 import { DEMO_UPLOADER } from './demo-site.js';
 

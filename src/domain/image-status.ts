@@ -30,3 +30,12 @@ export function isReportable(status: ImageStatus): boolean {
  * (a burst of reports can arrive before its thumbnail is made).
  */
 export const AUTO_BLOCKABLE_STATUSES: readonly ImageStatus[] = ['processing', 'visible'];
+
+/** What the public may know of an image's status (GET /v1/visibility). */
+export type PublicVisibility = 'hidden' | 'visible' | 'processing' | 'unavailable';
+
+/** An image's public visibility: hidden when blocked or removed, unavailable when it failed. */
+export function publicVisibility(status: ImageStatus): PublicVisibility {
+  if (isBlocked(status)) return 'hidden';
+  return status === 'visible' || status === 'processing' ? status : 'unavailable';
+}

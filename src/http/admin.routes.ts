@@ -2,10 +2,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { listOperatorEvents } from '../db/operator-events.repository.js';
 import { notFound } from '../errors.js';
-import { listSessions, revokeSession } from '../moderation/sessions.js';
-import { authenticate, currentUser, requireRole } from './auth.js';
+import { listSessions, revokeSession } from '../auth/sessions.js';
+import { latestOperatorEvents } from '../moderation/operator-log.js';
+import { authenticate, currentUser, requireRole } from './middleware/auth.js';
 
 const idHashParam = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -25,7 +25,7 @@ export function adminRoutes(deps: Deps): Router {
   });
 
   router.get('/v1/admin/events', async (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ events: await listOperatorEvents(deps.pool, 200) });
+    res.set('Cache-Control', 'no-store').json({ events: await latestOperatorEvents(deps) });
   });
   return router;
 }

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 import { MAX_APPEAL_LENGTH } from '../domain/appeals.js';
 import { badRequest } from '../errors.js';
 import { appealImage, getModerationView } from '../moderation/appeals.js';
-import { authenticate, currentUser } from './auth.js';
+import { authenticate, currentUser } from './middleware/auth.js';
 import { imageIdParam, textField } from './params.js';
 
 const appealBody = z.strictObject({ message: textField(MAX_APPEAL_LENGTH).pipe(z.string().trim().min(1)) });

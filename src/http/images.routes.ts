@@ -6,9 +6,9 @@ import { hasRole } from '../domain/roles.js';
 import type { ImageRow } from '../db/images.repository.js';
 import type { Score } from '../domain/reports.js';
 import { AppError, badRequest } from '../errors.js';
-import { getImageWithScore } from '../moderation/get-image.js';
-import { uploadImage } from '../moderation/upload-image.js';
-import { authenticate, currentUser } from './auth.js';
+import { getImageWithScore } from '../images/get-image.js';
+import { uploadImage } from '../images/upload-image.js';
+import { authenticate, currentUser } from './middleware/auth.js';
 import { imageIdParam } from './params.js';
 
 /** The public links of an image. */
@@ -51,12 +51,11 @@ function uploadAdmission(config: Deps['config']): RequestHandler {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > config.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES) {
       res.set('Connection', 'close');
-      throw new AppError({ code: 'payload_too_large', httpStatus: 413, message: 'the file is larger than the upload limit' });
+      throw new AppError({ code: 'payload_too_large', message: 'the file is larger than the upload limit' });
     }
     if (inFlight >= config.UPLOAD_CONCURRENCY) {
       req.resume();
-      res.set('Retry-After', '1');
-      throw new AppError({ code: 'too_many_uploads', httpStatus: 503, message: 'too many uploads at once; try again shortly' });
+      throw new AppError({ code: 'too_many_uploads', message: 'too many uploads at once; try again shortly' });
     }
     inFlight++;
     let released = false;

@@ -7,10 +7,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
-import { appendOperatorEvent } from '../db/operator-events.repository.js';
 import { hasRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
-import { authenticate, currentUser, requireRole } from './auth.js';
+import { recordQueueChange } from '../moderation/operator-log.js';
+import { authenticate, currentUser, requireRole } from './middleware/auth.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -33,12 +33,12 @@ export function queueDashboardRoutes(deps: Deps): Router {
   const byRole: RequestHandler = async (req, res, next) => {
     const user = currentUser(req);
     if (!hasRole(user.role, 'admin')) {
-      if (!SAFE_METHODS.includes(req.method)) throw new AppError({ code: 'forbidden', httpStatus: 403, message: 'the job dashboard is read-only for moderators; changes need the admin role' });
+      if (!SAFE_METHODS.includes(req.method)) throw new AppError({ code: 'forbidden', message: 'the job dashboard is read-only for moderators; changes need the admin role' });
       return readOnly(req, res, next);
     }
     // Recorded before it is made: a change that cannot be recorded is not made (the error middleware answers).
     if (!SAFE_METHODS.includes(req.method)) {
-      await appendOperatorEvent(deps.pool, { actorId: user.id, action: 'job_queue_changed', target: req.path, details: { method: req.method } });
+      await recordQueueChange(deps, { adminId: user.id, path: req.path, method: req.method });
     }
     readWrite(req, res, next);
   };

@@ -5,11 +5,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { findStatuses, type ImageRow } from '../db/images.repository.js';
-import { isBlocked } from '../domain/image-status.js';
 import { badRequest } from '../errors.js';
-import { readerReceipts } from '../moderation/reader-receipts.js';
-import { authenticateReader, currentReader, issueAnonymousReader, type ReaderAuth } from './readers.js';
+import { imageVisibility } from '../images/visibility.js';
+import { readerReceipts } from '../reports/reader-receipts.js';
+import { authenticateReader, currentReader, issueAnonymousReader, type ReaderAuth } from './middleware/readers.js';
 
 /** Most images one visibility request may ask about (a long article page). */
 const MAX_VISIBILITY_IDS = 100;
@@ -17,12 +16,6 @@ const MAX_VISIBILITY_IDS = 100;
 const visibilityQuery = z.object({
   ids: z.string().transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean)).pipe(z.array(z.uuid()).min(1).max(MAX_VISIBILITY_IDS)),
 });
-
-/** What the public may know of an image's status: hidden (blocked or removed) or not. */
-function visibility(status: ImageRow['status']): 'hidden' | 'visible' | 'processing' | 'unavailable' {
-  if (isBlocked(status)) return 'hidden';
-  return status === 'visible' || status === 'processing' ? status : 'unavailable';
-}
 
 /** The router for the reader API besides reports: the anonymous reader cookie, receipts and visibility. */
 export function readersRoutes(deps: Deps, auth: ReaderAuth): Router {
@@ -42,9 +35,7 @@ export function readersRoutes(deps: Deps, auth: ReaderAuth): Router {
   router.get('/v1/visibility', async (req, res) => {
     const query = visibilityQuery.safeParse(req.query);
     if (!query.success) throw badRequest(`ids must be 1 to ${MAX_VISIBILITY_IDS} image ids separated by commas`);
-    const statuses = await findStatuses(deps.pool, query.data.ids);
-    const images = Object.fromEntries([...statuses].map(([id, status]) => [id, visibility(status)]));
-    res.set('Cache-Control', 'no-store').json({ images });
+    res.set('Cache-Control', 'no-store').json({ images: await imageVisibility(deps, query.data.ids) });
   });
 
   return router;

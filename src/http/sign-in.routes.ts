@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { oidcSignIn, type PendingSignIn } from '../auth/oidc.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { signInWithClaims } from '../moderation/sign-in.js';
-import { sessionCookie } from './auth.js';
+import { signInWithClaims } from '../auth/sign-in.js';
+import { sessionCookie } from './middleware/auth.js';
 
 /** The cookie holding a sign-in in progress (PKCE verifier, state, nonce): HttpOnly, 10 minutes, Lax so the provider's redirect brings it back. */
 const PENDING_COOKIE = 'imgmod_oidc';
@@ -43,7 +43,7 @@ export function signInRoutes(deps: Deps): Router {
   });
 
   router.get('/auth/sign-in', async (req, res) => {
-    if (!oidc) throw new AppError({ code: 'oidc_not_configured', httpStatus: 404, message: 'no identity provider is configured (OIDC_ISSUER)' });
+    if (!oidc) throw new AppError({ code: 'oidc_not_configured', message: 'no identity provider is configured (OIDC_ISSUER)' });
     let begun;
     try {
       begun = await oidc.begin(redirectUri(deps, req));
@@ -56,7 +56,7 @@ export function signInRoutes(deps: Deps): Router {
   });
 
   router.get('/auth/callback', async (req, res) => {
-    if (!oidc) throw new AppError({ code: 'oidc_not_configured', httpStatus: 404, message: 'no identity provider is configured (OIDC_ISSUER)' });
+    if (!oidc) throw new AppError({ code: 'oidc_not_configured', message: 'no identity provider is configured (OIDC_ISSUER)' });
     res.clearCookie(PENDING_COOKIE, { path: '/auth' });
     let pending: PendingSignIn;
     try {

@@ -61,13 +61,12 @@ function isAccepted(mime: string): mime is AcceptedMimeType {
  *   check takes longer than `limits.timeoutMs` (a slow file, not a corrupt one)
  */
 export async function inspectImage(bytes: Buffer, limits: IntakeLimits): Promise<InspectedImage> {
-  if (bytes.length === 0) throw new AppError({ code: 'empty_file', httpStatus: 400, message: 'the file is empty' });
+  if (bytes.length === 0) throw new AppError({ code: 'empty_file', message: 'the file is empty' });
   const sniffed = await fileTypeFromBuffer(bytes);
   if (!sniffed || !isAccepted(sniffed.mime)) {
     const detected = sniffed ? sniffed.mime : 'unknown';
     throw new AppError({
       code: 'unsupported_media_type',
-      httpStatus: 415,
       message: `not a supported image (detected: ${detected}); accepted: JPEG, PNG, WebP, GIF, AVIF`,
     });
   }
@@ -75,7 +74,6 @@ export async function inspectImage(bytes: Buffer, limits: IntakeLimits): Promise
   if (header.format !== ACCEPTED_TYPES[sniffed.mime]) {
     throw new AppError({
       code: 'unsupported_media_type',
-      httpStatus: 415,
       message: `the file's bytes say ${sniffed.mime} but it decodes as ${header.format ?? 'nothing'}`,
     });
   }
@@ -84,7 +82,6 @@ export async function inspectImage(bytes: Buffer, limits: IntakeLimits): Promise
   if (violation) {
     throw new AppError({
       code: violation.code,
-      httpStatus: 422,
       message: violation.message,
       details: { width: header.width, height: header.height, frames },
     });
@@ -103,7 +100,7 @@ export async function inspectImage(bytes: Buffer, limits: IntakeLimits): Promise
 
 function corrupt(cause: unknown): AppError {
   const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-  return new AppError({ code: 'image_corrupt', httpStatus: 422, message: `image is corrupt or truncated (${detail})` });
+  return new AppError({ code: 'image_corrupt', message: `image is corrupt or truncated (${detail})` });
 }
 
 /** Header only: safe with the pixel limit off because nothing is decoded. */
@@ -137,7 +134,6 @@ async function verifyDecodes(bytes: Buffer, limits: IntakeLimits): Promise<void>
 export function processingTimeout(budgetMs: number): AppError {
   return new AppError({
     code: 'processing_timeout',
-    httpStatus: 422,
     message: `the image took longer than ${budgetMs} ms to process (JOB_TIMEOUT_MS); it is not known to be corrupt`,
   });
 }

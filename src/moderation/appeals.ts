@@ -66,9 +66,9 @@ export async function appealImage(deps: Pick<Deps, 'pool'>, input: { imageId: st
   const image = await findImage(deps.pool, input.imageId);
   if (!image || image.uploaderId !== input.user.id) throw notFound('image');
   if (!mayAppeal(image.status, false)) {
-    throw new AppError({ code: 'not_appealable', httpStatus: 409, message: `only a blocked image can be appealed (status: ${image.status})` });
+    throw new AppError({ code: 'not_appealable', message: `only a blocked image can be appealed (status: ${image.status})` });
   }
   const appeal = await insertAppeal(deps.pool, { imageId: image.id, uploaderId: input.user.id, message: input.message });
-  if (!appeal) throw new AppError({ code: 'appeal_exists', httpStatus: 409, message: 'this image was already appealed: an image can be appealed once' });
+  if (!appeal) throw new AppError({ code: 'appeal_exists', message: 'this image was already appealed: an image can be appealed once' });
   return appeal;
 }

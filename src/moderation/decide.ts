@@ -1,4 +1,4 @@
-/** Use case: a moderator's decision on one image: uphold, restore or remove. */
+/** Use cases: a moderator's decision on one image (uphold, restore or remove), or on many at once. */
 import type { Deps } from '../deps.js';
 import { addImageToBank, MODERATORS_BANK, removeImageFromBank } from '../db/hash-banks.repository.js';
 import { clearBrigadeFlag, listNearDuplicates, listVisibleByteCopies, lockImage, setScore, transitionImage } from '../db/images.repository.js';
@@ -14,7 +14,8 @@ import { planAutomatic } from '../domain/automatic-transitions.js';
 import { planDecision, reversesUphold, type DecisionAction } from '../domain/decisions.js';
 import type { ImageStatus } from '../domain/image-status.js';
 import { PDQ_MIN_QUALITY } from '../domain/pdq.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError, notFound, type ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 export interface DecisionInput {
   imageId: string;
@@ -52,7 +53,6 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     if (input.expectedStatus && image.status !== input.expectedStatus) {
       throw new AppError({
         code: 'status_changed',
-        httpStatus: 409,
         message: `the image is now ${image.status}, not ${input.expectedStatus}: it changed since you saw it (another moderator, or an automatic block)`,
         details: { status: image.status },
       });
@@ -61,7 +61,6 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     if (!plan) {
       throw new AppError({
         code: 'invalid_transition',
-        httpStatus: 409,
         message: `cannot ${input.action} an image that is ${image.status}`,
         details: { status: image.status },
       });
@@ -98,7 +97,7 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
  * A blocked picture must not stay up as a copy uploaded before the block: visible near-duplicates (perceptual
  * hash within `maxDistance` bits) and exact copies (same SHA-256) are auto-blocked for review, each with an
  * event naming the image and distance.
- * Copies uploaded later are caught when processed (process-thumbnail.ts).
+ * Copies uploaded later are caught when processed (images/process-image.ts).
  */
 async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDistance: number): Promise<void> {
   const nearDuplicates = (await listNearDuplicates(client, blockedId, maxDistance)).filter((copy) => copy.status === 'visible');
@@ -120,4 +119,34 @@ async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDist
       details: { bank: MODERATORS_BANK, matchedImageId: blockedId, distance: copy.distance, maxDistance },
     });
   }
+}
+
+/** Most images one bulk decision may name. */
+export const MAX_BULK_DECISION = 100;
+
+/** One image's outcome in a bulk decision: its result, or the error that refused it. */
+export type BulkDecisionResult = ({ ok: true } & DecisionResult) | { ok: false; imageId: string; error: { code: ErrorCode; message: string } };
+
+/**
+ * Applies one decision to each image in turn, each in its own transaction (decideImage): one image's refusal
+ * (409 status_changed, say) is its own result and never undoes the others. Ids named twice are decided once.
+ * @param input.imageIds 1 to MAX_BULK_DECISION ids
+ * @returns one result per distinct id, in order
+ */
+export async function decideImages(
+  deps: Pick<Deps, 'pool' | 'config'> & { logger: Logger },
+  input: Omit<DecisionInput, 'imageId'> & { imageIds: readonly string[] },
+): Promise<BulkDecisionResult[]> {
+  const { imageIds, ...decision } = input;
+  const results: BulkDecisionResult[] = [];
+  for (const imageId of new Set(imageIds)) {
+    try {
+      results.push({ ok: true, ...(await decideImage(deps, { ...decision, imageId })) });
+    } catch (error) {
+      if (!(error instanceof AppError)) deps.logger.error({ err: error, imageId }, 'bulk decision failed');
+      const known = error instanceof AppError ? error : new AppError({ code: 'internal_error', message: 'this image could not be decided' });
+      results.push({ ok: false, imageId, error: { code: known.code, message: known.message } });
+    }
+  }
+  return results;
 }

@@ -28,7 +28,7 @@ export async function saveHashBank(
     throw badRequest(`maxDistance is a whole number of bits from 0 to ${MAX_INDEXED_DISTANCE}`);
   }
   if (bank.name === MODERATORS_BANK && bank.action !== 'auto_block') {
-    throw new AppError({ code: 'bank_managed', httpStatus: 409, message: 'the moderators bank always auto-blocks: its entries are upheld pictures' });
+    throw new AppError({ code: 'bank_managed', message: 'the moderators bank always auto-blocks: its entries are upheld pictures' });
   }
   return upsertBank(deps.pool, bank);
 }
@@ -49,13 +49,12 @@ export interface ImportResult {
  */
 export async function importHashBank(deps: Pick<Deps, 'pool'>, input: { bank: string; file: string; moderatorId: string; note?: string | undefined }): Promise<ImportResult> {
   if (input.bank === MODERATORS_BANK) {
-    throw new AppError({ code: 'bank_managed', httpStatus: 409, message: 'the moderators bank is filled by moderators\' decisions; import into another bank' });
+    throw new AppError({ code: 'bank_managed', message: 'the moderators bank is filled by moderators\' decisions; import into another bank' });
   }
   const parsed = parseBankFile(input.file);
   if (parsed.errors.length > 0) {
     throw new AppError({
       code: 'invalid_bank_file',
-      httpStatus: 400,
       message: `${parsed.errors.length} line(s) are not "pdq_hex[,quality]": ${parsed.errors.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`).join('; ')}`,
       details: { errors: parsed.errors.slice(0, 100) },
     });

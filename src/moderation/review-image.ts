@@ -88,27 +88,29 @@ export async function getReviewPreview(deps: Pick<Deps, 'pool' | 'storage'>, ima
   if (image.status === 'removed') throw purged();
   if (image.reviewKey) return deps.storage.get(image.reviewKey);
   if (image.status === 'failed') {
-    throw new AppError({ code: 'image_unavailable', httpStatus: 404, message: 'the image could not be processed' });
+    throw new AppError({ code: 'image_unavailable', message: 'the image could not be processed' });
   }
-  throw new AppError({ code: 'image_processing', httpStatus: 503, message: 'the review image is still being made' });
+  throw new AppError({ code: 'image_processing', message: 'the review image is still being made' });
 }
 
 function purged(): AppError {
-  return new AppError({ code: 'image_purged', httpStatus: 410, message: 'the image was removed and its bytes deleted' });
+  return new AppError({ code: 'image_purged', message: 'the image was removed and its bytes deleted' });
 }
 
 /**
- * The original bytes as uploaded, for a moderator who explicitly asks to see them.
- * @throws AppError 410 `image_purged` when the image was removed; 404 `original_missing` when its bytes are gone
- *   from storage otherwise
+ * The original bytes as uploaded and their type, for a moderator who explicitly asks to see them.
+ * @throws AppError 404 `not_found` for an unknown id; 410 `image_purged` when the image was removed;
+ *   404 `original_missing` when its bytes are gone from storage otherwise
  */
-export async function getOriginal(deps: Pick<Deps, 'storage'>, image: ImageRow): Promise<Buffer> {
+export async function getOriginal(deps: Pick<Deps, 'pool' | 'storage'>, imageId: string): Promise<{ bytes: Buffer; mimeType: string }> {
+  const image = await findImage(deps.pool, imageId);
+  if (!image) throw notFound('image');
   if (image.status === 'removed') throw purged();
   try {
-    return await deps.storage.get(image.storageKey);
+    return { bytes: await deps.storage.get(image.storageKey), mimeType: image.mimeType };
   } catch (error) {
     if (error instanceof StorageNotFoundError) {
-      throw new AppError({ code: 'original_missing', httpStatus: 404, message: 'the original is missing from storage' });
+      throw new AppError({ code: 'original_missing', message: 'the original is missing from storage' });
     }
     throw error;
   }

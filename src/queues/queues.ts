@@ -1,17 +1,11 @@
 /**
- * The job queues: names, payloads and the producer side. Jobs carry ids only and are safe to run twice.
+ * The job queues' producer side (job kinds and payloads: domain/job-topics.ts). Jobs carry ids only and are safe to run twice.
  * The only module that creates BullMQ Queues; workers/ consume them.
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
+import { JOB_TOPICS, type ImageJob, type JobTopic } from '../domain/job-topics.js';
 
-/** Job kinds, which are also queue names and outbox topics. */
-export const JOB_TOPICS = ['thumbnail', 'evaluate-reports', 'purge-image'] as const;
-export type JobTopic = (typeof JOB_TOPICS)[number];
-
-/** Every job's payload: the image it concerns. Everything else is read from PostgreSQL when it runs. */
-export interface ImageJob {
-  imageId: string;
-}
+export { JOB_TOPICS, type ImageJob, type JobTopic };
 
 export type Queues = Record<JobTopic, Queue<ImageJob>>;
 
@@ -37,20 +31,20 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
     queue.on('error', onError);
     return queue;
   };
-  return { thumbnail: open('thumbnail'), 'evaluate-reports': open('evaluate-reports'), 'purge-image': open('purge-image') };
+  return { 'process-image': open('process-image'), 'evaluate-image': open('evaluate-image'), 'purge-image': open('purge-image') };
 }
 
 /**
  * Adds the job for one outbox row.
- * - thumbnail, purge-image: job id `<topic>-<imageId>`, so a relay that sends the same row twice makes one job;
+ * - process-image, purge-image: job id `<topic>-<imageId>`, so a relay that sends the same row twice makes one job;
  *   a job with that id that has failed for good is retried, so the outbox's resends can revive it.
- * - evaluate-reports: deduplicated per image while waiting, so a burst of reports makes one job. The
+ * - evaluate-image: deduplicated per image while waiting, so a burst of reports makes one job. The
  *   processor releases the deduplication key as it starts (BullMQ's "until job is active" pattern): a report
  *   arriving during an evaluation makes a new job, which another worker may run at once even if the running
  *   one hangs or its process died (evaluations of one image serialise on its row lock).
  */
 export async function addJob(queues: Queues, topic: JobTopic, imageId: string): Promise<void> {
-  if (topic !== 'evaluate-reports') {
+  if (topic !== 'evaluate-image') {
     const jobId = `${topic}-${imageId}`;
     // A job that used up its attempts (storage or database down for a while) keeps its id in the failed set,
     // where adding it again would do nothing: an outbox resend retries it instead.
@@ -62,8 +56,8 @@ export async function addJob(queues: Queues, topic: JobTopic, imageId: string): 
     await queues[topic].add(topic, { imageId }, { jobId });
     return;
   }
-  await queues['evaluate-reports'].add(
-    'evaluate-reports',
+  await queues['evaluate-image'].add(
+    'evaluate-image',
     { imageId },
     { deduplication: { id: `evaluate-${imageId}` } },
   );

@@ -189,7 +189,7 @@ describe('the moderator page', () => {
     await expect.poll(() => page.locator('#dashboard-link').isVisible()).toBe(true);
     const dashboard = await page.goto(`${service.baseUrl}/admin/queues`);
     expect(dashboard!.status()).toBe(200);
-    await expect.poll(() => page.content()).toMatch(/thumbnail|evaluate-reports/);
+    await expect.poll(() => page.content()).toMatch(/process-image|evaluate-image/);
     await page.close();
   });
 });

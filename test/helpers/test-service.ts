@@ -68,7 +68,7 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
 export async function evaluationsSettled(service: Pick<TestService, 'deps'>): Promise<void> {
   await waitFor(async () => {
     const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL LIMIT 1');
-    const counts = await service.deps.queues['evaluate-reports'].getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    const counts = await service.deps.queues['evaluate-image'].getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return pending.rowCount === 0 && Object.values(counts).every((n) => n === 0);
   });
 }

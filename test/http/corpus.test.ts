@@ -100,7 +100,7 @@ describe('the corpus', () => {
     const id = randomUUID();
     await service.deps.storage.put(`originals/${id}`, bytes);
     await insertImage(service.deps.pool, { id, uploaderId: 'u', sha256: '0'.repeat(64), bytes: bytes.length || 1, mimeType: 'image/jpeg', storageKey: `originals/${id}` });
-    await enqueueOutbox(service.deps.pool, { topic: 'thumbnail', imageId: id });
+    await enqueueOutbox(service.deps.pool, { topic: 'process-image', imageId: id });
     await waitFor(async () => (await service.status(id)) === 'failed');
     expect((await service.request(`/i/${id}`)).status).toBe(404);
     expect(await service.status(await service.uploadProcessed('real/concert.jpg'))).toBe('visible');

@@ -1,8 +1,8 @@
 /** Review deadlines (overdue auto-blocks) and uploader appeals, live over HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateImage } from '../../src/moderation/evaluate-image.js';
+import { evaluateImage } from '../../src/evaluation/evaluate-image.js';
 import { sweepOverdueReviews } from '../../src/moderation/review-deadlines.js';
-import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
 let restoring: TestService;
@@ -20,6 +20,8 @@ async function autoBlocked(on: TestService, uploader = 'uploader'): Promise<stri
   const id = await on.uploadDistinct(uploader);
   for (const reader of ['a', 'b', 'c']) expect((await on.report(id, `witness-${reader}-${id}`, { reason: reader === 'a' ? 'spam' : 'hate' })).status).toBe(202);
   await waitFor(async () => (await on.status(id)) === 'auto_blocked');
+  // The later reports' evaluations hold the image's row lock while they run; a sweep meanwhile skips it.
+  await evaluationsSettled(on);
   return id;
 }
 

@@ -23,7 +23,7 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^imgmod_images\{status="visible"\} 1$/m);
     expect(text).toMatch(/^imgmod_outbox_pending 0$/m);
     expect(text).toMatch(/^imgmod_db_pool_clients\{state="waiting"\} \d+$/m);
-    expect(text).toMatch(/^imgmod_queue_jobs\{queue="thumbnail",state="completed"\} 1$/m);
+    expect(text).toMatch(/^imgmod_queue_jobs\{queue="process-image",state="completed"\} 1$/m);
     expect(text).toMatch(/^imgmod_http_request_duration_seconds_count\{method="POST",route="\/v1\/images",status="201"\} 1$/m);
     expect(text).toMatch(/^imgmod_process_resident_memory_bytes \d+/m);
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateImage } from '../../src/moderation/evaluate-image.js';
+import { evaluateImage } from '../../src/evaluation/evaluate-image.js';
 import { fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;

@@ -29,7 +29,7 @@ async function autoBlockEvents(imageId: string): Promise<number> {
 async function settled(): Promise<void> {
   await waitFor(async () => {
     const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL LIMIT 1');
-    const counts = await service.deps.queues['evaluate-reports'].getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    const counts = await service.deps.queues['evaluate-image'].getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return pending.rowCount === 0 && Object.values(counts).every((n) => n === 0);
   });
 }

@@ -111,20 +111,20 @@ describe('the job dashboard', () => {
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     const queues = (await (await withCookie('/admin/queues/api/queues', cookie)).json()) as { queues: { name: string; readOnlyMode: boolean }[] };
     expect(queues.queues.map((queue) => queue.readOnlyMode)).toEqual([true, true, true]);
-    const pause = await withCookie('/admin/queues/api/queues/thumbnail/pause', cookie, { method: 'PUT' });
+    const pause = await withCookie('/admin/queues/api/queues/process-image/pause', cookie, { method: 'PUT' });
     expect(pause.status).toBe(403);
-    expect(await service.deps.queues.thumbnail.isPaused()).toBe(false);
+    expect(await service.deps.queues['process-image'].isPaused()).toBe(false);
   });
 
   it('when an admin pauses and resumes a queue, then it works and both changes are recorded', async () => {
     const { cookie } = await signIn('ada-ops', 'admin');
     const queues = (await (await withCookie('/admin/queues/api/queues', cookie)).json()) as { queues: { readOnlyMode: boolean }[] };
     expect(queues.queues.every((queue) => !queue.readOnlyMode)).toBe(true);
-    expect((await withCookie('/admin/queues/api/queues/thumbnail/pause', cookie, { method: 'PUT' })).status).toBeLessThan(300);
-    expect(await service.deps.queues.thumbnail.isPaused()).toBe(true);
-    expect((await withCookie('/admin/queues/api/queues/thumbnail/resume', cookie, { method: 'PUT' })).status).toBeLessThan(300);
-    expect(await service.deps.queues.thumbnail.isPaused()).toBe(false);
+    expect((await withCookie('/admin/queues/api/queues/process-image/pause', cookie, { method: 'PUT' })).status).toBeLessThan(300);
+    expect(await service.deps.queues['process-image'].isPaused()).toBe(true);
+    expect((await withCookie('/admin/queues/api/queues/process-image/resume', cookie, { method: 'PUT' })).status).toBeLessThan(300);
+    expect(await service.deps.queues['process-image'].isPaused()).toBe(false);
     const events = await service.deps.pool.query<{ target: string }>(`SELECT target FROM operator_events WHERE actor_id = 'ada-ops' AND action = 'job_queue_changed' ORDER BY id`);
-    expect(events.rows.map((row) => row.target)).toEqual(['/api/queues/thumbnail/pause', '/api/queues/thumbnail/resume']);
+    expect(events.rows.map((row) => row.target)).toEqual(['/api/queues/process-image/pause', '/api/queues/process-image/resume']);
   });
 });

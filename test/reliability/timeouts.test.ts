@@ -4,7 +4,7 @@ import { AppError } from '../../src/errors.js';
 import { makeDerivatives } from '../../src/media/derivatives.js';
 import { inspectImage } from '../../src/media/inspect.js';
 import { MediaTimeoutError } from '../../src/media/sharp-settings.js';
-import { processThumbnail } from '../../src/moderation/process-thumbnail.js';
+import { processImage } from '../../src/images/process-image.js';
 import { slowAnimation } from '../helpers/images.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
@@ -46,13 +46,13 @@ describe('processing budgets', () => {
     const fullMs = performance.now() - started;
 
     const tight = { ...service.deps, config: { ...service.deps.config, JOB_TIMEOUT_MS: 20 } };
-    expect(await processThumbnail(tight, id)).toBe('failed');
+    expect(await processImage(tight, id)).toBe('failed');
     expect(await failureReason(id)).toMatch(/^processing_timeout: /);
 
     const second = (await (await service.upload(slow, 'uploader-2')).json()) as { id: string };
     // Too short for one run, and three times that is ample: the retry publishes it.
     const retried = { ...service.deps, config: { ...service.deps.config, JOB_TIMEOUT_MS: Math.ceil(fullMs * 0.6) } };
-    expect(await processThumbnail(retried, second.id)).toBe('visible');
+    expect(await processImage(retried, second.id)).toBe('visible');
   });
 });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addJob, createQueues, closeQueues, type ImageJob } from '../../src/queues/queues.js';
 import { openRedis } from '../../src/deps.js';
 import type { Pool } from '../../src/db/pool.js';
-import { evaluateReportsProcessor } from '../../workers/evaluate-reports.processor.js';
+import { evaluateImageProcessor } from '../../workers/evaluate-image.processor.js';
 import { startOutboxRelay } from '../../workers/outbox-relay.js';
 import { startWorkers } from '../../workers/start-workers.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
@@ -34,7 +34,7 @@ describe('outbox relay', () => {
     const upload = await service.upload('real/flowers.jpeg');
     const { id } = (await upload.json()) as { id: string };
     for (const reader of ['a', 'b', 'c']) expect((await report(id, reader)).status).toBe(202);
-    expect(await pendingOutbox()).toBe(4); // 1 thumbnail + 3 evaluations
+    expect(await pendingOutbox()).toBe(4); // 1 process-image + 3 evaluations
 
     // A relay whose Redis is down: nothing may be marked sent.
     const deadRedis = openRedis('redis://127.0.0.1:1');
@@ -64,7 +64,7 @@ describe('outbox relay', () => {
     await Promise.all(relays.map((relay) => relay.drain()));
     await Promise.all(relays.map((relay) => relay.stop()));
     expect(await pendingOutbox()).toBe(0);
-    expect(await service.deps.queues.thumbnail.getJob(`thumbnail-${id}`)).toBeDefined();
+    expect(await service.deps.queues['process-image'].getJob(`process-image-${id}`)).toBeDefined();
   });
 });
 
@@ -82,9 +82,9 @@ describe('relay lifecycle', () => {
 });
 
 describe('end-to-end delivery', () => {
-  /** Uploads a distinct picture and waits until a thumbnail-only worker published it. */
+  /** Uploads a distinct picture and waits until a worker that only processes images published it. */
   async function visibleImage(): Promise<string> {
-    const thumbnails = startWorkers(service.deps, { topics: ['thumbnail'] });
+    const thumbnails = startWorkers(service.deps, { topics: ['process-image'] });
     try {
       return await service.uploadDistinct();
     } finally {
@@ -94,12 +94,12 @@ describe('end-to-end delivery', () => {
 
   it('when Redis loses an evaluation job after the relay sent it, then the outbox sends it again and the block lands', async () => {
     const id = await visibleImage();
-    const thumbnailsOnly = startWorkers(service.deps, { topics: ['thumbnail'] });
+    const thumbnailsOnly = startWorkers(service.deps, { topics: ['process-image'] });
     for (const reader of ['a', 'b', 'c']) expect((await report(id, `${reader}-${id}`)).status).toBe(202);
-    // Every evaluation request is sent: the three reports' and the one the thumbnail job made once hashed. (Not
+    // Every evaluation request is sent: the three reports' and the one the process-image job made once hashed. (Not
     // "three rows sent": the relay may send all four in one batch.)
     const unsent = async () =>
-      (await service.deps.pool.query(`SELECT 1 FROM outbox WHERE image_id = $1 AND topic = 'evaluate-reports' AND sent_at IS NULL`, [id])).rowCount;
+      (await service.deps.pool.query(`SELECT 1 FROM outbox WHERE image_id = $1 AND topic = 'evaluate-image' AND sent_at IS NULL`, [id])).rowCount;
     await waitFor(async () => (await unsent()) === 0);
     await thumbnailsOnly.close();
     // Redis restarts without its data: every key of the queue is gone, deduplication keys included.
@@ -124,7 +124,7 @@ describe('end-to-end delivery', () => {
     let markTaken: () => void = () => undefined;
     const taken = new Promise<void>((resolve) => (markTaken = resolve));
     const deadDatabase = { connect: () => (markTaken(), new Promise<never>(() => undefined)) } as unknown as Pool;
-    const stuck = new Worker<ImageJob>('evaluate-reports', evaluateReportsProcessor({ ...service.deps, pool: deadDatabase }), {
+    const stuck = new Worker<ImageJob>('evaluate-image', evaluateImageProcessor({ ...service.deps, pool: deadDatabase }), {
       connection,
       prefix: service.deps.config.QUEUE_PREFIX,
     });
@@ -132,7 +132,7 @@ describe('end-to-end delivery', () => {
     try {
       expect((await report(id, `first-${id}`)).status).toBe(202);
       await taken;
-      const workers = startWorkers(service.deps, { topics: ['evaluate-reports'] });
+      const workers = startWorkers(service.deps, { topics: ['evaluate-image'] });
       try {
         for (const reader of ['second', 'third']) expect((await report(id, `${reader}-${id}`)).status).toBe(202);
         await waitFor(async () => (await service.status(id)) === 'auto_blocked', 5_000);
@@ -146,23 +146,23 @@ describe('end-to-end delivery', () => {
     }
   });
 
-  it('when a thumbnail job failed for good (storage down for a while), then a resend retries it instead of doing nothing', async () => {
+  it('when a process-image job failed for good (storage down for a while), then a resend retries it instead of doing nothing', async () => {
     const imageId = randomUUID();
-    await addJob(service.deps.queues, 'thumbnail', imageId);
+    await addJob(service.deps.queues, 'process-image', imageId);
     const connection = openRedis(service.deps.config.REDIS_URL, { blocking: true });
     const failing = new Worker<ImageJob>(
-      'thumbnail',
+      'process-image',
       () => Promise.reject(new UnrecoverableError('storage unreachable')),
       { connection, prefix: service.deps.config.QUEUE_PREFIX },
     );
-    const job = () => service.deps.queues.thumbnail.getJob(`thumbnail-${imageId}`);
+    const job = () => service.deps.queues['process-image'].getJob(`process-image-${imageId}`);
     try {
       await waitFor(async () => (await job())?.isFailed());
     } finally {
       await failing.close();
       await connection.quit();
     }
-    await addJob(service.deps.queues, 'thumbnail', imageId);
+    await addJob(service.deps.queues, 'process-image', imageId);
     expect(await (await job())!.getState()).toBe('waiting');
   });
 });

@@ -1,0 +1,105 @@
+/** Use case: recount an image's open reports and auto-block it when they cross its threshold. */
+import type { Deps } from '../deps.js';
+import { listNearDuplicates, lockImage, setScore, transitionImage, type ImageRow, type NearDuplicate } from '../db/images.repository.js';
+import { appendEvent } from '../db/moderation-events.repository.js';
+import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
+import { withTransaction } from '../db/pool.js';
+import { listOpenReports } from '../db/reports.repository.js';
+import { planAutomatic } from '../domain/automatic-transitions.js';
+import { pictureWasRestored } from '../domain/decisions.js';
+import { countsAcrossCopies } from '../domain/demo-sandbox.js';
+import type { ImageStatus } from '../domain/image-status.js';
+import { scoreReports, type Score } from '../domain/reports.js';
+import { reportPolicy } from '../domain/policy.js';
+import { decideAutoBlock, type BlockDecision } from '../domain/threshold.js';
+import { recordSuspectedBrigade } from './flag-brigade.js';
+
+export interface Evaluation extends Score {
+  /** Status after evaluation; null for an unknown image. */
+  status: ImageStatus | null;
+  /** True when this call auto-blocked the image. */
+  blocked: boolean;
+  decision: BlockDecision;
+}
+
+function describe(decision: BlockDecision & { block: true }): string {
+  switch (decision.rule) {
+    case 'moderator_report':
+      return 'reported by a moderator';
+    case 'total_score':
+      return `score ${decision.score} reached the auto-block threshold ${decision.threshold}${corroborated(decision)}`;
+    case 'reason_score':
+      return `score ${decision.score} for "${decision.reason}" reached its threshold ${decision.threshold}${corroborated(decision)}`;
+  }
+}
+
+function corroborated(decision: Extract<BlockDecision, { basis: unknown }>): string {
+  const who = decision.corroboration === 'proven' ? 'a reader with a proven record' : 'ordinary readers on distinct networks';
+  return `, ${decision.basis === 'trusted' ? 'by trusted readers alone' : 'with low-trust readers'}, corroborated by ${who}`;
+}
+
+/** The near-duplicates whose reports count toward `image`: never across the demo sandbox (domain/demo-sandbox.ts). */
+function countedCopies(image: ImageRow, copies: NearDuplicate[]): NearDuplicate[] {
+  return copies.filter((copy) => countsAcrossCopies(image.uploaderId, copy.uploaderId));
+}
+
+/**
+ * Recounts from PostgreSQL (never from a counter held only in Redis), records the score, and when the
+ * threshold policy says so moves the image to `auto_blocked` with a guarded UPDATE and one audit event
+ * holding the score and the reasons, in one transaction. The image row is locked first, so concurrent
+ * evaluations of one image run one after the other and exactly one of them blocks it. Safe to run again.
+ * Open reports on the image's near-duplicates (perceptual hash within PHASH_MATCH_DISTANCE) count too, one
+ * per reader; when the image is blocked, its near-duplicates are evaluated again, since they share the score.
+ * A suspected brigade (domain/threshold.ts) is not blocked but flagged for a moderator.
+ */
+export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
+  return withTransaction(deps.pool, async (client) => {
+    // Before the recount: every request committed so far is answered by it (see markOutboxDone).
+    await markOutboxDone(client, 'evaluate-image', imageId);
+    const image = await lockImage(client, imageId);
+    if (!image) return { ...scoreReports([]), status: null, blocked: false, decision: { block: false } };
+    const copies = countedCopies(image, await listNearDuplicates(client, imageId, deps.config.PHASH_MATCH_DISTANCE));
+    const nearDuplicateIds = copies.map((copy) => copy.id);
+    const reports = await listOpenReports(client, imageId, nearDuplicateIds);
+    const score = scoreReports(reports);
+    await setScore(client, imageId, score.score);
+    // A moderator's restore of any copy stands for the picture: a re-upload does not reset it.
+    const restored = pictureWasRestored({ restored: image.restoredAt !== null }, copies);
+    const policy = reportPolicy(deps.config);
+    const decision = decideAutoBlock({
+      status: image.status,
+      reports,
+      restored,
+      uploaderFactor: policy.uploaderFactor(image.uploaderId),
+      policy: policy.threshold,
+      brigade: policy.brigade,
+      now: new Date(),
+      flagged: image.suspectedBrigadeAt !== null,
+    });
+    const unchanged = { ...score, status: image.status, blocked: false, decision };
+    if (!decision.block && 'rule' in decision) await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision });
+    if (!decision.block) return unchanged;
+    const to = planAutomatic('auto_block', image.status);
+    const previous = to && (await transitionImage(client, { id: imageId, from: [image.status], to }));
+    if (!to || previous === null) return unchanged;
+    await appendEvent(client, {
+      imageId,
+      actorId: null,
+      action: 'auto_block',
+      fromStatus: previous,
+      toStatus: to,
+      reason: describe(decision),
+      details: {
+        ...decision,
+        score: score.score,
+        reports: score.reports,
+        byReason: score.byReason,
+        restored,
+        uploaderFactor: policy.uploaderFactor(image.uploaderId),
+        nearDuplicateIds,
+      },
+    });
+    for (const id of nearDuplicateIds) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: id });
+    return { ...score, status: to, blocked: true, decision };
+  });
+}

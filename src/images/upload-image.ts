@@ -1,0 +1,41 @@
+/** Use case: accept an uploaded file, store the original, and ask for its derivatives through the outbox. */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import { insertImage, type ImageRow } from '../db/images.repository.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
+import { withTransaction } from '../db/pool.js';
+import { inspectImage, intakeLimitsFrom } from '../media/inspect.js';
+import { originalKey } from '../storage/keys.js';
+
+/**
+ * Checks the bytes (type, size, integrity), stores the original at `originals/<id>`, and inserts the image
+ * (status `processing`) with a `process-image` outbox row in one transaction.
+ * @returns the new image row
+ * @throws AppError 400/415/422 from inspectImage; nothing is stored then
+ */
+export async function uploadImage(
+  deps: Pick<Deps, 'config' | 'pool' | 'storage'>,
+  input: { uploaderId: string; bytes: Buffer },
+): Promise<ImageRow> {
+  const inspected = await inspectImage(input.bytes, intakeLimitsFrom(deps.config));
+  const id = randomUUID();
+  const storageKey = originalKey(id);
+  await deps.storage.put(storageKey, input.bytes);
+  try {
+    return await withTransaction(deps.pool, async (client) => {
+      const image = await insertImage(client, {
+        id,
+        uploaderId: input.uploaderId,
+        sha256: createHash('sha256').update(input.bytes).digest('hex'),
+        bytes: input.bytes.length,
+        mimeType: inspected.mimeType,
+        storageKey,
+      });
+      await enqueueOutbox(client, { topic: 'process-image', imageId: id });
+      return image;
+    });
+  } catch (error) {
+    await deps.storage.delete(storageKey).catch(() => undefined);
+    throw error;
+  }
+}

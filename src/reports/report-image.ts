@@ -1,0 +1,118 @@
+/** Use case: a reader reports an image. The report and the request to re-evaluate the image commit together. */
+import { randomUUID } from 'node:crypto';
+import type { Role } from '../auth/tokens.js';
+import type { Config } from '../config.js';
+import type { Deps } from '../deps.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
+import { withTransaction, type Queryable } from '../db/pool.js';
+import { listNearDuplicateIds, lockImage, shareLockImage } from '../db/images.repository.js';
+import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, recentlyDismissedImageIds } from '../db/reports.repository.js';
+import { demoReaderMayReport } from '../domain/demo-sandbox.js';
+import { AUTO_BLOCKABLE_STATUSES, isReportable } from '../domain/image-status.js';
+import { inReflagCooldown, isLowTrust, weighReport, type ReaderKind, type Weighing } from '../domain/readers.js';
+import { reportPolicy } from '../domain/policy.js';
+import { hasRole } from '../domain/roles.js';
+import type { ReportReason } from '../domain/reports.js';
+import { isProven, reportWeight } from '../domain/trust.js';
+import { AppError, notFound } from '../errors.js';
+
+export interface ReportInput {
+  imageId: string;
+  reporterId: string;
+  reporterRole: Role;
+  reason: ReportReason;
+  note: string | null;
+  /** Default `user` (a first-party token). */
+  reporterKind?: ReaderKind;
+  /** A signed reader's `account_created_at` claim, when the site sends it. */
+  accountCreatedAt?: Date | null;
+  /** An anonymous reader's identity network hash ("one network counts once"). */
+  networkHash?: string | null;
+  /** The reader's guard network hash (signed and anonymous readers), for the brigade guard only. */
+  guardNetworkHash?: string | null;
+}
+
+/**
+ * True when the reader had a report dismissed within REFLAG_COOLDOWN_HOURS on this picture (domain/readers.ts
+ * inReflagCooldown). The near-duplicate lookup only runs for the rare reader with a recent dismissal.
+ */
+async function inCooldown(db: Queryable, input: ReportInput, config: Config): Promise<boolean> {
+  const dismissed = await recentlyDismissedImageIds(db, { reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS });
+  if (dismissed.length === 0) return false;
+  const copies = dismissed.includes(input.imageId) ? [] : await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE);
+  return inReflagCooldown(dismissed, input.imageId, copies);
+}
+
+/**
+ * What this report's weight is made of, fixed when it is made (domain/readers.ts Weighing), and whether its
+ * reader is proven (domain/trust.ts isProven).
+ */
+async function weighingOf(db: Queryable, input: ReportInput, config: Config, now: Date): Promise<{ weighing: Weighing; proven: boolean }> {
+  const kind = input.reporterKind ?? 'user';
+  const role = hasRole(input.reporterRole, 'moderator') ? 'moderator' : 'reader';
+  if (role === 'moderator') {
+    return { weighing: { role, kind, trustWeight: 1, cooldown: false, networkAlreadyCounted: false, newAccount: false }, proven: false };
+  }
+  const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
+  const weighing: Weighing = {
+    role,
+    kind,
+    trustWeight: reportWeight(track, now),
+    cooldown: await inCooldown(db, input, config),
+    networkAlreadyCounted: input.networkHash ? await hasOpenReportFromNetwork(db, { imageId: input.imageId, networkHash: input.networkHash }) : false,
+    newAccount: kind === 'signed' && isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, config.NEW_ACCOUNT_AGE),
+  };
+  return { weighing, proven: isProven(track, now) };
+}
+
+/**
+ * Records one report per reader and image. A new report also writes an `evaluate-image` outbox row in
+ * the same transaction, so an accepted report is always evaluated even if Redis is down at that moment.
+ * The weight (domain/readers.ts weighReport) and the reader's standing are fixed now; a report on a picture that
+ * is no longer up is kept as evidence but never enters its reader's track record.
+ * @returns `{ reportId, duplicate }`: duplicate=true when this reader already has an open report on the image
+ * @throws AppError 404 `not_found` for an unknown image; 409 `image_not_reportable` for a removed or failed one;
+ *   403 `demo_reader` when a demo reader reports anything but a demo photo
+ */
+export async function reportImage(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  input: ReportInput,
+): Promise<{ reportId: string; duplicate: boolean }> {
+  return withTransaction(deps.pool, async (client) => {
+    // A decision in progress on this image finishes first: a report never slips in beside a remove or restore.
+    // An anonymous report takes the lock exclusively, so two readers of one network reporting at once count once.
+    const image = input.networkHash ? await lockImage(client, input.imageId) : await shareLockImage(client, input.imageId);
+    if (!image) throw notFound('image');
+    if (!isReportable(image.status)) {
+      throw new AppError({
+        code: 'image_not_reportable',
+        message: `this image can no longer be reported (status: ${image.status})`,
+      });
+    }
+    if (!demoReaderMayReport(input.reporterId, image.uploaderId)) {
+      throw new AppError({ code: 'demo_reader', message: 'demo readers may only report the demo page\'s photos' });
+    }
+    const now = new Date();
+    const kind = input.reporterKind ?? 'user';
+    const { weighing, proven } = await weighingOf(client, input, deps.config, now);
+    const { reportId, created } = await insertReportOnce(client, {
+      id: randomUUID(),
+      imageId: input.imageId,
+      reporterId: input.reporterId,
+      reporterRole: hasRole(input.reporterRole, 'moderator') ? 'moderator' : 'reader',
+      reason: input.reason,
+      note: input.note,
+      weight: weighReport(weighing, reportPolicy(deps.config).weights),
+      reporterKind: kind,
+      lowTrust: isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, deps.config.NEW_ACCOUNT_AGE),
+      networkHash: input.networkHash ?? null,
+      proven,
+      guardNetworkHash: input.guardNetworkHash ?? null,
+      accountCreatedAt: input.accountCreatedAt ?? null,
+      countsForTrust: AUTO_BLOCKABLE_STATUSES.includes(image.status),
+      weighing,
+    });
+    if (created) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
+    return { reportId, duplicate: !created };
+  });
+}
