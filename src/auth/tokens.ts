@@ -7,8 +7,9 @@ import { SignJWT, jwtVerify, errors } from 'jose';
 import { z } from 'zod';
 import { isStorableText } from '../text.js';
 
-export const ROLES = ['reader', 'moderator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../domain/roles.js';
+
+export { ROLES, type Role };
 
 export interface User {
   id: string;

@@ -2,7 +2,8 @@
  * Roles and what each may do: `reader` reports, `moderator` reviews and decides, `admin` also manages sessions,
  * settings and the job queues. Pure: no I/O.
  */
-import type { Role } from '../auth/tokens.js';
+export const ROLES = ['reader', 'moderator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 const RANK: Record<Role, number> = { reader: 0, moderator: 1, admin: 2 };
 

@@ -5,10 +5,11 @@ import type { Deps } from '../deps.js';
 import { hasRole } from '../domain/roles.js';
 import type { ImageRow } from '../db/images.repository.js';
 import type { Score } from '../domain/reports.js';
-import { AppError, badRequest } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { getImageWithScore } from '../images/get-image.js';
 import { uploadImage } from '../images/upload-image.js';
 import { authenticate, currentUser } from './middleware/auth.js';
+import { uploadAdmission } from './middleware/upload-admission.js';
 import { imageIdParam } from './params.js';
 
 /** The public links of an image. */
@@ -34,39 +35,6 @@ function imageView(image: ImageRow, score: Score, showUploader: boolean) {
     createdAt: image.createdAt,
     updatedAt: image.updatedAt,
     ...imageLinks(image.id),
-  };
-}
-
-/** Room for the multipart envelope around the file (boundaries, part headers, small fields), in bytes. */
-const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
-
-/**
- * Bounds the memory uploads take: a body declared larger than MAX_UPLOAD_BYTES is refused before it is read
- * (413, connection closed), and at most UPLOAD_CONCURRENCY uploads are read at once; another answers 503
- * `too_many_uploads` with Retry-After at once, its body discarded as it arrives (never buffered).
- */
-function uploadAdmission(config: Deps['config']): RequestHandler {
-  let inFlight = 0;
-  return (req, res, next) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > config.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES) {
-      res.set('Connection', 'close');
-      throw new AppError({ code: 'payload_too_large', message: 'the file is larger than the upload limit' });
-    }
-    if (inFlight >= config.UPLOAD_CONCURRENCY) {
-      req.resume();
-      throw new AppError({ code: 'too_many_uploads', message: 'too many uploads at once; try again shortly' });
-    }
-    inFlight++;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      inFlight--;
-    };
-    res.on('finish', release);
-    res.on('close', release);
-    next();
   };
 }
 
