@@ -8,6 +8,7 @@ import { readerCors } from './http/middleware/cors.js';
 import { adminRoutes } from './http/admin.routes.js';
 import { appealsRoutes } from './http/appeals.routes.js';
 import { demoRoutes } from './http/demo.routes.js';
+import { docsRoutes } from './http/docs.routes.js';
 import { errorCodesRoutes } from './http/error-codes.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
@@ -49,6 +50,7 @@ export function buildApp(deps: Deps): Express {
   app.use(readerCors(deps.config.ALLOWED_ORIGINS));
   app.use(healthRoutes(deps));
   app.use(errorCodesRoutes());
+  app.use(docsRoutes());
   app.use(metricsRoutes(metrics));
   app.use(imagesRoutes(deps));
   app.use(appealsRoutes(deps));

@@ -8,7 +8,7 @@ import { appealImage, getModerationView } from '../moderation/appeals.js';
 import { authenticate, currentUser } from './middleware/auth.js';
 import { imageIdParam, textField } from './params.js';
 
-const appealBody = z.strictObject({ message: textField(MAX_APPEAL_LENGTH).pipe(z.string().trim().min(1)) });
+export const appealBody = z.strictObject({ message: textField(MAX_APPEAL_LENGTH).pipe(z.string().trim().min(1)) });
 
 /** The router for an uploader's view of their image's moderation and their appeal (first-party tokens). */
 export function appealsRoutes(deps: Deps): Router {

@@ -8,7 +8,7 @@ import { createReportGate, submitReport } from '../reports/submit-report.js';
 import { authenticateReader, currentReader, guardNetworkHash, type ReaderAuth } from './middleware/readers.js';
 import { imageIdParam, textField } from './params.js';
 
-const reportBody = z.strictObject({
+export const reportBody = z.strictObject({
   reason: z.enum(REPORT_REASONS),
   note: textField(MAX_NOTE_LENGTH).optional(),
 });

@@ -6,7 +6,7 @@ import { auditLogPage } from '../../moderation/audit-log.js';
 import { textField } from '../params.js';
 import { pageLimit, parse } from './parse.js';
 
-const auditQuery = z.object({
+export const auditQuery = z.object({
   image: z.uuid().optional(),
   actor: textField(200).pipe(z.string().min(1)).optional(),
   since: z.iso.datetime({ offset: true }).optional(),

@@ -9,14 +9,14 @@ import { currentUser } from '../middleware/auth.js';
 import { imageIdParam, textField } from '../params.js';
 import { parse } from './parse.js';
 
-const decisionBody = z.strictObject({
+export const decisionBody = z.strictObject({
   action: z.enum(DECISION_ACTIONS),
   note: textField(1000).optional(),
   /** The status the moderator saw; an image no longer in it is refused (409 status_changed). */
   expectedStatus: z.enum(IMAGE_STATUSES).optional(),
 });
 
-const bulkBody = decisionBody.extend({
+export const bulkBody = decisionBody.extend({
   ids: z
     .array(z.uuid().transform((id) => id.toLowerCase()))
     .min(1)

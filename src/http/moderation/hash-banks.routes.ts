@@ -9,30 +9,25 @@ import { BANK_ACTIONS } from '../../domain/hash-banks.js';
 import { MAX_INDEXED_DISTANCE } from '../../domain/pdq-matching.js';
 import { badRequest } from '../../errors.js';
 import { exportHashBank, importHashBank, listHashBanks, saveHashBank } from '../../moderation/hash-banks.js';
-import { authenticate, currentUser, requireRole } from '../middleware/auth.js';
+import { currentUser } from '../middleware/auth.js';
 import { textField } from '../params.js';
+import { parse } from './parse.js';
 
 /** Largest bank file accepted in one request: 1 MB holds about 14,000 hashes with their quality. */
 const MAX_BANK_FILE_BYTES = 1024 * 1024;
 
-const bankBody = z.strictObject({
+export const bankBody = z.strictObject({
   action: z.enum(BANK_ACTIONS),
   maxDistance: z.number().int().min(0).max(MAX_INDEXED_DISTANCE),
   description: textField(500).optional(),
 });
-const bankName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
-const importQuery = z.object({ note: textField(200).optional() });
+export const bankName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
+export const importQuery = z.object({ note: textField(200).optional() });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw badRequest(`invalid ${what}: ${z.prettifyError(result.error).replaceAll('\n', ' ')}`);
-  return result.data;
-}
 
-/** The router for /v1/moderation/hash-banks (moderators: bearer token or session cookie). */
+/** The router for /v1/moderation/hash-banks (behind the moderator guard of http/moderation/index.ts). */
 export function hashBanksRoutes(deps: Deps): Router {
   const router = Router();
-  router.use('/v1/moderation/hash-banks', authenticate(deps, { sessionCookie: true }), requireRole('moderator'));
 
   router.get('/v1/moderation/hash-banks', async (_req, res) => {
     res.json({ banks: await listHashBanks(deps) });

@@ -7,7 +7,7 @@ import { QUEUE_SORTS, QUEUE_STATES } from '../../domain/review-queue.js';
 import { reviewQueueCounts, reviewQueuePage } from '../../moderation/review-queue.js';
 import { pageLimit, parse, reviewLinks } from './parse.js';
 
-const queueQuery = z.object({
+export const queueQuery = z.object({
   state: z.enum(QUEUE_STATES).default('auto_blocked'),
   reason: z.enum(REPORT_REASONS).optional(),
   sort: z.enum(QUEUE_SORTS).default('score'),
