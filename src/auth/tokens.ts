@@ -3,6 +3,7 @@
  * (the default when absent), `moderator` or `admin`. The algorithm is pinned, so a token signed otherwise is
  * refused, and so is one whose lifetime (`exp` − `iat`) is longer than TOKEN_MAX_LIFETIME.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { z } from 'zod';
 import { isStorableText } from '../text.js';
@@ -50,16 +51,48 @@ export async function signToken(secret: string, input: { sub: string; role?: Rol
     .sign(encoder.encode(secret));
 }
 
+/** Tokens verified per secret and lifetime rule, kept until they expire; at most VERIFIED_CACHE_SIZE each. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+interface Verifier {
+  /** The HMAC key, imported once (jose would import it again at every verification otherwise). */
+  key: KeyObject;
+  /** token → the user it names and when it expires (ms since the epoch). Oldest first, for eviction. */
+  verified: Map<string, { user: User; expiresAtMs: number }>;
+}
+
+const verifiers = new Map<string, Verifier>();
+
+function verifierFor(secret: string, maxLifetimeMs: number | undefined): Verifier {
+  const name = `${maxLifetimeMs ?? ''}\u0000${secret}`;
+  let verifier = verifiers.get(name);
+  if (!verifier) verifiers.set(name, (verifier = { key: createSecretKey(encoder.encode(secret)), verified: new Map() }));
+  return verifier;
+}
+
 /**
  * Verifies a token's signature (HS256 only), expiry (required: a token without `exp` is refused) and claims.
+ * A token already verified under the same secret and rule answers from memory until its `exp` (a token cannot be
+ * revoked, only expire; sessions are revocable and are not tokens).
  * @param options.maxLifetimeMs when set, `iat` is required and `exp − iat` may be at most this long
  * @returns the user it names
  * @throws TokenError with a short reason: expired, bad signature, malformed or missing claims
  */
 export async function verifyToken(secret: string, token: string, options: { maxLifetimeMs?: number } = {}): Promise<User> {
+  const verifier = verifierFor(secret, options.maxLifetimeMs);
+  const known = verifier.verified.get(token);
+  if (known && Date.now() < known.expiresAtMs) return known.user;
+  if (known) verifier.verified.delete(token);
+  const user = await verifyAnew(verifier.key, token, options);
+  if (verifier.verified.size >= VERIFIED_CACHE_SIZE) verifier.verified.delete(verifier.verified.keys().next().value!);
+  verifier.verified.set(token, user);
+  return user.user;
+}
+
+async function verifyAnew(key: KeyObject, token: string, options: { maxLifetimeMs?: number }): Promise<{ user: User; expiresAtMs: number }> {
   let payload: { exp?: number; iat?: number };
   try {
-    ({ payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'], requiredClaims: ['exp'] }));
+    ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] }));
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new TokenError('token expired');
     throw new TokenError('token invalid');
@@ -69,5 +102,5 @@ export async function verifyToken(secret: string, token: string, options: { maxL
   }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw new TokenError('token claims invalid');
-  return { id: claims.data.sub, role: claims.data.role };
+  return { user: { id: claims.data.sub, role: claims.data.role }, expiresAtMs: payload.exp! * 1000 };
 }

@@ -1,6 +1,6 @@
 /**
  * SQL for the transactional outbox. A row is written in the same transaction as the change that needs a
- * job, so the job cannot be lost between PostgreSQL and Redis. The relay claims unsent rows (committing the
+ * job (the relay is woken once it commits), so the job cannot be lost between PostgreSQL and Redis. The relay claims unsent rows (committing the
  * claim), publishes their jobs, and marks them sent once Redis accepted them; the job marks them done in the transaction that does its work. A row
  * sent but not done after a while (Redis lost its data, or the job was dropped) is sent again.
  */
@@ -16,10 +16,45 @@ export interface OutboxRow {
   imageId: string;
 }
 
-/** Adds a pending row and notifies the relay (the NOTIFY is delivered on COMMIT, never before). */
+/**
+ * Adds a pending row, inside the transaction of the change that needs the job. Call wakeOutboxRelay after that
+ * transaction commits; the relay's poll (OUTBOX_POLL_MS) finds the row anyway if the wake-up is lost.
+ */
 export async function enqueueOutbox(db: Queryable, row: Omit<OutboxRow, 'id'>): Promise<void> {
   await db.query('INSERT INTO outbox (topic, image_id) VALUES ($1, $2)', [row.topic, row.imageId]);
-  await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, row.topic]);
+}
+
+/** Per pool: whether a wake-up is being sent, and whether another was asked for meanwhile. */
+const wakes = new WeakMap<object, { sending: boolean; again: boolean }>();
+
+/**
+ * Wakes the outbox relays (NOTIFY on OUTBOX_CHANNEL) after a transaction that enqueued rows committed. Sent on its
+ * own, never inside the writing transaction: a NOTIFY in a transaction holds PostgreSQL's server-wide notify lock
+ * through COMMIT, which serialises every committing report. Coalesced per pool: while one is being sent, further
+ * calls make one more, not one each. Never throws and never waits: a lost wake-up only costs the poll interval.
+ */
+export function wakeOutboxRelay(pool: Queryable): void {
+  let state = wakes.get(pool);
+  if (!state) wakes.set(pool, (state = { sending: false, again: false }));
+  if (state.sending) {
+    state.again = true;
+    return;
+  }
+  state.sending = true;
+  const send = (): void => {
+    void pool
+      .query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, 'wake'])
+      .catch(() => undefined)
+      .then(() => {
+        if (!state.again) {
+          state.sending = false;
+          return;
+        }
+        state.again = false;
+        send();
+      });
+  };
+  send();
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { Deps } from '../deps.js';
 import { listNearDuplicates, lockImage, setScore, transitionImage, type ImageRow, type NearDuplicate } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
-import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
+import { enqueueOutbox, markOutboxDone, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
 import { planAutomatic } from '../domain/automatic-transitions.js';
@@ -53,7 +53,7 @@ function countedCopies(image: ImageRow, copies: NearDuplicate[]): NearDuplicate[
  * A suspected brigade (domain/threshold.ts) is not blocked but flagged for a moderator.
  */
 export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
-  return withTransaction(deps.pool, async (client) => {
+  const evaluation = await withTransaction(deps.pool, async (client): Promise<Evaluation> => {
     // Before the recount: every request committed so far is answered by it (see markOutboxDone).
     await markOutboxDone(client, 'evaluate-image', imageId);
     const image = await lockImage(client, imageId);
@@ -102,4 +102,6 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     for (const id of nearDuplicateIds) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: id });
     return { ...score, status: to, blocked: true, decision };
   });
+  if (evaluation.blocked) wakeOutboxRelay(deps.pool);
+  return evaluation;
 }

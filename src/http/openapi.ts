@@ -198,6 +198,7 @@ export const ROUTES: RouteConfig[] = [
     request: { params: imageId },
     responses: {
       200: bytes('image/jpeg', 'the re-encoded display image (JPEG, or WebP for animations and transparency)'),
+      304: { description: 'If-None-Match named its current ETag: not sent again' },
       410: bytes('image/webp', 'blocked or removed: the neutral placeholder'),
       ...errors('not_found', 'image_unavailable', 'image_processing', 'storage_unavailable', ...OUTAGES),
     },
@@ -210,6 +211,7 @@ export const ROUTES: RouteConfig[] = [
     request: { params: imageId },
     responses: {
       200: bytes('image/webp', 'the thumbnail, within 320×320'),
+      304: { description: 'If-None-Match named its current ETag: not sent again' },
       410: bytes('image/webp', 'blocked or removed: the neutral placeholder'),
       ...errors('not_found', 'image_unavailable', 'image_processing', 'storage_unavailable', ...OUTAGES),
     },

@@ -9,7 +9,7 @@ import { addImageToBank, findBankMatches, MODERATORS_BANK, type BankMatch } from
 import { planAutomatic } from '../domain/automatic-transitions.js';
 import { findBlockedCopy, findImage, lockImage, recordDerivatives, transitionImage, type ProcessedMedia } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
-import { enqueueOutbox, markOutboxDone } from '../db/outbox.repository.js';
+import { enqueueOutbox, markOutboxDone, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction, type PoolClient } from '../db/pool.js';
 import { insertReportOnce } from '../db/reports.repository.js';
 import { decideUpload } from '../domain/hash-banks.js';
@@ -85,6 +85,7 @@ export async function processImage(deps: Pick<Deps, 'pool' | 'storage' | 'config
     if (media.pdq.quality >= PDQ_MIN_QUALITY) await enqueueOutbox(client, { topic: 'evaluate-image', imageId });
     return publish(client, { imageId, sha256: image.sha256, pdq: media.pdq });
   });
+  wakeOutboxRelay(deps.pool);
   if (outcome === 'removed') {
     await Promise.all([media.displayKey, media.thumbnailKey, media.reviewKey].map((key) => deps.storage.delete(key)));
   }

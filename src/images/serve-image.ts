@@ -14,8 +14,13 @@ export type ServedVariant = 'display' | 'thumbnail';
 /** Bytes to send, with their HTTP status and whether a shared cache may keep them (seconds, 0 for never). */
 export interface ServedImage {
   httpStatus: 200 | 410;
+  /** Empty when the client's If-None-Match already names this version (`notModified`). */
   bytes: Buffer;
   contentType: string;
+  /** A strong validator of these bytes: it changes whenever the derivatives are made again. */
+  etag: string;
+  /** True when the client already holds these bytes: answer 304 without them (they were not read). */
+  notModified: boolean;
   /** 10 s for a served image (a block must take effect within seconds, also in caches), 0 for the placeholder. */
   maxAgeSeconds: number;
 }
@@ -29,20 +34,40 @@ function derivativeOf(image: ImageRow, variant: ServedVariant): { key: string; c
   return image.displayKey && image.displayMimeType ? { key: image.displayKey, contentType: image.displayMimeType } : null;
 }
 
+/** The ETag of the placeholder; its bytes never change within a release. */
+const PLACEHOLDER_ETAG = '"blocked-placeholder-1"';
+
+/** True when an If-None-Match header names `etag` (or is `*`). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
 /**
- * The bytes to answer for an image and variant.
+ * The bytes to answer for an image and variant. A visible image's derivative carries a strong ETag from the
+ * image id, the variant and the time the image row last changed (derivatives are only ever rewritten with the
+ * row); a request whose If-None-Match names it gets `notModified` without the file being read.
+ * @param ifNoneMatch the request's If-None-Match header, if any
  * @throws AppError 404 `not_found` (unknown id), 404 `image_unavailable` (processing failed), 503
  *   `image_processing` (derivatives not made yet, or being made again after an upgrade; Retry-After 1 s)
  */
-export async function serveImage(deps: Pick<Deps, 'pool' | 'storage'>, imageId: string, variant: ServedVariant): Promise<ServedImage> {
+export async function serveImage(
+  deps: Pick<Deps, 'pool' | 'storage'>,
+  imageId: string,
+  variant: ServedVariant,
+  ifNoneMatch?: string,
+): Promise<ServedImage> {
   const image = await findImage(deps.pool, imageId);
   if (!image) throw notFound('image');
   const derivative = isServable(image.status) ? derivativeOf(image, variant) : null;
   if (derivative) {
-    return { httpStatus: 200, bytes: await deps.storage.get(derivative.key), contentType: derivative.contentType, maxAgeSeconds: SERVED_MAX_AGE_SECONDS };
+    const etag = `"${image.id}-${variant}-${image.updatedAt.getTime().toString(36)}"`;
+    const served = { httpStatus: 200 as const, contentType: derivative.contentType, maxAgeSeconds: SERVED_MAX_AGE_SECONDS, etag };
+    if (matches(ifNoneMatch, etag)) return { ...served, bytes: Buffer.alloc(0), notModified: true };
+    return { ...served, bytes: await deps.storage.get(derivative.key), notModified: false };
   }
   if (isBlocked(image.status)) {
-    return { httpStatus: 410, bytes: await blockedPlaceholder(deps), contentType: 'image/webp', maxAgeSeconds: 0 };
+    return { httpStatus: 410, bytes: await blockedPlaceholder(deps), contentType: 'image/webp', maxAgeSeconds: 0, etag: PLACEHOLDER_ETAG, notModified: false };
   }
   if (image.status === 'failed') {
     throw new AppError({ code: 'image_unavailable', message: 'the image could not be processed' });

@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { insertImage, type ImageRow } from '../db/images.repository.js';
-import { enqueueOutbox } from '../db/outbox.repository.js';
+import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { inspectImage, intakeLimitsFrom } from '../media/inspect.js';
 import { originalKey } from '../storage/keys.js';
@@ -22,7 +22,7 @@ export async function uploadImage(
   const storageKey = originalKey(id);
   await deps.storage.put(storageKey, input.bytes);
   try {
-    return await withTransaction(deps.pool, async (client) => {
+    const image = await withTransaction(deps.pool, async (client) => {
       const image = await insertImage(client, {
         id,
         uploaderId: input.uploaderId,
@@ -34,6 +34,8 @@ export async function uploadImage(
       await enqueueOutbox(client, { topic: 'process-image', imageId: id });
       return image;
     });
+    wakeOutboxRelay(deps.pool);
+    return image;
   } catch (error) {
     await deps.storage.delete(storageKey).catch(() => undefined);
     throw error;

@@ -4,7 +4,7 @@ import { addImageToBank, MODERATORS_BANK, removeImageFromBank } from '../db/hash
 import { clearBrigadeFlag, listNearDuplicates, listVisibleByteCopies, lockImage, setScore, transitionImage } from '../db/images.repository.js';
 import type { PoolClient } from '../db/pool.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
-import { enqueueOutbox } from '../db/outbox.repository.js';
+import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { closeOpenReports, reverseUpheldReports } from '../db/reports.repository.js';
 import { answerAppeal } from '../db/appeals.repository.js';
@@ -47,7 +47,7 @@ export interface DecisionResult {
  * @throws AppError 404 unknown image; 409 `status_changed` when expectedStatus is stale; 409 `invalid_transition`
  */
 export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: DecisionInput): Promise<DecisionResult> {
-  return withTransaction(deps.pool, async (client) => {
+  const result = await withTransaction(deps.pool, async (client) => {
     const image = await lockImage(client, input.imageId);
     if (!image) throw notFound('image');
     if (input.expectedStatus && image.status !== input.expectedStatus) {
@@ -91,6 +91,8 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     if (plan.to === 'blocked') await blockVisibleCopies(client, image.id, deps.config.PHASH_MATCH_DISTANCE);
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };
   });
+  if (input.action === 'remove') wakeOutboxRelay(deps.pool);
+  return result;
 }
 
 /**

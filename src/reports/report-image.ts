@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { enqueueOutbox } from '../db/outbox.repository.js';
+import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { listNearDuplicateIds, lockImage, shareLockImage } from '../db/images.repository.js';
 import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, recentlyDismissedImageIds } from '../db/reports.repository.js';
@@ -78,7 +78,7 @@ export async function reportImage(
   deps: Pick<Deps, 'pool' | 'config'>,
   input: ReportInput,
 ): Promise<{ reportId: string; duplicate: boolean }> {
-  return withTransaction(deps.pool, async (client) => {
+  const result = await withTransaction(deps.pool, async (client) => {
     // A decision in progress on this image finishes first: a report never slips in beside a remove or restore.
     // An anonymous report takes the lock exclusively, so two readers of one network reporting at once count once.
     const image = input.networkHash ? await lockImage(client, input.imageId) : await shareLockImage(client, input.imageId);
@@ -115,4 +115,6 @@ export async function reportImage(
     if (created) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
     return { reportId, duplicate: !created };
   });
+  if (!result.duplicate) wakeOutboxRelay(deps.pool);
+  return result;
 }
