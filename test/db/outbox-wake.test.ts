@@ -31,9 +31,9 @@ describe('wakeOutboxRelay', () => {
     };
     received = 0;
     for (let i = 0; i < 50; i++) wakeOutboxRelay(pool);
-    await waitFor(async () => received >= 1 && notifies >= 1);
+    await waitFor(() => Promise.resolve(received >= 1 && notifies >= 1));
     // The first call sends; the 49 made while it was in flight coalesce into one more.
-    await waitFor(async () => notifies === 2);
+    await waitFor(() => Promise.resolve(notifies === 2));
     expect(notifies).toBe(2);
   });
 
@@ -42,7 +42,7 @@ describe('wakeOutboxRelay', () => {
     const upload = ((await (await service.upload('real/concert.jpg')).json()) as { id: string }).id;
     received = 0;
     expect((await service.report(upload, `wake-reader-${Date.now()}`)).status).toBe(202);
-    await waitFor(async () => received >= 1);
+    await waitFor(() => Promise.resolve(received >= 1));
     const rows = await service.deps.pool.query<{ topic: string }>(`SELECT topic FROM outbox WHERE image_id = $1 AND topic = 'evaluate-image' AND done_at IS NULL`, [upload]);
     expect(rows.rowCount).toBe(1);
   });
