@@ -60,7 +60,7 @@ describe('the reader widget on /demo', () => {
     }
 
     const third = pages[2]!;
-    await expect.poll(() => third.locator('article').first().locator('.imgmod-placeholder').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => third.locator('article').first().locator('.imgmod-placeholder').isVisible(), { timeout: 60_000 }).toBe(true);
     expect(await third.locator('article').first().locator('img').count()).toBe(0);
     expect(await third.locator('article').first().getByRole('img').getAttribute('aria-label')).toBe('Image masquée après des signalements de lecteurs');
     const shot = screenshotPath('widget-blocked.png');

@@ -51,7 +51,7 @@ export async function spawnImgmod(role: 'api' | 'worker' | 'all', env: Record<st
     await waitFor(async () => {
       if (exitedEarly) throw new Error(`imgmod --role ${role} exited at start-up:\n${output}`);
       return Promise.resolve(logs().some((line) => line.msg === ready));
-    }, 30_000);
+    }, 90_000);
   } catch (error) {
     child.kill('SIGKILL'); // never leave a half-started process behind
     throw error;

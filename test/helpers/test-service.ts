@@ -51,10 +51,11 @@ export function fixture(name: string): Promise<Buffer> {
 
 /**
  * Polls `check` every 25 ms until it returns a value other than undefined/false, or fails after `timeoutMs`
- * (20 s by default: generous, since a loaded 2-core machine can take seconds to run a job).
+ * (60 s by default: generous, since a 2-core machine running several suites at once can take tens of seconds
+ * to run one job; a condition that is met returns at once).
  * @returns the first truthy value
  */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
