@@ -117,14 +117,55 @@ export async function trackRecords(db: Queryable, reporterIds: readonly string[]
   return new Map(result.rows.map((row) => [row.reporterId, { upheld: row.upheld, dismissed: row.dismissed, lastDismissedAt: row.lastDismissedAt }]));
 }
 
-/** The images on which this reporter had a report dismissed within the last `hours` (usually none). */
-export async function recentlyDismissedImageIds(db: Queryable, query: { reporterId: string; hours: number }): Promise<string[]> {
-  const result = await db.query<{ imageId: string }>(
-    `SELECT DISTINCT image_id AS "imageId" FROM reports
-     WHERE reporter_id = $1 AND status = 'dismissed' AND decided_at > now() - $2 * interval '1 hour'`,
-    [query.reporterId, query.hours],
+/** What recording one report needs to know of its reader and image, read in one statement (reporterFacts). */
+export interface ReporterFacts {
+  /** The reader's open report on this image, if any: a second click is answered with it, nothing written. */
+  openReportId: string | null;
+  /** The reader's track record (reports decided while their pictures were up). */
+  track: TrackRecord;
+  /** Images on which the reader had a report dismissed within the last `cooldownHours` (usually none). */
+  recentlyDismissedImageIds: string[];
+  /** True when another open report with weight from this identity network is on the image already. */
+  networkAlreadyCounted: boolean;
+}
+
+/**
+ * Everything a new report is weighed by, in one round trip: the reader's open report on the image (a
+ * duplicate), their track record, their recent dismissals (the re-flag cooldown) and whether their network
+ * already counts on the image (anonymous readers).
+ * @param query.networkHash the anonymous reader's identity network hash, or null
+ */
+export async function reporterFacts(
+  db: Queryable,
+  query: { reporterId: string; imageId: string; networkHash: string | null; cooldownHours: number },
+): Promise<ReporterFacts> {
+  const result = await db.query<{
+    openReportId: string | null;
+    upheld: number;
+    dismissed: number;
+    lastDismissedAt: Date | null;
+    recentlyDismissedImageIds: string[];
+    networkAlreadyCounted: boolean;
+  }>(
+    `SELECT (SELECT id FROM reports WHERE image_id = $2 AND reporter_id = $1 AND status = 'open') AS "openReportId",
+            t.upheld, t.dismissed, t.last_dismissed_at AS "lastDismissedAt",
+            ARRAY(SELECT DISTINCT image_id::text FROM reports
+                  WHERE reporter_id = $1 AND status = 'dismissed' AND decided_at > now() - $4 * interval '1 hour') AS "recentlyDismissedImageIds",
+            ($3::text IS NOT NULL AND EXISTS (
+              SELECT 1 FROM reports WHERE image_id = $2 AND network_hash = $3 AND status = 'open' AND weight > 0)) AS "networkAlreadyCounted"
+     FROM (SELECT count(*) FILTER (WHERE status = 'upheld')::int AS upheld,
+                  count(*) FILTER (WHERE status = 'dismissed')::int AS dismissed,
+                  max(decided_at) FILTER (WHERE status = 'dismissed') AS last_dismissed_at
+           FROM reports WHERE reporter_id = $1 AND status <> 'open' AND counts_for_trust) t`,
+    [query.reporterId, query.imageId, query.networkHash, query.cooldownHours],
   );
-  return result.rows.map((row) => row.imageId);
+  const row = result.rows[0]!;
+  return {
+    openReportId: row.openReportId,
+    track: { upheld: row.upheld, dismissed: row.dismissed, lastDismissedAt: row.lastDismissedAt },
+    recentlyDismissedImageIds: row.recentlyDismissedImageIds,
+    networkAlreadyCounted: row.networkAlreadyCounted,
+  };
 }
 
 /** Closes every open report of an image with the decision's outcome. @returns how many were closed */
@@ -150,15 +191,6 @@ export async function reverseUpheldReports(db: Queryable, change: { imageId: str
     [change.imageId, change.since, change.decidedBy],
   );
   return result.rowCount ?? 0;
-}
-
-/** True when an open report from this network prefix is already counted on the image. */
-export async function hasOpenReportFromNetwork(db: Queryable, query: { imageId: string; networkHash: string }): Promise<boolean> {
-  const result = await db.query(
-    `SELECT 1 FROM reports WHERE image_id = $1 AND network_hash = $2 AND status = 'open' AND weight > 0 LIMIT 1`,
-    [query.imageId, query.networkHash],
-  );
-  return (result.rowCount ?? 0) > 0;
 }
 
 /** A reader's own report as the reader sees it: no weight, no other reporters. */

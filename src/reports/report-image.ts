@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { listNearDuplicateIds, lockImage, shareLockImage } from '../db/images.repository.js';
-import { hasOpenReportFromNetwork, insertReportOnce, trackRecords, recentlyDismissedImageIds } from '../db/reports.repository.js';
+import { insertReportOnce, reporterFacts, type ReporterFacts } from '../db/reports.repository.js';
 import { demoReaderMayReport } from '../domain/demo-sandbox.js';
 import { AUTO_BLOCKABLE_STATUSES, isReportable } from '../domain/image-status.js';
 import { inReflagCooldown, isLowTrust, weighReport, type ReaderKind, type Weighing } from '../domain/readers.js';
@@ -33,36 +33,27 @@ export interface ReportInput {
 }
 
 /**
- * True when the reader had a report dismissed within REFLAG_COOLDOWN_HOURS on this picture (domain/readers.ts
- * inReflagCooldown). The near-duplicate lookup only runs for the rare reader with a recent dismissal.
- */
-async function inCooldown(db: Queryable, input: ReportInput, config: Config): Promise<boolean> {
-  const dismissed = await recentlyDismissedImageIds(db, { reporterId: input.reporterId, hours: config.REFLAG_COOLDOWN_HOURS });
-  if (dismissed.length === 0) return false;
-  const copies = dismissed.includes(input.imageId) ? [] : await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE);
-  return inReflagCooldown(dismissed, input.imageId, copies);
-}
-
-/**
  * What this report's weight is made of, fixed when it is made (domain/readers.ts Weighing), and whether its
- * reader is proven (domain/trust.ts isProven).
+ * reader is proven (domain/trust.ts isProven), from the facts read in one statement. The re-flag cooldown
+ * (inReflagCooldown) looks up near-duplicates only for the rare reader with a recent dismissal.
  */
-async function weighingOf(db: Queryable, input: ReportInput, config: Config, now: Date): Promise<{ weighing: Weighing; proven: boolean }> {
+async function weighingOf(db: Queryable, input: ReportInput, facts: ReporterFacts, config: Config, now: Date): Promise<{ weighing: Weighing; proven: boolean }> {
   const kind = input.reporterKind ?? 'user';
   const role = hasRole(input.reporterRole, 'moderator') ? 'moderator' : 'reader';
   if (role === 'moderator') {
     return { weighing: { role, kind, trustWeight: 1, cooldown: false, networkAlreadyCounted: false, newAccount: false }, proven: false };
   }
-  const track = (await trackRecords(db, [input.reporterId])).get(input.reporterId) ?? { upheld: 0, dismissed: 0 };
+  const dismissed = facts.recentlyDismissedImageIds;
+  const copies = dismissed.length === 0 || dismissed.includes(input.imageId) ? [] : await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE);
   const weighing: Weighing = {
     role,
     kind,
-    trustWeight: reportWeight(track, now),
-    cooldown: await inCooldown(db, input, config),
-    networkAlreadyCounted: input.networkHash ? await hasOpenReportFromNetwork(db, { imageId: input.imageId, networkHash: input.networkHash }) : false,
+    trustWeight: reportWeight(facts.track, now),
+    cooldown: dismissed.length > 0 && inReflagCooldown(dismissed, input.imageId, copies),
+    networkAlreadyCounted: facts.networkAlreadyCounted,
     newAccount: kind === 'signed' && isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, config.NEW_ACCOUNT_AGE),
   };
-  return { weighing, proven: isProven(track, now) };
+  return { weighing, proven: isProven(facts.track, now) };
 }
 
 /**
@@ -92,9 +83,17 @@ export async function reportImage(
     if (!demoReaderMayReport(input.reporterId, image.uploaderId)) {
       throw new AppError({ code: 'demo_reader', message: 'demo readers may only report the demo page\'s photos' });
     }
+    const facts = await reporterFacts(client, {
+      reporterId: input.reporterId,
+      imageId: input.imageId,
+      networkHash: input.networkHash ?? null,
+      cooldownHours: deps.config.REFLAG_COOLDOWN_HOURS,
+    });
+    // A second click writes nothing: the open report answers it.
+    if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true };
     const now = new Date();
     const kind = input.reporterKind ?? 'user';
-    const { weighing, proven } = await weighingOf(client, input, deps.config, now);
+    const { weighing, proven } = await weighingOf(client, input, facts, deps.config, now);
     const { reportId, created } = await insertReportOnce(client, {
       id: randomUUID(),
       imageId: input.imageId,
