@@ -17,7 +17,7 @@ import { decideImage } from '../moderation/decide.js';
 import { getOriginal, getReviewDetail, getReviewPreview } from '../moderation/review-image.js';
 import { startSession, signOut } from '../moderation/sessions.js';
 import { authenticate, currentUser, requireRole, sessionCookie, sessionIdOf } from './auth.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, sortKeyFits } from './cursor.js';
 import { imageLinks } from './images.routes.js';
 import { imageIdParam, textField } from './params.js';
 
@@ -30,8 +30,8 @@ const queueCursor = z.strictObject({
   state: z.enum(QUEUE_STATES),
   sort: z.enum(QUEUE_SORTS),
   asOf: z.iso.datetime(),
-  key: z.tuple([z.string().regex(/^(-?\d{1,9}(\.\d{1,3})?|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?)$/), z.uuid()]),
-});
+  key: z.tuple([z.string(), z.uuid()]),
+}).refine((cursor) => sortKeyFits(cursor.sort, cursor.key[0]));
 
 /** The audit log's page position: the id of the last event shown. */
 const auditCursor = z.tuple([z.string().regex(/^[1-9]\d{0,15}$/)]);
