@@ -21,6 +21,9 @@ import { readersRoutes } from './http/readers.routes.js';
 import { reportsRoutes } from './http/reports.routes.js';
 import { serveRoutes } from './http/serve.routes.js';
 import { signInRoutes } from './http/sign-in.routes.js';
+import { genRequestId, requestContext } from './http/request-id.js';
+import { privateNoStore, securityHeaders } from './http/security-headers.js';
+import { requestLogSerializers } from './http/request-log.js';
 
 /** Largest JSON body, in bytes: a report is a reason and a 500-character note. */
 const JSON_LIMIT_BYTES = 16 * 1024;
@@ -37,14 +40,16 @@ export function buildApp(deps: Deps): Express {
   app.use(
     pinoHttp({
       logger: deps.logger,
+      genReqId: genRequestId,
       autoLogging: { ignore: (req) => req.url === '/healthz' },
-      // Tokens and session cookies are credentials, and a client address is personal data: never logged.
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.remoteAddress', 'req.remotePort'],
-        censor: '[redacted]',
-      },
+      // Only allow-listed headers are logged: never a client address (x-forwarded-for, x-real-ip, forwarded,
+      // the socket's), a credential (authorization, cookie, set-cookie) or the page a reader was on (referer).
+      serializers: requestLogSerializers,
     }),
   );
+  app.use(requestContext);
+  app.use(securityHeaders());
+  app.use(privateNoStore);
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
   app.use(cookieParser());
   app.use(readerCors(deps.config.ALLOWED_ORIGINS));

@@ -48,7 +48,7 @@ async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTim
   const ids = rows.map((row) => row.id);
   const jobs = [...new Map(rows.map((row) => [`${row.topic}/${row.imageId}`, row])).values()];
   try {
-    await withTimeout(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId))), addTimeoutMs, 'Redis');
+    await withTimeout(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId, row.requestId))), addTimeoutMs, 'Redis');
   } catch (error) {
     // Best effort: if PostgreSQL is gone too, the claim simply expires after CLAIM_LEASE_MS.
     await releaseOutboxClaims(deps.pool, ids).catch(() => undefined);

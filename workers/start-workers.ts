@@ -54,7 +54,7 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
     const logger = deps.logger.child({ job: topic });
     const logged: Processor = async (job) => {
       const started = performance.now();
-      logger.info({ jobId: job.id, imageId: job.data.imageId, attempt: job.attemptsMade + 1 }, 'job started');
+      logger.info({ jobId: job.id, imageId: job.data.imageId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 }, 'job started');
       const result = await processor(job);
       logger.info({ jobId: job.id, imageId: job.data.imageId, durationMs: Math.round(performance.now() - started), result }, 'job finished');
       return result;

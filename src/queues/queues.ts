@@ -11,6 +11,8 @@ export type JobTopic = (typeof JOB_TOPICS)[number];
 /** Every job's payload: the image it concerns. Everything else is read from PostgreSQL when it runs. */
 export interface ImageJob {
   imageId: string;
+  /** The HTTP request that caused the job (its X-Request-Id), for the job's log lines; absent for system jobs. */
+  requestId?: string;
 }
 
 export type Queues = Record<JobTopic, Queue<ImageJob>>;
@@ -49,7 +51,8 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
  *   arriving during an evaluation makes a new job, which another worker may run at once even if the running
  *   one hangs or its process died (evaluations of one image serialise on its row lock).
  */
-export async function addJob(queues: Queues, topic: JobTopic, imageId: string): Promise<void> {
+export async function addJob(queues: Queues, topic: JobTopic, imageId: string, requestId?: string | null): Promise<void> {
+  const data: ImageJob = requestId ? { imageId, requestId } : { imageId };
   if (topic !== 'evaluate-reports') {
     const jobId = `${topic}-${imageId}`;
     // A job that used up its attempts (storage or database down for a while) keeps its id in the failed set,
@@ -59,12 +62,12 @@ export async function addJob(queues: Queues, topic: JobTopic, imageId: string): 
       await failed.retry('failed', { resetAttemptsMade: true });
       return;
     }
-    await queues[topic].add(topic, { imageId }, { jobId });
+    await queues[topic].add(topic, data, { jobId });
     return;
   }
   await queues['evaluate-reports'].add(
     'evaluate-reports',
-    { imageId },
+    data,
     { deduplication: { id: `evaluate-${imageId}` } },
   );
 }
