@@ -10,7 +10,7 @@ import { appealsRoutes } from './http/appeals.routes.js';
 import { demoRoutes } from './http/demo.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
-import { createMetrics, metricsRoutes } from './http/metrics.routes.js';
+import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.routes.js';
 import { hashBanksRoutes } from './http/hash-banks.routes.js';
 import { moderationRoutes } from './http/moderation.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
@@ -28,14 +28,17 @@ import { requestLogSerializers } from './http/request-log.js';
 /** Largest JSON body, in bytes: a report is a reason and a 500-character note. */
 const JSON_LIMIT_BYTES = 16 * 1024;
 
-/** Builds the express app over `deps`: logging, metrics, body parsing, every route, then the error middleware. */
-export function buildApp(deps: Deps): Express {
+/**
+ * Builds the express app over `deps`: logging, metrics, body parsing, every route, then the error middleware.
+ * @param options.metrics the process's metrics (main.ts shares them with the METRICS_PORT listener); default: new ones
+ */
+export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // TRUST_PROXY: which X-Forwarded-For hops to believe for req.ip (the reader's network) and req.secure.
   app.set('trust proxy', deps.config.TRUST_PROXY);
   const auth = readerAuth(deps.config);
-  const metrics = createMetrics(deps);
+  const metrics = options.metrics ?? createMetrics(deps);
   app.use(metrics.timeRequests);
   app.use(
     pinoHttp({
@@ -54,7 +57,8 @@ export function buildApp(deps: Deps): Express {
   app.use(cookieParser());
   app.use(readerCors(deps.config.ALLOWED_ORIGINS));
   app.use(healthRoutes(deps));
-  app.use(metricsRoutes(metrics));
+  // With METRICS_PORT, /metrics is served on that port only (main.ts), not to whoever reaches PORT.
+  if (deps.config.METRICS_PORT === undefined) app.use(metricsRoutes(metrics, deps.config));
   app.use(imagesRoutes(deps));
   app.use(appealsRoutes(deps));
   app.use(reportsRoutes(deps, auth));

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { MAX_NOTE_LENGTH, REPORT_REASONS } from '../domain/reports.js';
 import { badRequest } from '../errors.js';
 import { reportImage, type ReportInput } from '../moderation/report-image.js';
+import { countReport } from '../metrics.js';
 import { imageIdParam, textField } from './params.js';
 import { perKeyLimit } from './per-key-limit.js';
 import { reportRateLimiter } from './rate-limits.js';
@@ -38,7 +39,7 @@ export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
   // whose lock is stuck ties up four of the pool's connections, not all of them. A report waits in line no
   // longer than it would wait for the lock itself.
   const perImage = perKeyLimit({ limit: 4, maxWaitMs: deps.config.DB_LOCK_TIMEOUT_MS });
-  router.post('/v1/images/:id/reports', authenticateReader(auth), async (req, res) => {
+  router.post('/v1/images/:id/reports', countReport, authenticateReader(auth), async (req, res) => {
     const imageId = imageIdParam(req.params.id);
     const body = reportBody.safeParse(req.body ?? {});
     if (!body.success) {

@@ -1,4 +1,5 @@
 /** Use case: a moderator's decision on one image: uphold, restore or remove. */
+import { recordDecision } from '../metrics.js';
 import type { Deps } from '../deps.js';
 import { addImageToBank, MODERATORS_BANK, removeImageFromBank } from '../db/hash-banks.repository.js';
 import { clearBrigadeFlag, listNearDuplicates, listVisibleByteCopies, lockImage, setScore, transitionImage } from '../db/images.repository.js';
@@ -91,7 +92,7 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     else await addImageToBank(client, { bankName: MODERATORS_BANK, imageId: image.id, addedBy: input.moderatorId, minQuality: PDQ_MIN_QUALITY });
     if (plan.to === 'blocked') await blockVisibleCopies(client, image.id, deps.config.PHASH_MATCH_DISTANCE);
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };
-  });
+  }).then(recordDecision);
 }
 
 /**
