@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests that need no service at all: pure rules, the policy lab, config and cookie signing (`npm run test:unit`). */
-const UNIT = ['test/domain/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/auth/**/*.test.ts', 'test/config.test.ts', 'test/outage-log.test.ts', 'test/summary-reporter.test.ts'];
+const UNIT = ['test/domain/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/auth/**/*.test.ts', 'test/config.test.ts', 'test/outage-log.test.ts', 'test/deploy.test.ts', 'test/summary-reporter.test.ts'];
 
 export default defineConfig({
   test: {

@@ -161,13 +161,19 @@ export function metricsRoutes(metrics: Metrics, config: Pick<Config, 'METRICS_TO
   return router;
 }
 
-/** The app of the METRICS_PORT listener: GET /metrics only (same token rule), 404 for anything else. */
+/**
+ * The app of the METRICS_PORT listener: GET /metrics (same token rule) and GET /healthz (the process is up: a
+ * worker's health check), 404 for anything else.
+ */
 export function metricsApp(metrics: Metrics, config: Pick<Config, 'METRICS_TOKEN'>): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   app.use(metricsRoutes(metrics, config));
   app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: 'this port serves GET /metrics only' } });
+    res.status(404).json({ error: { code: 'not_found', message: 'this port serves GET /metrics and /healthz only' } });
   });
   app.use(((error, _req, res, _next) => {
     const status = error instanceof AppError ? error.httpStatus : 500;
