@@ -71,7 +71,7 @@ describe('metrics for operators (issue 15)', () => {
         return Reflect.get(target, property, receiver) as unknown;
       },
     });
-    const deps = { ...service.deps, pool: counting as Pool, config: { ...service.deps.config, METRICS_REFRESH_MS: 3_600_000 } };
+    const deps = { ...service.deps, pool: counting, config: { ...service.deps.config, METRICS_REFRESH_MS: 3_600_000 } };
     const metrics = createMetrics(deps);
     await metrics.refresh();
     const app = await mount(buildApp(deps, { metrics }));
