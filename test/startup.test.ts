@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,5 +122,19 @@ describe('running', () => {
       redis.client.disconnect();
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('npm start', () => {
+  it('when nothing changed since the last build, then prestart compiles nothing (dist/ is left as it is)', async () => {
+    const root = new URL('../', import.meta.url).pathname;
+    const prestart = () =>
+      new Promise<void>((resolve, reject) => execFile('npm', ['run', '--silent', 'prestart'], { cwd: root }, (error) => (error ? reject(error) : resolve())));
+    await prestart(); // brings dist/ up to date, whatever the tests' own compile left
+    const before = (await stat(join(root, 'dist/src/main.js'))).mtimeMs;
+    const started = Date.now();
+    await prestart();
+    console.info(`npm run prestart with nothing changed: ${Date.now() - started} ms`);
+    expect((await stat(join(root, 'dist/src/main.js'))).mtimeMs).toBe(before);
   });
 });
