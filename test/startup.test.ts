@@ -129,7 +129,7 @@ describe('npm start', () => {
   it('when nothing changed since the last build, then prestart compiles nothing (dist/ is left as it is)', async () => {
     const root = new URL('../', import.meta.url).pathname;
     const prestart = () =>
-      new Promise<void>((resolve, reject) => execFile('npm', ['run', '--silent', 'prestart'], { cwd: root }, (error) => (error ? reject(error) : resolve())));
+      new Promise<void>((resolve, reject) => execFile('npm', ['run', '--silent', 'prestart'], { cwd: root }, (error) => (error ? reject(new Error(error.message)) : resolve())));
     await prestart(); // brings dist/ up to date, whatever the tests' own compile left
     const before = (await stat(join(root, 'dist/src/main.js'))).mtimeMs;
     const started = Date.now();
