@@ -9,6 +9,7 @@ import { adminRoutes } from './http/admin.routes.js';
 import { appealsRoutes } from './http/appeals.routes.js';
 import { demoRoutes } from './http/demo.routes.js';
 import { healthRoutes } from './http/health.routes.js';
+import { homeRoutes } from './http/home.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
 import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.routes.js';
 import { hashBanksRoutes } from './http/hash-banks.routes.js';
@@ -56,6 +57,7 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
   app.use(cookieParser());
   app.use(readerCors(deps.config.ALLOWED_ORIGINS));
+  app.use(homeRoutes());
   app.use(healthRoutes(deps));
   // With METRICS_PORT, /metrics is served on that port only (main.ts), not to whoever reaches PORT.
   if (deps.config.METRICS_PORT === undefined) app.use(metricsRoutes(metrics, deps.config));

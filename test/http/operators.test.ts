@@ -144,3 +144,55 @@ describe('REDIS_URL database', () => {
     }
   });
 });
+
+describe('first impressions', () => {
+  /** The page's text as a reader sees it: tags removed, entities for & < > " ' decoded. */
+  const textOf = (html: string) =>
+    html
+      .replace(/<script[\s\S]*?<\/script>/g, '')
+      .replace(/<[^>]+>/g, '')
+      .replace(/&#(\d+);/g, (_match, code: string) => String.fromCharCode(Number(code)));
+
+  it('when the demo page is French, then every string is French, with ’ and a non-breaking space before : ; ! ?', async () => {
+    const html = await (await service.request('/demo?lang=fr')).text();
+    expect(html).toContain('Dan (nouveau compte)');
+    expect(html).not.toMatch(/new account|Demo reader|imgmod demo/);
+    const text = textOf(html);
+    expect(text).not.toMatch(/ [:;!?]/);
+    expect(text).not.toMatch(/[a-zà-ÿ]'[a-zà-ÿ]/i);
+    expect(text).toContain('Lecteur de démonstration\u00a0:');
+    expect(text).toContain('Promenade\u00a0: trois boucles au parc');
+    const english = textOf(await (await service.request('/demo?lang=en')).text());
+    expect(english).toContain('Dan (new account)');
+    expect(english).toContain('Demo reader: ');
+  });
+
+  it('when the widget speaks French, then its strings use ’ and non-breaking spaces too', async () => {
+    const widget = await (await service.request('/widget.js')).text();
+    const french = widget.slice(widget.indexOf('    fr: {'), widget.indexOf('  };', widget.indexOf('    fr: {')));
+    expect(french).toMatch(/hiddenNow: 'Merci d’avoir signalé\u00a0! Cette image est désormais masquée\.'/);
+    expect(french).not.toMatch(/ [:;!?]/);
+    expect(french).not.toMatch(/[a-zà-ÿ]'[a-zà-ÿ]/i);
+    expect(french).not.toContain('"');
+  });
+
+  it('when the hiking article is shown, then its photo is a real photograph (500x333), not an orientation chart', async () => {
+    const html = await (await service.request('/demo?lang=en')).text();
+    const article = /<article><h2>Walks: three loops through the park<\/h2>[\s\S]*?<\/article>/.exec(html)?.[0];
+    expect(article).toMatch(/width="500" height="333"/);
+    expect(article).toContain('In the park, one spring morning.');
+  });
+
+  it('when / is opened, then a small landing page links docs, demo, moderation and health, with a favicon imgmod serves', async () => {
+    const home = await service.request('/');
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await home.text();
+    for (const link of ['/docs', '/demo', '/moderate', '/readyz']) expect(html).toContain(`href="${link}"`);
+    expect(html).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
+    const icon = await service.request('/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    for (const page of ['/demo', '/moderate']) expect(await (await service.request(page)).text(), page).toContain('href="/favicon.svg"');
+  });
+});
