@@ -56,7 +56,7 @@
       thanks: 'Merci d’avoir signalé ! Cette image sera automatiquement bloquée après avoir été signalée par plusieurs personnes.',
       hiddenNow: 'Merci d’avoir signalé ! Cette image est désormais masquée.',
       already: 'Vous avez déjà signalé cette image. Merci.',
-      rateLimited: (seconds) => `Vous avez envoyé beaucoup de signalements en peu de temps. Réessayez dans ${seconds} s.`,
+      rateLimited: (seconds) => `Vous avez envoyé beaucoup de signalements en peu de temps. Réessayez dans ${seconds}\u00a0s.`,
       signedOut: 'Votre session a expiré. Rechargez la page et réessayez.',
       cookieRefused: 'Votre navigateur a refusé le cookie de signalement (cookies tiers bloqués ?). Connectez-vous pour signaler, ou autorisez les cookies pour ce site.',
       anonymousOff: 'Ce site n’accepte que les signalements de lecteurs connectés.',
