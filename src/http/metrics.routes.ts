@@ -3,7 +3,7 @@
  * (src/metrics.ts), and cluster-wide gauges, so any one API process reports the whole deployment:
  * - from PostgreSQL (images per status, outbox backlog and its oldest row's age, overdue reviews, open
  *   appeals): read in the background every METRICS_REFRESH_MS, never per scrape, so a scrape costs no query;
- * - from Redis (jobs per queue and state, workers per queue): read at scrape time, bounded by QUEUE_PROBE_MS.
+ * - from Redis (jobs per queue and state, workers per queue): read at scrape time, bounded by QUEUE_PROBE_MS (2 s).
  * A gauge whose source does not answer keeps its last value (PostgreSQL) or is left out (Redis) rather than
  * failing the scrape: an outage is when the rest matters most. METRICS_TOKEN makes the route require a bearer
  * token; METRICS_PORT moves it to a listener of its own (metricsApp).
@@ -20,7 +20,7 @@ import { outageLog } from '../outage-log.js';
 import { withTimeout } from '../timeout.js';
 
 /** How long a scrape waits for Redis's job counts, in ms. */
-const QUEUE_PROBE_MS = 1_000;
+const QUEUE_PROBE_MS = 2_000;
 
 export interface Metrics {
   registry: Registry;
@@ -96,12 +96,13 @@ export function createMetrics(deps: Deps): Metrics {
     help: 'Worker connections listening on each queue (0: no worker runs that job kind)',
     labelNames: ['queue'] as const,
     registers: [own],
-    // Read from Redis at scrape time; left out (not failing the scrape) while Redis is unreachable.
+    // Read from Redis at scrape time, every queue at once within QUEUE_PROBE_MS; a queue that does not answer is
+    // left out (not failing the scrape) while Redis is unreachable or slow.
     async collect() {
       this.reset();
       queueJobs.reset();
-      try {
-        for (const [name, queue] of Object.entries(deps.queues)) {
+      const answers = await Promise.allSettled(
+        Object.entries(deps.queues).map(async ([name, queue]) => {
           const [counts, workers] = await withTimeout(
             Promise.all([queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'), queue.getWorkersCount()]),
             QUEUE_PROBE_MS,
@@ -109,12 +110,10 @@ export function createMetrics(deps: Deps): Metrics {
           );
           for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue: name, state }, n);
           this.set({ queue: name }, workers);
-        }
-      } catch (error) {
-        this.reset();
-        queueJobs.reset();
-        outageLog(deps.logger, 'Redis').failed(error, 'metrics');
-      }
+        }),
+      );
+      const failed = answers.find((answer) => answer.status === 'rejected');
+      if (failed) outageLog(deps.logger, 'Redis').failed(failed.reason, 'metrics');
     },
   });
   const timeRequests: RequestHandler = (req, res, next) => {

@@ -22,7 +22,9 @@ describe('GET /metrics', () => {
     // The PostgreSQL gauges are refreshed in the background (METRICS_REFRESH_MS, 100 ms here), not per scrape.
     const text = await waitFor(async () => {
       const scrape = await (await service.request('/metrics')).text();
-      return /^imgmod_images\{status="visible"\} 1$/m.test(scrape) && /^imgmod_outbox_pending 0$/m.test(scrape) && scrape;
+      // BullMQ marks the thumbnail job completed just after its transaction made the image visible.
+      const completed = /^imgmod_queue_jobs\{queue="thumbnail",state="completed"\} 1$/m.test(scrape);
+      return /^imgmod_images\{status="visible"\} 1$/m.test(scrape) && /^imgmod_outbox_pending 0$/m.test(scrape) && completed && scrape;
     });
     const response = await service.request('/metrics');
     expect(response.status).toBe(200);
