@@ -1,7 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
-/** Tests that need no service at all: pure rules, the policy lab, sharp's derivatives and hashes, config, the error catalogue and cookie signing (`npm run test:unit`). */
-const UNIT = ['test/domain/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/auth/**/*.test.ts', 'test/media/**/*.test.ts', 'test/config.test.ts', 'test/errors.test.ts', 'test/summary-reporter.test.ts'];
+/** Tests that need no service at all: pure rules, the policy lab, sharp's derivatives and hashes, config, the error catalogue, deploy files and cookie signing (`npm run test:unit`). */
+const UNIT = [
+  'test/domain/**/*.test.ts',
+  'test/lab/**/*.test.ts',
+  'test/auth/**/*.test.ts',
+  'test/media/**/*.test.ts',
+  'test/config.test.ts',
+  'test/errors.test.ts',
+  'test/outage-log.test.ts',
+  'test/deploy.test.ts',
+  'test/summary-reporter.test.ts',
+];
 
 export default defineConfig({
   test: {

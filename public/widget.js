@@ -30,6 +30,7 @@
       sending: 'Sending…',
       pickReason: 'Please choose a reason.',
       thanks: 'Thanks for reporting! This image will be blocked automatically once several people have reported it.',
+      hiddenNow: 'Thanks for reporting! This image is now hidden.',
       already: 'You have already reported this image. Thank you.',
       rateLimited: (seconds) => `You have sent many reports in a short time. Please try again in ${seconds} s.`,
       signedOut: 'Your session has expired. Reload the page and try again.',
@@ -42,21 +43,22 @@
     fr: {
       report: 'Signaler l’image',
       title: 'Signaler cette image',
-      why: 'Pourquoi cette image devrait-elle être retirée ?',
+      why: 'Pourquoi cette image devrait-elle être retirée ?',
       reasons: {
         spam: 'Spam ou publicité', nudity: 'Nudité ou contenu sexuel', violence: 'Violence', hate: 'Haine',
         harassment: 'Harcèlement', copyright: 'Droit d’auteur', illegal: 'Contenu illégal', other: 'Autre chose',
       },
-      note: 'Une précision ? (facultatif)',
+      note: 'Une précision ? (facultatif)',
       send: 'Envoyer le signalement',
       cancel: 'Annuler',
       sending: 'Envoi…',
       pickReason: 'Veuillez choisir une raison.',
-      thanks: "Merci d'avoir signalé ! Cette image sera automatiquement bloquée après avoir été signalée par plusieurs personnes.",
+      thanks: 'Merci d’avoir signalé ! Cette image sera automatiquement bloquée après avoir été signalée par plusieurs personnes.',
+      hiddenNow: 'Merci d’avoir signalé ! Cette image est désormais masquée.',
       already: 'Vous avez déjà signalé cette image. Merci.',
-      rateLimited: (seconds) => `Vous avez envoyé beaucoup de signalements en peu de temps. Réessayez dans ${seconds} s.`,
+      rateLimited: (seconds) => `Vous avez envoyé beaucoup de signalements en peu de temps. Réessayez dans ${seconds}\u00a0s.`,
       signedOut: 'Votre session a expiré. Rechargez la page et réessayez.',
-      cookieRefused: 'Votre navigateur a refusé le cookie de signalement (cookies tiers bloqués ?). Connectez-vous pour signaler, ou autorisez les cookies pour ce site.',
+      cookieRefused: 'Votre navigateur a refusé le cookie de signalement (cookies tiers bloqués ?). Connectez-vous pour signaler, ou autorisez les cookies pour ce site.',
       anonymousOff: 'Ce site n’accepte que les signalements de lecteurs connectés.',
       notReportable: 'Cette image ne peut plus être signalée.',
       error: 'Votre signalement n’a pas pu être envoyé. Réessayez plus tard.',
@@ -175,11 +177,18 @@
     for (const id of await hiddenIds(ids)) hide(id);
   }
 
-  /** After a report, evaluation takes a moment: look again after 0.3, 1.3, 3.3 and 7.3 s until it is hidden. */
-  async function watchAfterReport(imageId) {
+  /**
+   * After a report, evaluation takes a moment: look again after 0.3, 1.3, 3.3 and 7.3 s until it is hidden. Once
+   * hidden, the reader's own status line says so, instead of still promising a block to come.
+   */
+  async function watchAfterReport(imageId, entry) {
     for (const delay of [300, 1000, 2000, 4000]) {
       await new Promise((resolve) => setTimeout(resolve, delay));
-      if ((await hiddenIds([imageId]).catch(() => [])).length) return hide(imageId);
+      if ((await hiddenIds([imageId]).catch(() => [])).length) {
+        hide(imageId);
+        entry.status.textContent = stringsFor(entry.status).hiddenNow;
+        return;
+      }
     }
   }
 
@@ -261,7 +270,7 @@
     }
     entry.status.textContent = message;
     dialog.close();
-    if (response.status === 202 || response.status === 200) void watchAfterReport(imageId);
+    if (response.status === 202 || response.status === 200) void watchAfterReport(imageId, entry);
   }
 
   function open(imageId, entry) {

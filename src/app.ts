@@ -11,8 +11,9 @@ import { demoRoutes } from './http/demo.routes.js';
 import { docsRoutes } from './http/docs.routes.js';
 import { errorCodesRoutes } from './http/error-codes.routes.js';
 import { healthRoutes } from './http/health.routes.js';
+import { homeRoutes } from './http/home.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
-import { createMetrics, metricsRoutes } from './http/metrics.routes.js';
+import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.routes.js';
 import { moderationRoutes } from './http/moderation/index.js';
 import { pagesRoutes } from './http/pages.routes.js';
 import { queueDashboardRoutes } from './http/queue-dashboard.routes.js';
@@ -21,37 +22,47 @@ import { readersRoutes } from './http/readers.routes.js';
 import { reportsRoutes } from './http/reports.routes.js';
 import { serveRoutes } from './http/serve.routes.js';
 import { signInRoutes } from './http/sign-in.routes.js';
+import { genRequestId, requestContext } from './http/request-id.js';
+import { privateNoStore, securityHeaders } from './http/security-headers.js';
+import { requestLogSerializers } from './http/request-log.js';
 
 /** Largest JSON body, in bytes: a report is a reason and a 500-character note. */
 const JSON_LIMIT_BYTES = 16 * 1024;
 
-/** Builds the express app over `deps`: logging, metrics, body parsing, every route, then the error middleware. */
-export function buildApp(deps: Deps): Express {
+/**
+ * Builds the express app over `deps`: logging, metrics, body parsing, every route, then the error middleware.
+ * @param options.metrics the process's metrics (main.ts shares them with the METRICS_PORT listener); default: new ones
+ */
+export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // TRUST_PROXY: which X-Forwarded-For hops to believe for req.ip (the reader's network) and req.secure.
   app.set('trust proxy', deps.config.TRUST_PROXY);
   const auth = readerAuth(deps.config);
-  const metrics = createMetrics(deps);
+  const metrics = options.metrics ?? createMetrics(deps);
   app.use(metrics.timeRequests);
   app.use(
     pinoHttp({
       logger: deps.logger,
+      genReqId: genRequestId,
       autoLogging: { ignore: (req) => req.url === '/healthz' },
-      // Tokens and session cookies are credentials, and a client address is personal data: never logged.
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.remoteAddress', 'req.remotePort'],
-        censor: '[redacted]',
-      },
+      // Only allow-listed headers are logged: never a client address (x-forwarded-for, x-real-ip, forwarded,
+      // the socket's), a credential (authorization, cookie, set-cookie) or the page a reader was on (referer).
+      serializers: requestLogSerializers,
     }),
   );
+  app.use(requestContext);
+  app.use(securityHeaders());
+  app.use(privateNoStore);
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
   app.use(cookieParser());
   app.use(readerCors(deps.config.ALLOWED_ORIGINS));
+  app.use(homeRoutes());
   app.use(healthRoutes(deps));
   app.use(errorCodesRoutes());
   app.use(docsRoutes());
-  app.use(metricsRoutes(metrics));
+  // With METRICS_PORT, /metrics is served on that port only (main.ts), not to whoever reaches PORT.
+  if (deps.config.METRICS_PORT === undefined) app.use(metricsRoutes(metrics, deps.config));
   app.use(imagesRoutes(deps));
   app.use(appealsRoutes(deps));
   app.use(reportsRoutes(deps, auth));

@@ -2,6 +2,7 @@
  * Configuration: every environment variable imgmod reads, validated once at start-up.
  * A bad value stops the process with a message naming the variable (fail fast).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDurationMs, parseRateLimits } from './domain/durations.js';
 import { REPORT_REASONS, type ReportReason } from './domain/reports.js';
@@ -74,11 +75,65 @@ const originList = z.string().transform((value, ctx) => {
   return origins;
 });
 
-/** express `trust proxy`: false, true, a hop count, or addresses/subnets/names such as "loopback, 10.0.0.0/8". */
-const trustProxy = z.string().transform((value): boolean | number | string => {
-  if (value === 'false' || value === 'true') return value === 'true';
-  return /^\d+$/.test(value) ? Number(value) : value;
+/** proxy-addr's named ranges: 127.0.0.1/8 and ::1, 169.254.0.0/16 and fe80::/10, private networks and fc00::/7. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** True for an address, an address/prefix (CIDR) or one of proxy-addr's range names. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
+}
+
+/**
+ * express `trust proxy`: `false`, `true`, a hop count, or a comma list of addresses, CIDRs and the names
+ * loopback, linklocal, uniquelocal (proxy-addr's). Anything else ("yes") is refused here rather than throwing a
+ * TypeError out of express at start-up.
+ */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const trimmed = value.trim();
+  if (trimmed === 'false' || trimmed === 'true') return trimmed === 'true';
+  if (/^\d{1,2}$/.test(trimmed)) return Number(trimmed);
+  const entries = trimmed.split(',').map((part) => part.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${bad[0] ?? value}" is not false, a hop count (1), loopback, linklocal, uniquelocal, or a comma list of proxy addresses and CIDRs (10.0.0.0/8, ::1)`,
+    });
+    return z.NEVER;
+  }
+  return entries;
 });
+
+/** A redis:// or rediss:// URL whose path, if any, is a database number: "/1" selects database 1. */
+const redisUrl = z.string().superRefine((value, ctx) => {
+  if (!/^rediss?:\/\//.test(value)) {
+    ctx.addIssue({ code: 'custom', message: `must start with redis:// or rediss:// (TLS), as in redis://127.0.0.1:6379/0` });
+  } else if (!URL.canParse(value)) {
+    ctx.addIssue({ code: 'custom', message: `"${redactUrl(value)}" is not a URL such as redis://127.0.0.1:6379/0` });
+  } else if (!/^(\/(\d{1,5})?)?$/.test(new URL(value).pathname)) {
+    ctx.addIssue({ code: 'custom', message: `the path "${new URL(value).pathname}" is not a database number such as /1` });
+  }
+});
+
+/** The database number a REDIS_URL selects (its path, e.g. /1), 0 when it names none. */
+export function redisDatabase(url: string): number {
+  const path = new URL(url).pathname.slice(1);
+  return path === '' ? 0 : Number(path);
+}
+
+/** `url` with its password (and user) replaced by "***", for log lines and error messages. */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return url.replace(/\/\/[^@/]*@/, '//***@');
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
 
 /** One host site whose server signs reader tokens: HS256 with `secret`, or RS256/ES256 keys at `jwksUrl`. */
 /** Reader-id namespaces imgmod uses itself: `anon:<id>` for anonymous readers, `demo:<name>` for demo readers. */
@@ -110,7 +165,12 @@ const signedSites = z
     }
   })
   .pipe(z.array(signedSite))
-  .refine((sites) => new Set(sites.map((site) => site.issuer)).size === sites.length, 'two sites share an issuer');
+  .refine((sites) => new Set(sites.map((site) => site.issuer)).size === sites.length, 'two sites share an issuer')
+  .refine((sites) => new Set(sites.map((site) => site.id)).size === sites.length, 'two sites share an id')
+  .refine((sites) => {
+    const secrets = sites.flatMap((site) => (site.secret === undefined ? [] : [site.secret]));
+    return new Set(secrets).size === secrets.length;
+  }, 'two sites share a secret (each site must have its own: a site could otherwise sign for the other)');
 
 /** The schema of every env var: name → type, default and a one-line note. README lists the same table. */
 const schema = z
@@ -122,9 +182,13 @@ const schema = z
     /** Interface the API binds to. */
     HOST: z.string().default('0.0.0.0'),
     /** PostgreSQL connection string; the database is created at start-up when missing. */
-    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/imgmod'),
+    DATABASE_URL: z
+      .url()
+      .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must start with postgres:// or postgresql://')
+      .refine((url) => !URL.canParse(url) || new URL(url).pathname.length > 1, 'must name a database, as in postgres://user@host:5432/imgmod')
+      .default('postgres://postgres@127.0.0.1:5432/imgmod'),
     /** Redis connection string (queues). */
-    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
     /** Prefix of every BullMQ key in Redis, so several deployments can share one Redis. */
     QUEUE_PREFIX: z.string().min(1).default('imgmod'),
     /** Where originals and derivatives are stored: `local` (DATA_DIR) or `s3` (S3_BUCKET). */
@@ -262,6 +326,14 @@ const schema = z
     OVERDUE_ACTION: z.enum(['keep', 'restore']).default('keep'),
     /** How long an image a moderator opened shows as taken to the others (ms). */
     CLAIM_DURATION: durationMs.default(5 * 60_000),
+    /** How long start-up waits for PostgreSQL and Redis to answer (retrying with backoff) before it gives up and exits 1 (ms). */
+    STARTUP_TIMEOUT_MS: positiveInt.default(30_000),
+    /** Bearer token GET /metrics requires; unset: /metrics is open to whoever reaches its port. */
+    METRICS_TOKEN: z.string().min(16).optional(),
+    /** Serve /metrics on this port (its own listener, on HOST) instead of PORT; unset: on PORT. */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** How often the metrics that need SQL (images per status, outbox backlog, overdue reviews…) are refreshed (ms). */
+    METRICS_REFRESH_MS: positiveInt.default(15_000),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -279,6 +351,33 @@ const schema = z
     }
     if (env.SESSION_IDLE_TIMEOUT > env.SESSION_MAX_AGE) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE_TIMEOUT'], message: 'must not be longer than SESSION_MAX_AGE' });
+    }
+    for (const [index, site] of env.SIGNED_READER_SITES.entries()) {
+      if (site.secret !== undefined && site.secret === env.JWT_SECRET) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SIGNED_READER_SITES', index, 'secret'],
+          message: `site ${site.id}: its secret is JWT_SECRET, with which the site could sign moderator and admin tokens; give it its own`,
+        });
+      }
+      if (env.NODE_ENV === 'production' && site.jwksUrl !== undefined && !site.jwksUrl.startsWith('https://')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SIGNED_READER_SITES', index, 'jwksUrl'],
+          message: `site ${site.id}: jwksUrl must use https in production (over plain http anyone on the path can swap the keys)`,
+        });
+      }
+    }
+    if (env.NODE_ENV === 'production' && env.TRUST_PROXY === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUST_PROXY'],
+        message:
+          'true is refused in production: it believes every X-Forwarded-For hop, so any client chooses its own address and network (rate limits, brigade guard); give the hop count or the proxy addresses instead',
+      });
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT && env.PORT !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT (unset it to serve /metrics on PORT)' });
     }
     if (env.NODE_ENV === 'production' && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
       ctx.addIssue({

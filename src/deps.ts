@@ -2,7 +2,8 @@
  * The process's shared dependencies, built once at start-up and passed to the app, use cases and workers.
  */
 import { Redis } from 'ioredis';
-import type { Config } from './config.js';
+import { redisDatabase, type Config } from './config.js';
+import { isRedisConnectionError, outageLog } from './outage-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPool, ensureDatabase, type Pool, type PoolLimits } from './db/pool.js';
 import { migrate } from './db/migrate.js';
@@ -27,7 +28,8 @@ export interface Deps {
  * as BullMQ's production guide recommends.
  */
 export function openRedis(url: string, options: { blocking?: boolean } = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: options.blocking ? null : 1 });
+  // The database of the URL's path (/1) is passed explicitly: it must hold for every connection BullMQ duplicates.
+  return new Redis(url, { db: redisDatabase(url), maxRetriesPerRequest: options.blocking ? null : 1 });
 }
 
 /**
@@ -56,17 +58,22 @@ export async function createDeps(config: Config, logger: Logger = createLogger(c
   const pool = createPool(config.DATABASE_URL, {
     limits: poolLimits(config, 'api'),
     name: 'imgmod-api',
-    onError: (error) => logger.warn({ err: error }, 'PostgreSQL connection lost; it is replaced at the next use'),
+    onError: (error) => outageLog(logger, 'PostgreSQL').failed(error, 'API pool (a lost connection is replaced at the next use)'),
   });
   const applied = await migrate(pool);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const redis = openRedis(config.REDIS_URL);
-  const queues = createQueues(redis, config.QUEUE_PREFIX, (error) => logger.warn({ err: error }, 'queue error'));
+  const redisOutage = outageLog(logger, 'Redis');
+  redis.on('ready', () => redisOutage.recovered());
+  const queues = createQueues(redis, config.QUEUE_PREFIX, (error) =>
+    isRedisConnectionError(error) ? redisOutage.failed(error, 'queues') : logger.warn({ err: error }, 'queue error'),
+  );
   return { config, logger, pool, redis, queues, storage: createStorage(config) };
 }
 
-/** Closes queues, Redis, the pool and the storage, in that order. */
+/** Closes queues, Redis, the pool and the storage, in that order; a Redis that is away is dropped, not waited for. */
 export async function closeDeps(deps: Deps): Promise<void> {
+  if (deps.redis.status !== 'ready') deps.redis.disconnect();
   await closeQueues(deps.queues);
   await deps.redis.quit().catch(() => deps.redis.disconnect());
   await deps.pool.end();

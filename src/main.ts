@@ -3,13 +3,16 @@
  * to run only some job kinds. Builds the dependencies once, starts, and shuts down gracefully on SIGTERM/SIGINT.
  */
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, usesDevelopmentSecret } from './config.js';
+import { ConfigError, loadConfig, usesDevelopmentSecret, type Config } from './config.js';
 import { closeDeps, createDeps, type Deps } from './deps.js';
+import { createMetrics, metricsApp } from './http/metrics.routes.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { warnUnlessNoEviction } from './redis-health.js';
+import { listenError, StartupError, waitForPostgres, waitForRedis } from './startup.js';
 import { FORMER_JOB_TOPICS, JOB_TOPICS, type JobTopic } from './domain/job-topics.js';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers.js';
 
@@ -28,6 +31,8 @@ function parseCommandLine(): { role: ProcessRole; topics: JobTopic[] } {
 
 /** Extra time after SHUTDOWN_TIMEOUT_MS for closing connections before the process gives up and exits 1. */
 const HARD_EXIT_GRACE_MS = 5_000;
+/** How long SIGTERM drains when Redis is unreachable (no job can finish then), in ms. */
+const REDIS_DOWN_DRAIN_MS = 2_000;
 
 /** Resolves true when `promise` settles within `ms`, false otherwise (it keeps running). */
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -45,13 +50,19 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
  * cut what is left: jobs are safe to run again, and BullMQ hands a cut one to another worker), close
  * connections, exit 0. Only a shutdown that hangs past the grace period exits 1.
  */
-function gracefulShutdown(parts: { http?: HttpServer; workers?: RunningWorkers; deps: Deps; logger: Logger; timeoutMs: number }) {
+function gracefulShutdown(parts: { http?: HttpServer; metricsServer?: Server; workers?: RunningWorkers; deps: Deps; logger: Logger; timeoutMs: number }) {
   let stopping = false;
   return async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    const { http, workers, deps, logger, timeoutMs } = parts;
-    logger.info({ signal, timeoutMs }, 'shutting down: no new requests or jobs; draining');
+    const { http, workers, deps, logger } = parts;
+    parts.metricsServer?.close();
+    parts.metricsServer?.closeAllConnections();
+    // With Redis away no running job can finish (its result goes to Redis) and no connection can say goodbye:
+    // waiting would only make the orchestrator kill us. Jobs are safe to run again; BullMQ hands them out again.
+    const redisDown = deps.redis.status !== 'ready';
+    const timeoutMs = redisDown ? Math.min(parts.timeoutMs, REDIS_DOWN_DRAIN_MS) : parts.timeoutMs;
+    logger.info({ signal, timeoutMs, redisDown }, 'shutting down: no new requests or jobs; draining');
     setTimeout(() => {
       logger.error('shutdown did not finish; exiting');
       process.exit(1);
@@ -59,7 +70,7 @@ function gracefulShutdown(parts: { http?: HttpServer; workers?: RunningWorkers; 
     const started = Date.now();
     const [requestsDrained, jobsDrained] = await Promise.all([
       http ? http.drain(timeoutMs) : true,
-      workers ? within(workers.close(), timeoutMs) : true,
+      workers ? within(workers.close({ force: redisDown }), timeoutMs) : true,
     ]);
     if (!jobsDrained) logger.warn('jobs still running at SHUTDOWN_TIMEOUT_MS; cut (BullMQ runs them again once their lock expires)');
     if (!requestsDrained) logger.warn('requests still running at SHUTDOWN_TIMEOUT_MS; their connections were cut');
@@ -70,35 +81,69 @@ function gracefulShutdown(parts: { http?: HttpServer; workers?: RunningWorkers; 
   };
 }
 
+/** Listens on `port` and `host`; a port in use or refused becomes one StartupError line naming `variables`. */
+async function listen(server: Server, address: { port: number; host: string; variables: string }): Promise<number> {
+  server.listen(address.port, address.host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    throw listenError(error, address);
+  }
+  const bound = server.address();
+  return typeof bound === 'object' && bound ? bound.port : address.port;
+}
+
+/** The URL to open for an API bound to `host`:`port` (a wildcard host is shown as localhost). */
+function urlToOpen(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/`;
+}
+
+/** Waits for PostgreSQL and Redis (STARTUP_TIMEOUT_MS each at most), then builds the dependencies. */
+async function connect(config: Config, logger: Logger): Promise<Deps> {
+  const wait = { timeoutMs: config.STARTUP_TIMEOUT_MS, logger };
+  await Promise.all([waitForPostgres(config.DATABASE_URL, wait), waitForRedis(config.REDIS_URL, wait)]);
+  return createDeps(config, logger);
+}
+
 async function main(): Promise<void> {
   const { role, topics } = parseCommandLine();
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   if (usesDevelopmentSecret(config)) logger.warn('JWT_SECRET is the development default: set your own before going live');
-  const deps = await createDeps(config, logger);
-  void warnUnlessNoEviction(deps.redis, logger);
+  const deps = await connect(config, logger);
+  await warnUnlessNoEviction(deps.redis, logger);
 
+  const metrics = createMetrics(deps);
   let http: HttpServer | undefined;
+  let metricsServer: Server | undefined;
   let workers: RunningWorkers | undefined;
+  if (config.METRICS_PORT !== undefined) {
+    metricsServer = createHttpServer(metricsApp(metrics, config), config).server;
+    const port = await listen(metricsServer, { port: config.METRICS_PORT, host: config.HOST, variables: 'METRICS_PORT and HOST' });
+    logger.info({ port, host: config.HOST }, 'metrics listening');
+  }
   if (role !== 'worker') {
-    http = createHttpServer(buildApp(deps), config);
-    http.server.listen(config.PORT, config.HOST);
-    await once(http.server, 'listening');
-    const address = http.server.address();
-    logger.info({ port: typeof address === 'object' && address ? address.port : config.PORT, host: config.HOST }, 'API listening');
+    http = createHttpServer(buildApp(deps, { metrics }), config);
+    const port = await listen(http.server, { port: config.PORT, host: config.HOST, variables: 'PORT and HOST' });
+    logger.info({ port, host: config.HOST, url: urlToOpen(config.HOST, port) }, 'API listening');
   }
   if (role !== 'api') {
     workers = startWorkers(deps, { topics });
     logger.info({ topics }, 'workers started');
   }
+  const address = http?.server.address();
+  if (address && typeof address === 'object') logger.info({ role }, `imgmod is ready: open ${urlToOpen(config.HOST, address.port)}`);
 
-  const shutdown = gracefulShutdown({ http, workers, deps, logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  const shutdown = gracefulShutdown({ http, metricsServer, workers, deps, logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {
-  // Start-up failures (bad config, database unreachable) end the process with the reason on stderr.
-  console.error(error instanceof ConfigError ? error.message : error);
+  // Start-up failures end the process with one line on stderr: a bad variable, a dependency that does not
+  // answer or refuses us, a port in use. Anything else is a bug: its stack is printed too.
+  if (error instanceof ConfigError || error instanceof StartupError) console.error(`imgmod: ${error.message}`);
+  else console.error('imgmod: cannot start:', error);
   process.exit(1);
 });

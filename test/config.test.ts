@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, redactUrl, redisDatabase } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('when nothing is set, then the documented defaults apply', () => {
@@ -93,7 +93,7 @@ describe('reader settings', () => {
         { id: 'blog', issuer: 'https://blog.example', audience: 'imgmod-prod', jwksUrl: 'https://blog.example/jwks.json', algorithms: ['ES256'] },
       ]),
     });
-    expect(config.TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
+    expect(config.TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8']);
     expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
     expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
     expect(config.ALLOWED_ORIGINS).toEqual(['https://news.example', 'http://localhost:3000']);
@@ -126,5 +126,81 @@ describe('SIGNED_READER_SITES', () => {
     for (const fields of [{ id: 'anon' }, { id: 'demo' }, { issuer: 'imgmod-demo' }] as Record<string, string>[]) {
       expect(() => loadConfig({ SIGNED_READER_SITES: site(fields) })).toThrow(/SIGNED_READER_SITES/);
     }
+  });
+});
+
+describe('operator settings (issue 15)', () => {
+  it('when TRUST_PROXY is a hop count, loopback, false or a list of proxies, then it is parsed for express', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).TRUST_PROXY).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, 192.168.1.7, fd00::/8' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+    ]);
+  });
+
+  it('when TRUST_PROXY is yes or a bad CIDR, then the error names the variable and the accepted forms (no TypeError)', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow(ConfigError);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY: "yes" is not false, a hop count/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY: "10.0.0.0\/33"/);
+    expect(() => loadConfig({ TRUST_PROXY: 'loopback,proxy.example' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('when TRUST_PROXY is true in production, then start-up is refused with the reason', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig({ ...production, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: true is refused in production: .*choose/);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+  });
+
+  it('when REDIS_URL has no redis:// scheme or a path that is not a database, then the error names the variable', () => {
+    expect(() => loadConfig({ REDIS_URL: '127.0.0.1:6379/1' })).toThrow(/REDIS_URL: must start with redis:\/\/ or rediss:\/\//);
+    expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/queues' })).toThrow(/REDIS_URL: the path "\/queues"/);
+    expect(redisDatabase(loadConfig({ REDIS_URL: 'rediss://:pw@cache.example:6380/3' }).REDIS_URL)).toBe(3);
+    expect(redisDatabase(loadConfig({}).REDIS_URL)).toBe(0);
+  });
+
+  it('when a password is in a URL, then redactUrl hides it', () => {
+    expect(redactUrl('redis://:s3cret@cache:6379/1')).toBe('redis://:***@cache:6379/1');
+    expect(redactUrl('postgres://imgmod:s3cret@db:5432/imgmod')).toBe('postgres://imgmod:***@db:5432/imgmod');
+  });
+
+  it('when DATABASE_URL is not a postgres:// URL naming a database, then the error names the variable', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/imgmod' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db:5432' })).toThrow(/DATABASE_URL: must name a database/);
+  });
+
+  const site = (id: string, secret: string) => ({ id, issuer: `https://${id}.example`, secret });
+
+  it('when a site secret equals JWT_SECRET, then start-up is refused (the site could mint moderators)', () => {
+    const secret = 's'.repeat(40);
+    expect(() => loadConfig({ JWT_SECRET: secret, SIGNED_READER_SITES: JSON.stringify([site('news', secret)]) })).toThrow(
+      /SIGNED_READER_SITES\.0\.secret: site news: its secret is JWT_SECRET/,
+    );
+  });
+
+  it('when two sites share a secret or an id, then start-up is refused', () => {
+    const shared = JSON.stringify([site('news', 'a'.repeat(40)), site('blog', 'a'.repeat(40))]);
+    expect(() => loadConfig({ SIGNED_READER_SITES: shared })).toThrow(/SIGNED_READER_SITES: two sites share a secret/);
+    const sameId = JSON.stringify([site('news', 'a'.repeat(40)), { ...site('news', 'b'.repeat(40)), issuer: 'https://other.example' }]);
+    expect(() => loadConfig({ SIGNED_READER_SITES: sameId })).toThrow(/SIGNED_READER_SITES: two sites share an id/);
+  });
+
+  it('when a JWKS URL is plain http in production, then start-up is refused; in development it is accepted', () => {
+    const sites = JSON.stringify([{ id: 'news', issuer: 'https://news.example', jwksUrl: 'http://news.example/jwks.json' }]);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), SIGNED_READER_SITES: sites })).toThrow(
+      /SIGNED_READER_SITES\.0\.jwksUrl: site news: jwksUrl must use https in production/,
+    );
+    expect(loadConfig({ SIGNED_READER_SITES: sites }).SIGNED_READER_SITES).toHaveLength(1);
+  });
+
+  it('when metrics and start-up settings are set, then they are parsed and checked', () => {
+    expect(loadConfig({})).toMatchObject({ STARTUP_TIMEOUT_MS: 30_000, METRICS_REFRESH_MS: 15_000 });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: 't'.repeat(20) })).toMatchObject({ METRICS_PORT: 9464 });
+    expect(() => loadConfig({ METRICS_PORT: '8080' })).toThrow(/METRICS_PORT: must differ from PORT/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
   });
 });

@@ -13,6 +13,8 @@ import type { Deps } from '../src/deps.js';
 import { claimOutbox, markOutboxSent, OUTBOX_CHANNEL, pruneDoneOutbox, releaseOutboxClaims } from '../src/db/outbox.repository.js';
 import { addJob } from '../src/queues/queues.js';
 import { withTimeout } from '../src/timeout.js';
+import { isConnectionError } from '../src/db/pool.js';
+import { isRedisConnectionError, outageLog } from '../src/outage-log.js';
 
 const BATCH_SIZE = 200;
 /** A row is sent at most this many times; then it is left for an operator (imgmod_outbox_pending shows it). */
@@ -48,7 +50,7 @@ async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTim
   const ids = rows.map((row) => row.id);
   const jobs = [...new Map(rows.map((row) => [`${row.topic}/${row.imageId}`, row])).values()];
   try {
-    await withTimeout(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId))), addTimeoutMs, 'Redis');
+    await withTimeout(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId, row.requestId))), addTimeoutMs, 'Redis');
   } catch (error) {
     // Best effort: if PostgreSQL is gone too, the claim simply expires after CLAIM_LEASE_MS.
     await releaseOutboxClaims(deps.pool, ids).catch(() => undefined);
@@ -68,6 +70,8 @@ export function startOutboxRelay(
 ): OutboxRelay {
   const addTimeoutMs = options.addTimeoutMs ?? DEFAULT_ADD_TIMEOUT_MS;
   const logger = deps.logger.child({ component: 'outbox-relay' });
+  const postgresOutage = outageLog(deps.logger, 'PostgreSQL');
+  const redisOutage = outageLog(deps.logger, 'Redis');
   let stopped = false;
   let current: Promise<void> | null = null;
   let again = false;
@@ -89,7 +93,16 @@ export function startOutboxRelay(
       return current;
     }
     current = loop()
-      .catch((error: unknown) => logger.warn({ err: error }, 'outbox relay failed; will retry at the next poll'))
+      .then(() => {
+        postgresOutage.recovered();
+        redisOutage.recovered();
+      })
+      .catch((error: unknown) => {
+        // An outage is logged once, then once a minute; any other failure with its stack.
+        if (isConnectionError(error)) postgresOutage.failed(error, 'outbox relay');
+        else if (isRedisConnectionError(error)) redisOutage.failed(error, 'outbox relay');
+        else logger.warn({ err: error }, 'outbox relay failed; will retry at the next poll');
+      })
       .finally(() => {
         current = null;
       });
@@ -101,7 +114,7 @@ export function startOutboxRelay(
     connecting ??= (async () => {
       const client = new pg.Client({ connectionString: deps.config.DATABASE_URL });
       client.on('error', (error) => {
-        logger.warn({ err: error }, 'outbox LISTEN connection lost; polling until it is back');
+        postgresOutage.failed(error, 'outbox LISTEN (polling until it is back)');
         if (listener === client) listener = null;
         client.end().catch(() => undefined);
       });
@@ -112,7 +125,7 @@ export function startOutboxRelay(
         if (stopped) await client.end();
         else listener = client;
       } catch (error) {
-        logger.warn({ err: error }, 'cannot LISTEN for outbox rows; polling only');
+        postgresOutage.failed(error, 'outbox LISTEN (polling until it is back)');
         await client.end().catch(() => undefined);
       }
     })().finally(() => {

@@ -5,7 +5,9 @@
 import { Worker, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { openRedis, poolLimits } from '../src/deps.js';
-import { createPool } from '../src/db/pool.js';
+import { createPool, isConnectionError } from '../src/db/pool.js';
+import { isRedisConnectionError, outageLog } from '../src/outage-log.js';
+import { recordJob, recordJobFailure } from '../src/metrics.js';
 import { JOB_TOPICS, type ImageJob, type JobTopic } from '../src/queues/queues.js';
 import { evaluateImageProcessor } from './evaluate-image.processor.js';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
@@ -16,8 +18,11 @@ import { processImageProcessor } from './process-image.processor.js';
 export interface RunningWorkers {
   relay: OutboxRelay;
   workers: Worker<ImageJob>[];
-  /** Stops taking jobs, waits for running ones, stops the relay and closes Redis and the jobs' pool. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs, waits for running ones (unless `force`: Redis is away, so none could finish), stops the
+   * relay and closes Redis and the jobs' pool.
+   */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 type Processor = (job: Job<ImageJob>) => Promise<unknown>;
@@ -44,26 +49,31 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
   const pool = createPool(apiDeps.config.DATABASE_URL, {
     limits: poolLimits(apiDeps.config, 'jobs'),
     name: 'imgmod-jobs',
-    onError: (error) => apiDeps.logger.warn({ err: error }, 'PostgreSQL connection lost; it is replaced at the next use'),
+    onError: (error) => outageLog(apiDeps.logger, 'PostgreSQL').failed(error, 'jobs pool'),
   });
   const deps: Deps = { ...apiDeps, pool };
   const connection = openRedis(deps.config.REDIS_URL, { blocking: true });
-  connection.on('error', (error) => deps.logger.warn({ err: error }, 'worker redis connection error'));
+  const redisOutage = outageLog(deps.logger, 'Redis');
+  connection.on('error', (error) => redisOutage.failed(error, 'workers'));
+  connection.on('ready', () => redisOutage.recovered());
   const workers = (options.topics ?? JOB_TOPICS).map((topic) => {
     const { processor, concurrency } = processorFor(deps, topic);
     const logger = deps.logger.child({ job: topic });
     const logged: Processor = async (job) => {
       const started = performance.now();
-      logger.info({ jobId: job.id, imageId: job.data.imageId, attempt: job.attemptsMade + 1 }, 'job started');
+      logger.info({ jobId: job.id, imageId: job.data.imageId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 }, 'job started');
       const result = await processor(job);
       logger.info({ jobId: job.id, imageId: job.data.imageId, durationMs: Math.round(performance.now() - started), result }, 'job finished');
+      recordJob(topic, performance.now() - started);
       return result;
     };
     const worker = new Worker<ImageJob>(topic, logged, { connection, prefix: deps.config.QUEUE_PREFIX, concurrency });
-    worker.on('failed', (job, error) =>
-      logger.warn({ jobId: job?.id, imageId: job?.data.imageId, attempt: job?.attemptsMade, err: error }, 'job failed'),
-    );
-    worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+    worker.on('failed', (job, error) => {
+      recordJobFailure(topic);
+      logger.warn({ jobId: job?.id, imageId: job?.data.imageId, attempt: job?.attemptsMade, err: error }, 'job failed');
+    });
+    // Connection errors are an outage (logged once, then once a minute); anything else is worth a stack.
+    worker.on('error', (error) => (isConnectionError(error) || isRedisConnectionError(error) ? redisOutage.failed(error, topic) : logger.error({ err: error }, 'worker error')));
     return worker;
   });
   const relay = startOutboxRelay(deps);
@@ -71,11 +81,13 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
   return {
     relay,
     workers,
-    async close() {
+    async close(closeOptions = {}) {
       await relay.stop();
       await deadlines.stop();
-      await Promise.all(workers.map((worker) => worker.close()));
-      await connection.quit().catch(() => connection.disconnect());
+      await Promise.all(workers.map((worker) => worker.close(closeOptions.force)));
+      // QUIT waits for a Redis that is not there (ioredis queues it until it reconnects): just drop it then.
+      if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
+      else connection.disconnect();
       await pool.end();
     },
   };

@@ -5,6 +5,7 @@
  * sent but not done after a while (Redis lost its data, or the job was dropped) is sent again.
  */
 import type { JobTopic } from '../domain/job-topics.js';
+import { currentRequestId } from '../request-context.js';
 import type { Queryable } from './pool.js';
 
 /** The NOTIFY channel that wakes the relay as soon as an outbox row commits. */
@@ -14,14 +15,17 @@ export interface OutboxRow {
   id: number;
   topic: JobTopic;
   imageId: string;
+  /** The request that wrote the row (null outside a request), passed on in the job's data. */
+  requestId?: string | null;
 }
 
 /**
  * Adds a pending row, inside the transaction of the change that needs the job. Call wakeOutboxRelay after that
- * transaction commits; the relay's poll (OUTBOX_POLL_MS) finds the row anyway if the wake-up is lost.
+ * transaction commits; the relay's poll (OUTBOX_POLL_MS) finds the row anyway if the wake-up is lost. The row
+ * records the current request's id (request-context.ts) unless `row.requestId` names one.
  */
 export async function enqueueOutbox(db: Queryable, row: Omit<OutboxRow, 'id'>): Promise<void> {
-  await db.query('INSERT INTO outbox (topic, image_id) VALUES ($1, $2)', [row.topic, row.imageId]);
+  await db.query('INSERT INTO outbox (topic, image_id, request_id) VALUES ($1, $2, $3)', [row.topic, row.imageId, row.requestId ?? currentRequestId()]);
 }
 
 /** Per pool: whether a wake-up is being sent, and whether another was asked for meanwhile. */
@@ -77,7 +81,7 @@ export async function claimOutbox(
          AND (sent_at IS NULL OR (sent_at < now() - $2 * interval '1 millisecond' AND send_count < $3))
          AND (claimed_at IS NULL OR claimed_at < now() - $4 * interval '1 millisecond')
        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, topic, image_id AS "imageId"`,
+     RETURNING id, topic, image_id AS "imageId", request_id AS "requestId"`,
     [options.limit, options.resendAfterMs, options.maxSends, options.leaseMs],
   );
   return result.rows.sort((a, b) => a.id - b.id);

@@ -18,7 +18,7 @@ const PROCESSING_WAIT_MS = 10_000;
 export const DEMO_ARTICLES = [
   {
     photo: '2569067123_aca715a2ee_o.jpg',
-    fr: { headline: 'Atelier bois : les bons gestes pour débuter', caption: 'Une scie circulaire bien réglée, lame protégée.' },
+    fr: { headline: 'Atelier bois : les bons gestes pour débuter', caption: 'Une scie circulaire bien réglée, lame protégée.' },
     en: { headline: 'Woodworking: good habits for beginners', caption: 'A circular saw, set up with its blade guard.' },
   },
   {
@@ -27,9 +27,10 @@ export const DEMO_ARTICLES = [
     en: { headline: 'A free concert fills the hall', caption: 'The town hall on Saturday night.' },
   },
   {
-    photo: 'Landscape_6.jpg',
-    fr: { headline: 'Randonnée : trois boucles pour l’automne', caption: 'Vue depuis le col, en fin de journée.' },
-    en: { headline: 'Hiking: three loops for the autumn', caption: 'The view from the pass at the end of the day.' },
+    // A real photograph (demo/photos/ATTRIBUTION.md), where an EXIF orientation test chart used to stand.
+    photo: 'park-walk.jpg',
+    fr: { headline: 'Promenade : trois boucles au parc', caption: 'Au parc, un matin de printemps.' },
+    en: { headline: 'Walks: three loops through the park', caption: 'In the park, one spring morning.' },
   },
 ] as const;
 

@@ -16,4 +16,6 @@ export const FORMER_JOB_TOPICS: Readonly<Record<string, JobTopic>> = {
 /** Every job's payload: the image it concerns. Everything else is read from PostgreSQL when it runs. */
 export interface ImageJob {
   imageId: string;
+  /** The HTTP request that caused the job (its X-Request-Id), for the job's log lines; absent for system jobs. */
+  requestId?: string;
 }

@@ -20,6 +20,10 @@ export interface Evaluation extends Score {
   /** True when this call auto-blocked the image. */
   blocked: boolean;
   decision: BlockDecision;
+  /** True when this call recorded that the brigade guard held back a block (see flag-brigade.ts). */
+  brigadeHeld?: boolean;
+  /** When the block was made: the newest counted report's created_at, the one that crossed the threshold. */
+  crossingReportAt?: Date | null;
 }
 
 function describe(decision: BlockDecision & { block: true }): string {
@@ -76,8 +80,8 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       now: new Date(),
       flagged: image.suspectedBrigadeAt !== null,
     });
-    const unchanged = { ...score, status: image.status, blocked: false, decision };
-    if (!decision.block && 'rule' in decision) await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision });
+    const brigadeHeld = !decision.block && 'rule' in decision && (await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision })) && decision.heldBack;
+    const unchanged = { ...score, status: image.status, blocked: false, decision, brigadeHeld };
     if (!decision.block) return unchanged;
     const to = planAutomatic('auto_block', image.status);
     const previous = to && (await transitionImage(client, { id: imageId, from: [image.status], to }));
@@ -100,7 +104,7 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       },
     });
     for (const id of nearDuplicateIds) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: id });
-    return { ...score, status: to, blocked: true, decision };
+    return { ...score, status: to, blocked: true, decision, crossingReportAt: reports.reduce<Date | null>((latest, report) => (latest && latest > report.createdAt ? latest : report.createdAt), null) };
   });
   if (evaluation.blocked) wakeOutboxRelay(deps.pool);
   return evaluation;

@@ -14,22 +14,32 @@ const DEMO_CSP = "default-src 'self'; img-src 'self'; object-src 'none'; base-ur
 
 type Lang = 'fr' | 'en';
 
+/**
+ * Every string of the page, per language. French follows French typography: ’ for the apostrophe, and a
+ * non-breaking space (U+00A0) before : ; ! and ?, so the sign never starts a line.
+ */
 const TEXT = {
   fr: {
     title: 'Le Quotidien du Quai',
-    note: 'Démo imgmod : choisissez un lecteur, puis signalez une photo. Trois lecteurs suffisent à la bloquer.',
+    demo: 'démo imgmod',
+    note: 'Démo imgmod : choisissez un lecteur, puis signalez une photo. Trois lecteurs suffisent à la bloquer.',
     reader: 'Lecteur de démonstration',
+    readerLabel: 'Lecteur de démonstration : ',
+    readers: { ana: 'Ana', ben: 'Ben', chloe: 'Chloé', dan: 'Dan (nouveau compte)' },
     anonymous: 'Anonyme',
     other: 'English',
   },
   en: {
     title: 'The Quayside Daily',
+    demo: 'imgmod demo',
     note: 'imgmod demo: pick a reader, then report a photo. Three readers are enough to block it.',
     reader: 'Demo reader',
+    readerLabel: 'Demo reader: ',
+    readers: { ana: 'Ana', ben: 'Ben', chloe: 'Chloé', dan: 'Dan (new account)' },
     anonymous: 'Anonymous',
     other: 'Français',
   },
-} as const;
+} as const satisfies Record<Lang, { readers: Record<DemoReader, string> } & Record<string, unknown>>;
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
@@ -49,10 +59,10 @@ async function articleHtml(deps: Pick<Deps, 'pool'>, article: DemoArticle, lang:
 }
 
 function pickerHtml(lang: Lang, reader: DemoReader | 'anonymous'): string {
-  const choices: [string, string][] = [...Object.entries(DEMO_READERS).map(([id, { name }]): [string, string] => [id, name]), ['anonymous', TEXT[lang].anonymous]];
+  const choices: [string, string][] = [...(Object.keys(DEMO_READERS) as DemoReader[]).map((id): [string, string] => [id, TEXT[lang].readers[id]]), ['anonymous', TEXT[lang].anonymous]];
   const links = choices.map(([id, name]) => `<a href="${link(lang, id)}"${id === reader ? ' aria-current="true"' : ''}>${escapeHtml(name)}</a>`);
   const otherLang = lang === 'fr' ? 'en' : 'fr';
-  return `<nav aria-label="${TEXT[lang].reader}">${TEXT[lang].reader} : ${links.join(' ')}
+  return `<nav aria-label="${TEXT[lang].reader}">${TEXT[lang].readerLabel}${links.join(' ')}
 <a class="lang" href="${link(otherLang, reader)}" lang="${otherLang}">${TEXT[lang].other}</a></nav>`;
 }
 
@@ -69,7 +79,7 @@ export function demoRoutes(deps: Deps): Router {
     const articles = await Promise.all((await demoArticles(deps)).map((article) => articleHtml(deps, article, lang)));
     res.set({ 'Content-Security-Policy': DEMO_CSP, 'Cache-Control': 'no-store' }).type('html').send(`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${TEXT[lang].title} · imgmod demo</title><link rel="stylesheet" href="/demo.css"></head>
+<title>${TEXT[lang].title} · ${TEXT[lang].demo}</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/demo.css"></head>
 <body><header><p class="masthead">${TEXT[lang].title}</p><p class="note">${TEXT[lang].note}</p>${pickerHtml(lang, reader)}</header>
 <main>${articles.join('\n')}</main>
 <script src="/widget.js"${token} defer></script>

@@ -234,6 +234,7 @@ export const ROUTES: RouteConfig[] = [
   { method: 'get', path: '/metrics', tags: ['operations'], summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors('unauthorized') } },
   { method: 'get', path: '/openapi.json', tags: ['operations'], summary: 'This document', responses: { 200: json(anyJson, 'OpenAPI 3.1') } },
   { method: 'get', path: '/docs', tags: ['operations'], summary: 'The interactive API documentation', responses: { 200: { description: 'HTML page' } } },
+  { method: 'get', path: '/', tags: ['pages'], summary: 'The landing page: links to the docs, the demo, moderation and health', responses: { 200: { description: 'HTML page' } } },
   { method: 'get', path: '/moderate', tags: ['pages'], summary: 'The moderator page', responses: { 200: { description: 'HTML page' } } },
   { method: 'get', path: '/widget.js', tags: ['pages'], summary: 'The reader widget', responses: { 200: { description: 'JavaScript' } } },
   {

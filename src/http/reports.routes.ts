@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { MAX_NOTE_LENGTH, REPORT_REASONS } from '../domain/reports.js';
 import { badRequest } from '../errors.js';
+import { countReport } from '../metrics.js';
 import { createReportGate, submitReport } from '../reports/submit-report.js';
 import { authenticateReader, currentReader, guardNetworkHash, type ReaderAuth } from './middleware/readers.js';
 import { imageIdParam, textField } from './params.js';
@@ -17,7 +18,7 @@ export const reportBody = z.strictObject({
 export function reportsRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
   const gate = createReportGate(deps);
-  router.post('/v1/images/:id/reports', authenticateReader(auth), async (req, res) => {
+  router.post('/v1/images/:id/reports', countReport, authenticateReader(auth), async (req, res) => {
     const imageId = imageIdParam(req.params.id);
     const body = reportBody.safeParse(req.body ?? {});
     if (!body.success) {

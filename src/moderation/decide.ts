@@ -1,4 +1,5 @@
 /** Use cases: a moderator's decision on one image (uphold, restore or remove), or on many at once. */
+import { recordDecision } from '../metrics.js';
 import type { Deps } from '../deps.js';
 import { addImageToBank, MODERATORS_BANK, removeImageFromBank } from '../db/hash-banks.repository.js';
 import { clearBrigadeFlag, listNearDuplicates, listVisibleByteCopies, lockImage, setScore, transitionImage } from '../db/images.repository.js';
@@ -92,7 +93,7 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };
   });
   if (input.action === 'remove') wakeOutboxRelay(deps.pool);
-  return result;
+  return recordDecision(result);
 }
 
 /**

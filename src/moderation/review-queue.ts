@@ -5,12 +5,7 @@ import { countQueues, listQueue, type QueueItemRow } from '../db/review-queue.re
 import type { ReportReason } from '../domain/reports.js';
 import { QUEUE_SORTS, QUEUE_STATES, type QueueSort, type QueueState } from '../domain/review-queue.js';
 import { AppError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../paging.js';
-
-/** A score sort key as PostgreSQL prints a numeric sum of weights. */
-const SCORE_KEY = /^-?\d{1,9}(\.\d{1,6})?$/;
-/** A queued-at sort key as PostgreSQL prints a timestamptz. */
-const TIME_KEY = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/;
+import { decodeCursor, encodeCursor, sortKeyFits } from '../paging.js';
 
 /** The queue's page position: the listing it belongs to, when the walk started, and the last item's sort key. */
 const queueCursor = z
@@ -21,7 +16,7 @@ const queueCursor = z
     key: z.tuple([z.string().max(40), z.uuid()]),
   })
   // The key must fit its sort: a number for `score`, a time for `oldest` and `newest`.
-  .refine((cursor) => (cursor.sort === 'score' ? SCORE_KEY : TIME_KEY).test(cursor.key[0]));
+  .refine((cursor) => sortKeyFits(cursor.sort, cursor.key[0]));
 
 export interface QueuePageQuery {
   state: QueueState;

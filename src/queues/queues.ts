@@ -43,7 +43,8 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
  *   arriving during an evaluation makes a new job, which another worker may run at once even if the running
  *   one hangs or its process died (evaluations of one image serialise on its row lock).
  */
-export async function addJob(queues: Queues, topic: JobTopic, imageId: string): Promise<void> {
+export async function addJob(queues: Queues, topic: JobTopic, imageId: string, requestId?: string | null): Promise<void> {
+  const data: ImageJob = requestId ? { imageId, requestId } : { imageId };
   if (topic !== 'evaluate-image') {
     const jobId = `${topic}-${imageId}`;
     // A job that used up its attempts (storage or database down for a while) keeps its id in the failed set,
@@ -53,12 +54,12 @@ export async function addJob(queues: Queues, topic: JobTopic, imageId: string): 
       await failed.retry('failed', { resetAttemptsMade: true });
       return;
     }
-    await queues[topic].add(topic, { imageId }, { jobId });
+    await queues[topic].add(topic, data, { jobId });
     return;
   }
   await queues['evaluate-image'].add(
     'evaluate-image',
-    { imageId },
+    data,
     { deduplication: { id: `evaluate-${imageId}` } },
   );
 }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
-const THANKS_FR = "Merci d'avoir signalé ! Cette image sera automatiquement bloquée après avoir été signalée par plusieurs personnes.";
+const THANKS_FR = 'Merci d’avoir signalé\u00a0! Cette image sera automatiquement bloquée après avoir été signalée par plusieurs personnes.';
+const HIDDEN_NOW_FR = 'Merci d’avoir signalé\u00a0! Cette image est désormais masquée.';
 
 let service: TestService;
 let browser: Browser;
@@ -63,6 +64,8 @@ describe('the reader widget on /demo', () => {
     await expect.poll(() => third.locator('article').first().locator('.imgmod-placeholder').isVisible(), { timeout: 60_000 }).toBe(true);
     expect(await third.locator('article').first().locator('img').count()).toBe(0);
     expect(await third.locator('article').first().getByRole('img').getAttribute('aria-label')).toBe('Image masquée après des signalements de lecteurs');
+    // The reader whose report hid it is told so, not still promised a block to come.
+    await expect.poll(() => status(third, 0).textContent()).toBe(HIDDEN_NOW_FR);
     const shot = screenshotPath('widget-blocked.png');
     if (shot) await third.screenshot({ path: shot });
 
@@ -71,7 +74,7 @@ describe('the reader widget on /demo', () => {
     const reporters = await service.deps.pool.query<{ reporter_id: string }>('SELECT reporter_id FROM reports WHERE image_id = $1 ORDER BY created_at', [blockedId]);
     expect(reporters.rows.map((row) => row.reporter_id)).toEqual(['demo:ana', 'demo:ben', 'demo:chloe']);
 
-    const later = await demoAs('Dan (new account)');
+    const later = await demoAs('Dan (nouveau compte)');
     await expect.poll(() => later.locator('article').first().locator('.imgmod-placeholder').isVisible()).toBe(true);
     expect(await later.locator('article img[data-imgmod-id]').count()).toBe(2);
     for (const page of [...pages, later]) await page.context().close();
@@ -113,7 +116,7 @@ describe('the reader widget on /demo', () => {
     // …and the next one within the window is refused: the dialog stays open and says when to try again.
     await reportThroughWidget(page, 1, 'Autre chose');
     const dialogStatus = page.getByRole('dialog').locator('.imgmod-dialog-status');
-    await expect.poll(() => dialogStatus.textContent()).toMatch(/^Vous avez envoyé beaucoup de signalements en peu de temps\. Réessayez dans \d+ s\.$/);
+    await expect.poll(() => dialogStatus.textContent()).toMatch(/^Vous avez envoyé beaucoup de signalements en peu de temps\. Réessayez dans \d+\u00a0s\.$/);
     expect(await page.getByRole('dialog').isVisible()).toBe(true);
     await page.context().close();
   });

@@ -65,7 +65,7 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
   }
 }
 
-/** Waits until every outbox row is relayed and no evaluate-reports job is waiting or running. */
+/** Waits until every outbox row is relayed and no evaluate-image job is waiting or running. */
 export async function evaluationsSettled(service: Pick<TestService, 'deps'>): Promise<void> {
   await waitFor(async () => {
     const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL LIMIT 1');

@@ -7,7 +7,7 @@ import { evaluationsSettled, startTestService, waitFor, type TestService } from 
 let service: TestService;
 let restoring: TestService;
 beforeAll(async () => {
-  service = await startTestService();
+  service = await startTestService({ env: { METRICS_REFRESH_MS: '100' } });
   restoring = await startTestService({ env: { OVERDUE_ACTION: 'restore' } });
 });
 afterAll(async () => {
@@ -53,8 +53,8 @@ describe('review deadlines', () => {
     expect(all.find((item) => item.id === fresh)?.overdue).toBe(false);
     expect((await actions(service, late)).filter((action) => action === 'review_overdue')).toHaveLength(1);
     expect(await service.status(late)).toBe('auto_blocked');
-    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/^imgmod_reviews_overdue 1$/m);
+    // The gauge is refreshed in the background (METRICS_REFRESH_MS, 100 ms here), not per scrape.
+    await waitFor(async () => /^imgmod_reviews_overdue 1$/m.test(await (await fetch(`${service.baseUrl}/metrics`)).text()));
   });
 
   it('when the operator chose OVERDUE_ACTION=restore, then an overdue auto-block is served again with a note', async () => {

@@ -103,7 +103,7 @@ describe('end-to-end delivery', () => {
     await waitFor(async () => (await unsent()) === 0);
     await thumbnailsOnly.close();
     // Redis restarts without its data: every key of the queue is gone, deduplication keys included.
-    const keys = await service.deps.redis.keys(`${service.deps.config.QUEUE_PREFIX}:evaluate-reports:*`);
+    const keys = await service.deps.redis.keys(`${service.deps.config.QUEUE_PREFIX}:evaluate-image:*`);
     if (keys.length > 0) await service.deps.redis.del(...keys);
 
     const workers = startWorkers({ ...service.deps, config: { ...service.deps.config, OUTBOX_RESEND_AFTER_MS: 200 } });

@@ -1,0 +1,52 @@
+/**
+ * Response headers every answer carries (helmet), and `Cache-Control: no-store` on private answers.
+ *
+ * - HSTS only when the request came over TLS (req.secure, which TRUST_PROXY lets a proxy's
+ *   X-Forwarded-Proto set): sent over plain HTTP it would be ignored by browsers, and it would pin a
+ *   development host to HTTPS.
+ * - A default CSP of `default-src 'none'; frame-ancestors 'none'` for answers that set none of their own (JSON,
+ *   errors); the pages (/moderate, /demo, the landing page) and /i/:id images set their own, which replace it.
+ * - Cross-Origin-Resource-Policy `cross-origin` and no X-Frame-Options: host sites embed /i/:id images and load
+ *   widget.js from another origin; framing is governed by each page's `frame-ancestors` instead.
+ * - Referrer-Policy `no-referrer`: a link out of the moderator page must not tell a third party what was reviewed.
+ */
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/** The CSP of answers that set none of their own: nothing may load, nobody may frame it. */
+export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** One year, with subdomains (the value HSTS preload lists ask for). */
+const HSTS_VALUE = 'max-age=31536000; includeSubDomains';
+
+/** Path prefixes whose answers are private to a moderator, an admin or one reader: never stored by any cache. */
+export const PRIVATE_PREFIXES = ['/v1/moderation', '/v1/admin', '/v1/me', '/v1/readers', '/v1/images', '/admin/', '/auth/', '/metrics'];
+
+/** helmet's headers, HSTS over TLS, and the default CSP (see the module comment). */
+export function securityHeaders(): RequestHandler[] {
+  const base = helmet({
+    contentSecurityPolicy: false,
+    strictTransportSecurity: false,
+    xFrameOptions: false,
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  const extra: RequestHandler = (req, res, next) => {
+    if (req.secure) res.setHeader('Strict-Transport-Security', HSTS_VALUE);
+    res.setHeader('Content-Security-Policy', DEFAULT_CSP);
+    next();
+  };
+  return [base, extra];
+}
+
+/**
+ * `Cache-Control: no-store` (set first; a route may still choose otherwise) on every answer under a private
+ * prefix or to a request with a bearer token: what one moderator or reader sees must never be kept by a shared
+ * cache or the browser's disk cache. (Not keyed on cookies: every reader of a host site may carry the anonymous
+ * reader cookie, and widget.js should stay cacheable for them.)
+ */
+export const privateNoStore: RequestHandler = (req, res, next) => {
+  const privatePath = PRIVATE_PREFIXES.some((prefix) => req.path === prefix.replace(/\/$/, '') || req.path.startsWith(prefix));
+  if (privatePath || req.headers.authorization !== undefined) res.setHeader('Cache-Control', 'no-store');
+  next();
+};

@@ -1,0 +1,112 @@
+/**
+ * Counters of what imgmod does, process-wide (prom-client), incremented where each event happens: reports
+ * received by outcome, auto-blocks by rule, brigade holds, decisions, the time from the report that crossed the
+ * threshold to the block, and job durations and failures by queue. /metrics (http/metrics.routes.ts) exposes
+ * them with the gauges; a worker-only process exposes its own on METRICS_PORT.
+ */
+import type { RequestHandler } from 'express';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { REPORT_REASONS, type ReportReason } from './domain/reports.js';
+
+/** The registry of the event counters below (merged into each /metrics registry). */
+export const eventRegistry = new Registry();
+
+export const REPORT_OUTCOMES = ['new', 'duplicate', 'rate_limited', 'refused'] as const;
+
+const reportsReceived = new Counter({
+  name: 'imgmod_reports_received_total',
+  help: 'Reports received, by reason and outcome: new (recorded), duplicate (the reader had reported it), rate_limited (429), refused (any other 4xx)',
+  labelNames: ['reason', 'outcome'] as const,
+  registers: [eventRegistry],
+});
+
+const autoBlocks = new Counter({
+  name: 'imgmod_auto_blocks_total',
+  help: 'Images auto-blocked by the threshold policy, by the rule that fired (total_score, reason_score, moderator_report)',
+  labelNames: ['rule'] as const,
+  registers: [eventRegistry],
+});
+
+const brigadeHolds = new Counter({
+  name: 'imgmod_brigade_holds_total',
+  help: 'Auto-blocks the brigade guard held back for a moderator (the threshold was reached by a suspected brigade)',
+  registers: [eventRegistry],
+});
+
+const decisions = new Counter({
+  name: 'imgmod_decisions_total',
+  help: "Moderators' decisions, by action (uphold, restore, remove…)",
+  labelNames: ['action'] as const,
+  registers: [eventRegistry],
+});
+
+const reportToBlock = new Histogram({
+  name: 'imgmod_report_to_block_seconds',
+  help: 'Seconds from the report that crossed the threshold (its created_at) to the auto-block committing',
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [eventRegistry],
+});
+
+const jobDuration = new Histogram({
+  name: 'imgmod_job_duration_seconds',
+  help: 'Duration of jobs that finished, by queue',
+  labelNames: ['queue'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [eventRegistry],
+});
+
+const jobFailures = new Counter({
+  name: 'imgmod_job_failures_total',
+  help: 'Job attempts that failed (each is retried until its attempts are used up), by queue',
+  labelNames: ['queue'] as const,
+  registers: [eventRegistry],
+});
+
+/** Records a finished job's duration (ms) for `queue`. */
+export function recordJob(queue: string, durationMs: number): void {
+  jobDuration.observe({ queue }, durationMs / 1000);
+}
+
+/** Counts a failed job attempt of `queue`. */
+export function recordJobFailure(queue: string): void {
+  jobFailures.inc({ queue });
+}
+
+/** Counts a moderator's decision; returns it unchanged (so it can end a promise chain). */
+export function recordDecision<T extends { action: string }>(decision: T): T {
+  decisions.inc({ action: decision.action });
+  return decision;
+}
+
+/**
+ * Counts an evaluation's outcome: an auto-block by its rule, with the time since the crossing report, or a
+ * block the brigade guard held back. Returns it unchanged.
+ */
+export function recordEvaluation<T extends { blocked: boolean; brigadeHeld?: boolean; crossingReportAt?: Date | null; decision: object }>(evaluation: T): T {
+  if (evaluation.blocked) {
+    const rule = 'rule' in evaluation.decision ? String(evaluation.decision.rule) : 'unknown';
+    autoBlocks.inc({ rule });
+    if (evaluation.crossingReportAt) reportToBlock.observe(Math.max(0, (Date.now() - evaluation.crossingReportAt.getTime()) / 1000));
+  }
+  if (evaluation.brigadeHeld) brigadeHolds.inc();
+  return evaluation;
+}
+
+/** The outcome label of a report answer's HTTP status, or null for outages (5xx), which are not reports received. */
+export function reportOutcome(status: number): (typeof REPORT_OUTCOMES)[number] | null {
+  if (status === 202) return 'new';
+  if (status === 200) return 'duplicate';
+  if (status === 429) return 'rate_limited';
+  return status >= 400 && status < 500 ? 'refused' : null;
+}
+
+/** Middleware for the report route: counts the report by reason and outcome once its answer is sent. */
+export const countReport: RequestHandler = (req, res, next) => {
+  res.on('finish', () => {
+    const outcome = reportOutcome(res.statusCode);
+    const given = (req.body as { reason?: unknown } | undefined)?.reason;
+    const reason = REPORT_REASONS.includes(given as ReportReason) ? (given as string) : 'invalid';
+    if (outcome) reportsReceived.inc({ reason, outcome });
+  });
+  next();
+};
