@@ -22,8 +22,8 @@ describe('GET /metrics', () => {
     // The PostgreSQL gauges are refreshed in the background (METRICS_REFRESH_MS, 100 ms here), not per scrape.
     const text = await waitFor(async () => {
       const scrape = await (await service.request('/metrics')).text();
-      // BullMQ marks the thumbnail job completed just after its transaction made the image visible.
-      const completed = /^imgmod_queue_jobs\{queue="thumbnail",state="completed"\} 1$/m.test(scrape);
+      // BullMQ marks the process-image job completed just after its transaction made the image visible.
+      const completed = /^imgmod_queue_jobs\{queue="process-image",state="completed"\} 1$/m.test(scrape);
       return /^imgmod_images\{status="visible"\} 1$/m.test(scrape) && /^imgmod_outbox_pending 0$/m.test(scrape) && completed && scrape;
     });
     const response = await service.request('/metrics');
@@ -132,14 +132,14 @@ describe('metrics for operators (issue 15)', () => {
     expect((await decideAs(service, id, 'uphold')).status).toBe(200);
     const text = await waitFor(async () => {
       const scrape = await (await service.request('/metrics')).text();
-      return /^imgmod_report_to_block_seconds_count 1$/m.test(scrape) && /^imgmod_queue_workers\{queue="thumbnail"\} [1-9]/m.test(scrape) && scrape;
+      return /^imgmod_report_to_block_seconds_count 1$/m.test(scrape) && /^imgmod_queue_workers\{queue="process-image"\} [1-9]/m.test(scrape) && scrape;
     });
     expect(text).toMatch(/^imgmod_reports_received_total\{reason="spam",outcome="new"\} 1$/m);
     expect(text).toMatch(/^imgmod_reports_received_total\{reason="spam",outcome="duplicate"\} 1$/m);
     expect(text).toMatch(/^imgmod_reports_received_total\{reason="invalid",outcome="refused"\} 1$/m);
     expect(text).toMatch(/^imgmod_auto_blocks_total\{rule="moderator_report"\} 1$/m);
     expect(text).toMatch(/^imgmod_decisions_total\{action="uphold"\} 1$/m);
-    expect(text).toMatch(/^imgmod_job_duration_seconds_count\{queue="thumbnail"\} [1-9]/m);
+    expect(text).toMatch(/^imgmod_job_duration_seconds_count\{queue="process-image"\} [1-9]/m);
     expect(text).toMatch(/^imgmod_outbox_oldest_pending_age_seconds \d/m);
     expect(text).toMatch(/^# TYPE imgmod_brigade_holds_total counter$/m);
     expect(text).toMatch(/^# TYPE imgmod_job_failures_total counter$/m);
