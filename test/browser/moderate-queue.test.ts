@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { auditEvents } from '../helpers/records.js';
 
 let service: TestService;
 let browser: Browser;
@@ -41,8 +42,7 @@ async function signedIn(width = 1280, as: { sub: string; role: 'moderator' | 'ad
 }
 
 async function auditReasons(id: string): Promise<string[]> {
-  const rows = await service.deps.pool.query<{ reason: string }>(`SELECT reason FROM moderation_events WHERE image_id = $1 AND actor_id = 'mod-nora'`, [id]);
-  return rows.rows.map((row) => row.reason);
+  return (await auditEvents(service, id)).filter((event) => event.actorId === 'mod-nora').map((event) => event.reason);
 }
 
 describe('the moderator page on a busy queue', () => {

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { auditEvents } from '../helpers/records.js';
 
 let service: TestService;
 let browser: Browser;
@@ -32,16 +33,20 @@ async function autoBlocked(photo: string | null, reason: string): Promise<string
   return id;
 }
 
-/** Upholds whatever earlier tests left in the auto-blocked queue, so a test starts from an empty queue. */
+/**
+ * Upholds whatever earlier tests left in the auto-blocked queue, so a test starts from an empty queue: the page
+ * shows the whole queue, so every test that counts its rows calls this first, whatever ran before.
+ */
 async function clearQueue(): Promise<void> {
-  const left = await service.deps.pool.query<{ id: string }>(`SELECT id FROM images WHERE status = 'auto_blocked'`);
-  if (left.rowCount === 0) return;
+  const queue = await service.request('/v1/moderation/queue?limit=100', { as: 'mod-cleanup', role: 'moderator' });
+  const { items } = (await queue.json()) as { items: { id: string }[] };
+  if (items.length === 0) return;
   await service.request('/v1/moderation/decisions', {
     method: 'POST',
     as: 'mod-cleanup',
     role: 'moderator',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ids: left.rows.map((row) => row.id), action: 'uphold' }),
+    body: JSON.stringify({ ids: items.map((item) => item.id), action: 'uphold' }),
   });
 }
 
@@ -60,6 +65,7 @@ async function selectedId(page: Page): Promise<string> {
 
 describe('the moderator page', () => {
   it('when a moderator signs in and uses the keyboard, then u upholds, r restores, and a stale decision is explained in words', async () => {
+    await clearQueue();
     const ids = [await autoBlocked('real/flowers.jpeg', 'violence'), await autoBlocked('real/Landscape_6.jpg', 'spam'), await autoBlocked('real/concert.jpg', 'hate')];
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${service.baseUrl}/moderate`);
@@ -103,10 +109,11 @@ describe('the moderator page', () => {
     expect(new Set([upheld, restored, stale])).toEqual(new Set(ids));
     expect(await service.status(upheld)).toBe('blocked');
     expect(await service.status(restored)).toBe('visible');
-    const actors = await service.deps.pool.query<{ actor_id: string; action: string; image_id: string }>(
-      `SELECT actor_id, action, image_id FROM moderation_events WHERE actor_id IS NOT NULL ORDER BY id`,
-    );
-    expect(actors.rows).toEqual([
+    const decisions = (await Promise.all(ids.map((id) => auditEvents(service, id)))).flat()
+      .filter((event) => event.actorId !== null)
+      .sort((a, b) => a.id - b.id)
+      .map((event) => ({ actor_id: event.actorId, action: event.action, image_id: event.imageId }));
+    expect(decisions).toEqual([
       { actor_id: 'mod-alice', action: 'uphold', image_id: upheld },
       { actor_id: 'mod-alice', action: 'restore', image_id: restored },
       { actor_id: 'mod-bob', action: 'uphold', image_id: stale },
@@ -115,6 +122,7 @@ describe('the moderator page', () => {
   });
 
   it('when space is pressed, then the original replaces the blurred preview only then', async () => {
+    await clearQueue();
     const id = await autoBlocked(null, 'nudity');
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
 import { evaluationsSettled, fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { imageRecord } from '../helpers/records.js';
 
 let service: TestService;
 let jwks: JwksSite;
@@ -117,8 +118,8 @@ describe('brigade guard', () => {
     }
     await evaluationsSettled(service);
     expect(await Promise.all(copies.map((id) => service.status(id)))).toEqual(['visible', 'visible', 'visible', 'visible']);
-    const scores = await service.deps.pool.query<{ score: number }>('SELECT score FROM images WHERE id = ANY($1::uuid[])', [copies]);
-    expect(scores.rows.map((row) => row.score)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    const scores = await Promise.all(copies.map(async (id) => (await imageRecord(service, id)).score));
+    expect(scores).toEqual([0.5, 0.5, 0.5, 0.5]);
   });
 
   it('when three new accounts report, then they do not block alone: one person with several accounts is not a crowd', async () => {

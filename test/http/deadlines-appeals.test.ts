@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateImage } from '../../src/evaluation/evaluate-image.js';
 import { sweepOverdueReviews } from '../../src/moderation/review-deadlines.js';
 import { evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { ageStatus } from '../helpers/records.js';
 
 let service: TestService;
 let restoring: TestService;
@@ -27,7 +28,7 @@ async function autoBlocked(on: TestService, uploader = 'uploader'): Promise<stri
 
 /** The deadline passes for this image: its auto-block is moved 25 hours into the past. */
 async function age(on: TestService, id: string): Promise<void> {
-  await on.deps.pool.query(`UPDATE images SET status_changed_at = now() - interval '25 hours' WHERE id = $1`, [id]);
+  await ageStatus(on, id, 25);
 }
 
 async function queue(on: TestService, state: string): Promise<{ id: string; overdue: boolean }[]> {

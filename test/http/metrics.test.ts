@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { openRedis } from '../../src/deps.js';
 import { closeQueues, createQueues } from '../../src/queues/queues.js';
-import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { startTestService, type TestService } from '../helpers/test-service.js';
+import { outboxDoneFor } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -14,8 +15,8 @@ afterAll(() => service.close());
 
 describe('GET /metrics', () => {
   it('when scraped after an upload, then images per status, queue depth and request durations by route are exposed', async () => {
-    await service.uploadProcessed('real/concert.jpg');
-    await waitFor(async () => (await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL')).rowCount === 0);
+    const id = await service.uploadProcessed('real/concert.jpg');
+    await outboxDoneFor(service, id);
     const response = await service.request('/metrics');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
