@@ -75,10 +75,18 @@ describe('signing in with the organisation\'s identity provider', () => {
   }, 90_000);
 
   it('when the provider revokes a moderator\'s role, then their next sign-in is refused', async () => {
-    idp.accounts.set('marie', { name: 'Marie Curie', groups: ['staff'] });
+    // An account of its own: revoking marie's role would refuse her in whichever test runs after this one.
+    idp.accounts.set('irene', { name: 'Irène Joliot-Curie', groups: ['staff', 'imgmod-moderator'] });
+    const before = await browser.newContext();
+    const moderating = await before.newPage();
+    await signInAs(moderating, 'irene');
+    await moderating.waitForURL(`${service.baseUrl}/moderate`);
+    await before.close();
+
+    idp.accounts.set('irene', { name: 'Irène Joliot-Curie', groups: ['staff'] });
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signInAs(page, 'marie');
+    await signInAs(page, 'irene');
     await expect.poll(() => page.locator('h1').textContent()).toBe('Not a moderator');
     await context.close();
   }, 90_000);
