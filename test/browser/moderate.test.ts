@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import { auditEvents } from '../helpers/records.js';
+import { clearAutoBlockedQueue } from '../helpers/moderation.js';
 
 let service: TestService;
 let browser: Browser;
@@ -33,23 +34,6 @@ async function autoBlocked(photo: string | null, reason: string): Promise<string
   return id;
 }
 
-/**
- * Upholds whatever earlier tests left in the auto-blocked queue, so a test starts from an empty queue: the page
- * shows the whole queue, so every test that counts its rows calls this first, whatever ran before.
- */
-async function clearQueue(): Promise<void> {
-  const queue = await service.request('/v1/moderation/queue?limit=100', { as: 'mod-cleanup', role: 'moderator' });
-  const { items } = (await queue.json()) as { items: { id: string }[] };
-  if (items.length === 0) return;
-  await service.request('/v1/moderation/decisions', {
-    method: 'POST',
-    as: 'mod-cleanup',
-    role: 'moderator',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ids: items.map((item) => item.id), action: 'uphold' }),
-  });
-}
-
 /** A fresh browser context signed in as a moderator, showing the auto-blocked queue. */
 async function signedInPage(): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -65,7 +49,7 @@ async function selectedId(page: Page): Promise<string> {
 
 describe('the moderator page', () => {
   it('when a moderator signs in and uses the keyboard, then u upholds, r restores, and a stale decision is explained in words', async () => {
-    await clearQueue();
+    await clearAutoBlockedQueue(service);
     const ids = [await autoBlocked('real/flowers.jpeg', 'violence'), await autoBlocked('real/Landscape_6.jpg', 'spam'), await autoBlocked('real/concert.jpg', 'hate')];
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${service.baseUrl}/moderate`);
@@ -122,7 +106,7 @@ describe('the moderator page', () => {
   });
 
   it('when space is pressed, then the original replaces the blurred preview only then', async () => {
-    await clearQueue();
+    await clearAutoBlockedQueue(service);
     const id = await autoBlocked(null, 'nudity');
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -143,7 +127,7 @@ describe('the moderator page', () => {
   });
 
   it('when u is pressed twice quickly, then one image is upheld and the next stays in the list undecided', async () => {
-    await clearQueue();
+    await clearAutoBlockedQueue(service);
     const ids = [await autoBlocked(null, 'spam'), await autoBlocked(null, 'hate')];
     const page = await signedInPage();
     await expect.poll(() => page.locator('#queue li').count()).toBe(2);
@@ -159,7 +143,7 @@ describe('the moderator page', () => {
   });
 
   it('when the moderator moves on while an original loads, then the original never shows beside another image', async () => {
-    await clearQueue();
+    await clearAutoBlockedQueue(service);
     await autoBlocked(null, 'nudity');
     await autoBlocked(null, 'nudity');
     const page = await signedInPage();

@@ -44,3 +44,15 @@ export async function reportedImage(service: TestService, count: number, reason 
   });
   return id;
 }
+
+/**
+ * Upholds every image waiting in the auto-blocked queue (as `mod-cleanup`), so a test that counts the queue's
+ * rows starts from an empty queue whatever ran before it in the file. (Those images move to the blocked queue.)
+ */
+export async function clearAutoBlockedQueue(service: TestService): Promise<void> {
+  const queue = await service.request('/v1/moderation/queue?limit=100', { as: 'mod-cleanup', role: 'moderator' });
+  const { items } = await json<{ items: { id: string }[] }>(queue);
+  if (items.length === 0) return;
+  const response = await postJson(service, '/v1/moderation/decisions', { ids: items.map((item) => item.id), action: 'uphold' }, { as: 'mod-cleanup', role: 'moderator' });
+  expect(response.status).toBe(200);
+}
