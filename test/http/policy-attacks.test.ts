@@ -137,7 +137,7 @@ describe('report policy v2 under attack', () => {
     const after = await service.uploadDistinct();
     expect((await reportAs(service, after, { token, ip: network() })).status).toBe(202);
     expect((await reportsOf(service, [during, after])).map((report) => report.weight)).toEqual([0, 0.762]);
-  });
+  }, 90_000); // twelve uploads and ten decisions: 18 s alone, over 30 s while the whole suite runs on 2 cores
 
   it('when first-party users report from one address, then their network is recorded but not watched: the operator\'s own tokens still block', async () => {
     const id = await service.uploadDistinct();
