@@ -2,6 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { auditEvents } from '../helpers/records.js';
+import { clearAutoBlockedQueue } from '../helpers/moderation.js';
 
 let service: TestService;
 let browser: Browser;
@@ -32,19 +34,6 @@ async function autoBlocked(photo: string | null, reason: string): Promise<string
   return id;
 }
 
-/** Upholds whatever earlier tests left in the auto-blocked queue, so a test starts from an empty queue. */
-async function clearQueue(): Promise<void> {
-  const left = await service.deps.pool.query<{ id: string }>(`SELECT id FROM images WHERE status = 'auto_blocked'`);
-  if (left.rowCount === 0) return;
-  await service.request('/v1/moderation/decisions', {
-    method: 'POST',
-    as: 'mod-cleanup',
-    role: 'moderator',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ids: left.rows.map((row) => row.id), action: 'uphold' }),
-  });
-}
-
 /** A fresh browser context signed in as a moderator, showing the auto-blocked queue. */
 async function signedInPage(): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -60,6 +49,7 @@ async function selectedId(page: Page): Promise<string> {
 
 describe('the moderator page', () => {
   it('when a moderator signs in and uses the keyboard, then u upholds, r restores, and a stale decision is explained in words', async () => {
+    await clearAutoBlockedQueue(service);
     const ids = [await autoBlocked('real/flowers.jpeg', 'violence'), await autoBlocked('real/Landscape_6.jpg', 'spam'), await autoBlocked('real/concert.jpg', 'hate')];
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${service.baseUrl}/moderate`);
@@ -103,10 +93,11 @@ describe('the moderator page', () => {
     expect(new Set([upheld, restored, stale])).toEqual(new Set(ids));
     expect(await service.status(upheld)).toBe('blocked');
     expect(await service.status(restored)).toBe('visible');
-    const actors = await service.deps.pool.query<{ actor_id: string; action: string; image_id: string }>(
-      `SELECT actor_id, action, image_id FROM moderation_events WHERE actor_id IS NOT NULL ORDER BY id`,
-    );
-    expect(actors.rows).toEqual([
+    const decisions = (await Promise.all(ids.map((id) => auditEvents(service, id)))).flat()
+      .filter((event) => event.actorId !== null)
+      .sort((a, b) => a.id - b.id)
+      .map((event) => ({ actor_id: event.actorId, action: event.action, image_id: event.imageId }));
+    expect(decisions).toEqual([
       { actor_id: 'mod-alice', action: 'uphold', image_id: upheld },
       { actor_id: 'mod-alice', action: 'restore', image_id: restored },
       { actor_id: 'mod-bob', action: 'uphold', image_id: stale },
@@ -115,6 +106,7 @@ describe('the moderator page', () => {
   });
 
   it('when space is pressed, then the original replaces the blurred preview only then', async () => {
+    await clearAutoBlockedQueue(service);
     const id = await autoBlocked(null, 'nudity');
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -135,7 +127,7 @@ describe('the moderator page', () => {
   });
 
   it('when u is pressed twice quickly, then one image is upheld and the next stays in the list undecided', async () => {
-    await clearQueue();
+    await clearAutoBlockedQueue(service);
     const ids = [await autoBlocked(null, 'spam'), await autoBlocked(null, 'hate')];
     const page = await signedInPage();
     await expect.poll(() => page.locator('#queue li').count()).toBe(2);
@@ -151,7 +143,7 @@ describe('the moderator page', () => {
   });
 
   it('when the moderator moves on while an original loads, then the original never shows beside another image', async () => {
-    await clearQueue();
+    await clearAutoBlockedQueue(service);
     await autoBlocked(null, 'nudity');
     await autoBlocked(null, 'nudity');
     const page = await signedInPage();

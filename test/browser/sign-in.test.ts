@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { startIdentityProvider, type TestIdentityProvider } from '../helpers/oidc-provider.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { auditEvents, operatorTargets } from '../helpers/records.js';
 
 let idp: TestIdentityProvider;
 let service: TestService;
@@ -50,8 +51,8 @@ describe('signing in with the organisation\'s identity provider', () => {
       return response.status;
     }, id);
     expect(decided).toBe(200);
-    const audit = await service.deps.pool.query<{ actor_id: string }>(`SELECT actor_id FROM moderation_events WHERE image_id = $1 AND action = 'uphold'`, [id]);
-    expect(audit.rows[0]?.actor_id).toBe('oidc:marie');
+    const uphold = (await auditEvents(service, id)).find((event) => event.action === 'uphold');
+    expect(uphold?.actorId).toBe('oidc:marie');
 
     const cookie = (await context.cookies()).find((candidate) => candidate.name.endsWith('imgmod_session'))!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
@@ -69,16 +70,23 @@ describe('signing in with the organisation\'s identity provider', () => {
     await signInAs(page, 'paul');
     await expect.poll(() => page.locator('h1').textContent()).toBe('Not a moderator');
     expect((await context.cookies()).some((cookie) => cookie.name.endsWith('imgmod_session'))).toBe(false);
-    const events = await service.deps.pool.query<{ target: string }>(`SELECT target FROM operator_events WHERE action = 'sign_in_refused'`);
-    expect(events.rows.map((row) => row.target)).toContain('oidc:paul');
+    expect(await operatorTargets(service, { action: 'sign_in_refused' })).toContain('oidc:paul');
     await context.close();
   }, 90_000);
 
   it('when the provider revokes a moderator\'s role, then their next sign-in is refused', async () => {
-    idp.accounts.set('marie', { name: 'Marie Curie', groups: ['staff'] });
+    // An account of its own: revoking marie's role would refuse her in whichever test runs after this one.
+    idp.accounts.set('irene', { name: 'Irène Joliot-Curie', groups: ['staff', 'imgmod-moderator'] });
+    const before = await browser.newContext();
+    const moderating = await before.newPage();
+    await signInAs(moderating, 'irene');
+    await moderating.waitForURL(`${service.baseUrl}/moderate`);
+    await before.close();
+
+    idp.accounts.set('irene', { name: 'Irène Joliot-Curie', groups: ['staff'] });
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signInAs(page, 'marie');
+    await signInAs(page, 'irene');
     await expect.poll(() => page.locator('h1').textContent()).toBe('Not a moderator');
     await context.close();
   }, 90_000);

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { imageIn, reportsOf } from '../helpers/records.js';
 
 // A host site embedding imgmod. Served as http://localhost:<port> it is another site than imgmod
 // (http://127.0.0.1:<port>), where browsers refuse imgmod's reader cookie over plain HTTP; served as
@@ -34,9 +35,7 @@ afterAll(async () => {
 });
 
 async function blockedImage(): Promise<string> {
-  const id = await service.uploadDistinct();
-  await service.deps.pool.query(`UPDATE images SET status = 'blocked' WHERE id = $1`, [id]);
-  return id;
+  return imageIn(service, 'blocked');
 }
 
 async function reportFirstImage(page: Page): Promise<void> {
@@ -54,7 +53,7 @@ describe('the widget on a host page', () => {
     await page.goto(`http://localhost:${hostPort}/`);
     await reportFirstImage(page);
     await expect.poll(() => page.locator('.imgmod-status').textContent()).toMatch(/refused the reporting cookie/);
-    expect((await service.deps.pool.query('SELECT 1 FROM reports WHERE image_id = $1', [id])).rowCount).toBe(0);
+    expect(await reportsOf(service, id)).toHaveLength(0);
     await page.close();
   });
 
@@ -84,7 +83,7 @@ describe('the widget on a host page', () => {
     await expect.poll(() => dialog.textContent()).toMatch(/could not be sent/); // the dialog stays open to try again
     await dialog.getByRole('button', { name: 'Send report' }).click();
     await expect.poll(() => page.locator('.imgmod-status').textContent()).toMatch(/Thanks for reporting/);
-    expect((await service.deps.pool.query('SELECT 1 FROM reports WHERE image_id = $1', [id])).rowCount).toBe(1);
+    expect(await reportsOf(service, id)).toHaveLength(1);
     await page.close();
   });
 });

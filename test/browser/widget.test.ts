@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { reportsOf } from '../helpers/records.js';
 
 const THANKS_FR = 'Merci d’avoir signalé\u00a0! Cette image sera automatiquement bloquée après avoir été signalée par plusieurs personnes.';
 const HIDDEN_NOW_FR = 'Merci d’avoir signalé\u00a0! Cette image est désormais masquée.';
@@ -71,8 +72,7 @@ describe('the reader widget on /demo', () => {
 
     const blockedId = await third.locator('article').first().locator('.imgmod-placeholder').getAttribute('data-imgmod-id');
     expect(await service.status(blockedId!)).toBe('auto_blocked');
-    const reporters = await service.deps.pool.query<{ reporter_id: string }>('SELECT reporter_id FROM reports WHERE image_id = $1 ORDER BY created_at', [blockedId]);
-    expect(reporters.rows.map((row) => row.reporter_id)).toEqual(['demo:ana', 'demo:ben', 'demo:chloe']);
+    expect((await reportsOf(service, blockedId!)).map((report) => report.reporterId)).toEqual(['demo:ana', 'demo:ben', 'demo:chloe']);
 
     const later = await demoAs('Dan (nouveau compte)');
     await expect.poll(() => later.locator('article').first().locator('.imgmod-placeholder').isVisible()).toBe(true);
@@ -99,11 +99,8 @@ describe('the reader widget on /demo', () => {
     const readerId = `anon:${cookie!.value.split('.')[0]}`;
     expect(await page.evaluate<string>('document.cookie')).not.toContain('imgmod_reader');
     const imageId = await page.locator('article').nth(1).locator('img').getAttribute('data-imgmod-id');
-    const stored = await service.deps.pool.query<{ reporter_id: string; reporter_kind: string; weight: number }>(
-      'SELECT reporter_id, reporter_kind, weight FROM reports WHERE image_id = $1',
-      [imageId],
-    );
-    expect(stored.rows).toEqual([{ reporter_id: readerId, reporter_kind: 'anonymous', weight: 0.5 }]);
+    const stored = await reportsOf(service, imageId!);
+    expect(stored.map(({ reporterId, reporterKind, weight }) => ({ reporterId, reporterKind, weight }))).toEqual([{ reporterId: readerId, reporterKind: 'anonymous', weight: 0.5 }]);
     const receipts = await page.evaluate(async () => (await fetch('/v1/me/reports')).json());
     expect(receipts).toMatchObject({ readerId, kind: 'anonymous', reports: [{ imageId, outcome: 'open', reason: 'spam' }] });
 

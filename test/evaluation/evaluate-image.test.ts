@@ -4,6 +4,7 @@ import { insertReportOnce } from '../../src/db/reports.repository.js';
 import { evaluateImage } from '../../src/evaluation/evaluate-image.js';
 import { processImage } from '../../src/images/process-image.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { auditActions, imageRecord } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -16,7 +17,7 @@ async function imageWithReports(count: number): Promise<string> {
   const response = await service.upload('real/concert.jpg');
   const { id } = (await response.json()) as { id: string };
   for (let i = 0; i < count; i++) {
-    await insertReportOnce(service.deps.pool, { id: randomUUID(), imageId: id, reporterId: `r${i}`, reporterRole: 'reader', reason: 'spam', note: null, weight: 1 });
+    await insertReportOnce(service.deps.pool, { id: randomUUID(), imageId: id, reporterId: `r${i}-${id}`, reporterRole: 'reader', reason: 'spam', note: null, weight: 1 });
   }
   return id;
 }
@@ -27,8 +28,7 @@ describe('evaluateImage', () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => evaluateImage(service.deps, id)));
     expect(results.filter((result) => result.blocked)).toHaveLength(1);
     expect(results.every((result) => result.status === 'auto_blocked')).toBe(true);
-    const events = await service.deps.pool.query(`SELECT action FROM moderation_events WHERE image_id = $1`, [id]);
-    expect(events.rows).toEqual([{ action: 'auto_block' }]);
+    expect(await auditActions(service, id)).toEqual(['auto_block']);
   });
 
   it('when an image is still processing and reaches the threshold, then it is auto-blocked and processing it does not unblock it', async () => {
@@ -36,8 +36,7 @@ describe('evaluateImage', () => {
     expect(await service.status(id)).toBe('processing');
     expect((await evaluateImage(service.deps, id)).blocked).toBe(true);
     expect(await processImage(service.deps, id)).toBe('auto_blocked');
-    const row = await service.deps.pool.query('SELECT status, thumbnail_key FROM images WHERE id = $1', [id]);
-    expect(row.rows[0]).toEqual({ status: 'auto_blocked', thumbnail_key: `thumbnails/${id}.webp` });
+    expect(await imageRecord(service, id)).toMatchObject({ status: 'auto_blocked', thumbnailKey: `thumbnails/${id}.webp` });
   });
 
   it('when the score is under the threshold, then nothing changes', async () => {

@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import type { TestService } from './test-service.js';
+import { reportsOf } from './records.js';
+import { startTestService, type TestService } from './test-service.js';
 
 /** The HS256 host site of the tests. */
 export const NEWS = { id: 'news', issuer: 'https://news.example', audience: 'imgmod', secret: 'news-example-secret-0123456789abcdef' };
@@ -111,4 +112,44 @@ export async function anonymousReader(service: TestService, ip: string): Promise
   const cookie = response.headers.getSetCookie()[0]!.split(';')[0]!;
   const { readerId } = (await response.json()) as { readerId: string };
   return { cookie, readerId, ip };
+}
+
+let networkCounter = 0;
+/** A fresh client address in its own /24 (10.x.y.7), so that tests never share a network's rate limit. */
+export function freshNetwork(): string {
+  networkCounter += 1;
+  return `10.${Math.floor(networkCounter / 250)}.${networkCounter % 250}.7`;
+}
+
+/** An error answer's HTTP status with its body's `error.code` and `error.message`. */
+export async function errorCode(response: Response): Promise<{ status: number; code: string; message: string }> {
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  return { status: response.status, ...body.error };
+}
+
+/** Who reported the image and how each report was weighed, oldest first (the reader-facing columns of reportsOf). */
+export async function readerReports(service: Pick<TestService, 'deps'>, imageId: string) {
+  return (await reportsOf(service, imageId)).map(({ reporterId, reporterKind, weight, lowTrust, networkHash }) => ({ reporterId, reporterKind, weight, lowTrust, networkHash }));
+}
+
+/** The host-site origin the reader tests' services allow (ALLOWED_ORIGINS). */
+export const ALLOWED_ORIGIN = 'https://news.example';
+
+/**
+ * A test service set up for reader tests: behind a trusted loopback proxy (X-Forwarded-For is believed), NEWS
+ * and BLOG as signed-reader sites (BLOG's JWKS served locally), ALLOWED_ORIGIN for CORS. `close` stops both.
+ */
+export async function startReaderService(): Promise<{ service: TestService; jwks: JwksSite; close: () => Promise<void> }> {
+  const jwks = await startJwksSite();
+  const service = await startTestService({
+    env: { TRUST_PROXY: 'loopback', ALLOWED_ORIGINS: ALLOWED_ORIGIN, SIGNED_READER_SITES: signedSitesEnv(jwks.url) },
+  });
+  return {
+    service,
+    jwks,
+    close: async () => {
+      await service.close();
+      await jwks.close();
+    },
+  };
 }

@@ -15,6 +15,7 @@ import { createHttpServer } from '../../src/http/server.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { closeDeps, createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
+import { findImage } from '../../src/db/images.repository.js';
 import { signToken, type Role } from '../../src/auth/tokens.js';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
 import { distinctPicture } from './images.js';
@@ -65,7 +66,11 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
   }
 }
 
-/** Waits until every outbox row is relayed and no evaluate-image job is waiting or running. */
+/**
+ * Waits until every outbox row of the service is done and no evaluate-image job is waiting or running: a barrier
+ * over the whole service (tests in a file run one at a time, so what it waits for beyond a test's own images is
+ * work an earlier test left running).
+ */
 export async function evaluationsSettled(service: Pick<TestService, 'deps'>): Promise<void> {
   await waitFor(async () => {
     const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL LIMIT 1');
@@ -116,8 +121,11 @@ export async function startTestService(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-  const status = async (imageId: string) =>
-    (await deps.pool.query<{ status: string }>('SELECT status FROM images WHERE id = $1', [imageId])).rows[0]!.status;
+  const status = async (imageId: string) => {
+    const image = await findImage(deps.pool, imageId);
+    if (!image) throw new Error(`no image ${imageId}`);
+    return image.status;
+  };
   const uploadProcessed: TestService['uploadProcessed'] = async (file, uploader) => {
     const response = await upload(file, uploader);
     if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${await response.text()}`);

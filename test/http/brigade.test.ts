@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymousReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
+import { anonymousReader, freshNetwork, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
 import { evaluationsSettled, fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { imageRecord } from '../helpers/records.js';
 
 let service: TestService;
 let jwks: JwksSite;
@@ -96,7 +97,7 @@ describe('brigade guard', () => {
     { count: 2, accounts: 'established accounts', createdAt: new Date('2019-05-01T00:00:00Z'), held: false },
   ])('when three anonymous readers and $count $accounts report in a burst, then held back is $held', async ({ count, createdAt, held }) => {
     const id = await service.uploadDistinct();
-    for (let i = 0; i < 3; i++) expect((await reportAs(service, id, await anonymousReader(service, `192.0.${i}.9`))).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await reportAs(service, id, await anonymousReader(service, freshNetwork()))).status).toBe(202);
     for (let i = 0; i < count; i++) {
       // Accounts created 20 minutes apart: accounts created together would be a batch (ACCOUNT_CLUSTER_WINDOW).
       const accountCreatedAt = new Date(createdAt.getTime() - i * 20 * 60_000);
@@ -112,13 +113,14 @@ describe('brigade guard', () => {
     const original = await fixture('real/Portrait_8.jpg');
     const copies: string[] = [];
     for (const quality of [95, 85, 75, 65]) copies.push(await service.uploadProcessed(await sharp(original).jpeg({ quality }).toBuffer()));
+    const network = freshNetwork(); // one /24 no other test reports from
     for (const [i, id] of copies.entries()) {
-      expect((await reportAs(service, id, await anonymousReader(service, `192.0.2.${20 + i}`), 'illegal')).status).toBe(202);
+      expect((await reportAs(service, id, await anonymousReader(service, network.replace(/\d+$/, String(20 + i))), 'illegal')).status).toBe(202);
     }
     await evaluationsSettled(service);
     expect(await Promise.all(copies.map((id) => service.status(id)))).toEqual(['visible', 'visible', 'visible', 'visible']);
-    const scores = await service.deps.pool.query<{ score: number }>('SELECT score FROM images WHERE id = ANY($1::uuid[])', [copies]);
-    expect(scores.rows.map((row) => row.score)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    const scores = await Promise.all(copies.map(async (id) => (await imageRecord(service, id)).score));
+    expect(scores).toEqual([0.5, 0.5, 0.5, 0.5]);
   });
 
   it('when three new accounts report, then they do not block alone: one person with several accounts is not a crowd', async () => {

@@ -1,6 +1,7 @@
 /** Claims (two moderators never review the same picture unknowingly) and the uploader's context in the review detail. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { expireClaim, hasClaim } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -30,11 +31,11 @@ describe('claims', () => {
     const queue = (await (await service.request('/v1/moderation/queue', { as: 'mod-omar', role: 'moderator' })).json()) as { items: { id: string; claimedBy: string | null }[] };
     expect(queue.items.find((item) => item.id === id)?.claimedBy).toBe('mod-ines');
 
-    await service.deps.pool.query(`UPDATE claims SET expires_at = now() - interval '1 second' WHERE image_id = $1`, [id]);
+    await expireClaim(service, id);
     expect((await detail(id, 'mod-omar')).claim).toMatchObject({ moderatorId: 'mod-omar', mine: true });
     const decided = await service.request(`/v1/moderation/images/${id}/decision`, { method: 'POST', as: 'mod-omar', role: 'moderator', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'uphold' }) });
     expect(decided.status).toBe(200);
-    expect((await service.deps.pool.query('SELECT 1 FROM claims WHERE image_id = $1', [id])).rowCount).toBe(0);
+    expect(await hasClaim(service, id)).toBe(false);
   });
 
   it('when a moderator opens an image, then they see how the uploader\'s other images were decided', async () => {

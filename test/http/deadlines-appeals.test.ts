@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateImage } from '../../src/evaluation/evaluate-image.js';
 import { sweepOverdueReviews } from '../../src/moderation/review-deadlines.js';
 import { evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { ageStatus } from '../helpers/records.js';
 
 let service: TestService;
 let restoring: TestService;
@@ -27,7 +28,7 @@ async function autoBlocked(on: TestService, uploader = 'uploader'): Promise<stri
 
 /** The deadline passes for this image: its auto-block is moved 25 hours into the past. */
 async function age(on: TestService, id: string): Promise<void> {
-  await on.deps.pool.query(`UPDATE images SET status_changed_at = now() - interval '25 hours' WHERE id = $1`, [id]);
+  await ageStatus(on, id, 25);
 }
 
 async function queue(on: TestService, state: string): Promise<{ id: string; overdue: boolean }[]> {
@@ -47,7 +48,9 @@ describe('review deadlines', () => {
     await age(service, late);
     expect(await sweepOverdueReviews(service.deps)).toBeGreaterThanOrEqual(1);
     expect(await sweepOverdueReviews(service.deps)).toBe(0);
-    expect((await queue(service, 'overdue')).map((item) => item.id)).toEqual([late]);
+    const overdue = (await queue(service, 'overdue')).map((item) => item.id);
+    expect(overdue).toContain(late);
+    expect(overdue).not.toContain(fresh);
     const all = await queue(service, 'auto_blocked');
     expect(all.find((item) => item.id === late)?.overdue).toBe(true);
     expect(all.find((item) => item.id === fresh)?.overdue).toBe(false);
@@ -86,7 +89,7 @@ describe('uploader appeals', () => {
       body: JSON.stringify({ message: 'This is a photo of a public protest, not hate.' }),
     });
     expect(appeal.status).toBe(201);
-    expect((await queue(service, 'appealed')).map((item) => item.id)).toEqual([id]);
+    expect((await queue(service, 'appealed')).map((item) => item.id)).toContain(id);
     const again = await service.request(`/v1/images/${id}/appeal`, { method: 'POST', as: 'photographer', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'please' }) });
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('appeal_exists');
@@ -99,7 +102,7 @@ describe('uploader appeals', () => {
       body: JSON.stringify({ action: 'restore', note: 'Newsworthy: restored.' }),
     });
     expect(decision.status).toBe(200);
-    expect(await queue(service, 'appealed')).toEqual([]);
+    expect((await queue(service, 'appealed')).map((item) => item.id)).not.toContain(id);
     const answered = (await (await service.request(`/v1/images/${id}/moderation`, { as: 'photographer' })).json()) as Record<string, unknown>;
     expect(answered).toMatchObject({ status: 'visible', hiddenBy: null, appeal: { outcome: 'granted', response: 'Newsworthy: restored.' }, mayAppeal: false });
   });

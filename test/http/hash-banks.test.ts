@@ -14,6 +14,7 @@ import { computePdq } from '../../src/media/pdq.js';
 import { deadlineIn } from '../../src/media/sharp-settings.js';
 import { syntheticPhoto } from '../helpers/photos.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { auditEvents, bankEntryKinds, reportsOf } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -31,10 +32,7 @@ function putBank(name: string, body: unknown, as = moderator) {
 function importFile(name: string, text: string) {
   return service.request(`/v1/moderation/hash-banks/${name}/entries?note=partner-list.txt`, { method: 'POST', ...moderator, headers: { 'content-type': 'text/plain' }, body: text });
 }
-async function events(id: string) {
-  const result = await service.deps.pool.query<{ action: string; details: Record<string, unknown> }>('SELECT action, details FROM moderation_events WHERE image_id = $1 ORDER BY id', [id]);
-  return result.rows;
-}
+const events = (id: string) => auditEvents(service, id);
 async function banks(): Promise<{ name: string; action: string; maxDistance: number; entries: number }[]> {
   return ((await (await service.request('/v1/moderation/hash-banks', moderator)).json()) as { banks: [] }).banks;
 }
@@ -112,8 +110,8 @@ describe('hash banks API', () => {
     expect((await importFile('watch', `${await pdqHexOf(photo)},100\n`)).status).toBe(200);
     const copy = await service.uploadProcessed(photo);
     expect(await service.status(copy)).toBe('visible');
-    const reports = await service.deps.pool.query('SELECT reporter_id, weight::float AS weight, status FROM reports WHERE image_id = $1', [copy]);
-    expect(reports.rows).toEqual([{ reporter_id: 'hash-bank:watch', weight: 0, status: 'open' }]);
+    const reports = await reportsOf(service, copy);
+    expect(reports.map(({ reporterId, weight, status }) => ({ reporterId, weight, status }))).toEqual([{ reporterId: 'hash-bank:watch', weight: 0, status: 'open' }]);
     await waitFor(async () => {
       const queue = (await (await service.request('/v1/moderation/queue?state=reported&sort=newest', moderator)).json()) as { items: { id: string }[] };
       return queue.items.some((item) => item.id === copy);
@@ -124,8 +122,7 @@ describe('hash banks API', () => {
     const id = await service.uploadProcessed(await syntheticPhoto(9004));
     const decide = (action: string) =>
       service.request(`/v1/moderation/images/${id}/decision`, { method: 'POST', ...moderator, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action }) });
-    const entries = async () =>
-      (await service.deps.pool.query<{ kind: string }>('SELECT kind FROM hash_bank_entries WHERE image_id = $1', [id])).rows.map((row) => row.kind);
+    const entries = () => bankEntryKinds(service, id);
     expect((await decide('uphold')).status).toBe(200);
     expect(await entries()).toContain('original');
     expect((await entries()).length).toBeGreaterThan(10); // and the crop ladder (crops of quality ≥ 50)

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '../../src/errors.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { forceStatus } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -39,7 +40,7 @@ describe('Content-Security-Policy', () => {
     // Still processing (no workers): the 503 answer is JSON, and served bytes carry the sandbox CSP.
     const processing = await service.request(`/i/${id.id}`);
     expect(processing.status).toBe(503);
-    await service.deps.pool.query(`UPDATE images SET status = 'removed' WHERE id = $1`, [id.id]);
+    await forceStatus(service, id.id, 'removed');
     const placeholder = await service.request(`/i/${id.id}`);
     expect(placeholder.status).toBe(410);
     expect(placeholder.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");

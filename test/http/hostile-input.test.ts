@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { reportsOf } from '../helpers/records.js';
 
 let service: TestService;
 let imageId: string;
@@ -38,8 +39,7 @@ describe('hostile input', () => {
     }
     expect((await postJson(`/v1/moderation/images/${imageId}/decision`, { action: 'uphold', note: 'a\u0000b' }, MOD)).status).toBe(400);
     expect((await service.request('/v1/moderation/audit?actor=%00', MOD)).status).toBe(400);
-    const stored = await service.deps.pool.query('SELECT 1 FROM reports WHERE image_id = $1', [imageId]);
-    expect(stored.rowCount).toBe(0);
+    expect(await reportsOf(service, imageId)).toEqual([]);
     expect(await service.status(imageId)).toBe('visible');
   });
 

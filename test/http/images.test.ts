@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../src/app.js';
 import { reportingOutages } from '../../src/storage/storage.js';
 import { fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { forceStatus, forgetDisplay } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -44,7 +45,7 @@ describe('POST /v1/images', () => {
 
   it('when the image is visible but its served derivative is not made yet (upgrade), then /i/:id answers 503, never the original', async () => {
     const id = await service.uploadProcessed('real/concert.jpg');
-    await service.deps.pool.query('UPDATE images SET display_key = NULL WHERE id = $1', [id]);
+    await forgetDisplay(service, id);
     const response = await service.request(`/i/${id}`);
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('1');
@@ -52,7 +53,7 @@ describe('POST /v1/images', () => {
 
   it('when a moderator asks for the review image, then it is served whatever the status; a reader is refused', async () => {
     const id = await service.uploadProcessed('real/flowers.jpeg');
-    await service.deps.pool.query(`UPDATE images SET status = 'auto_blocked' WHERE id = $1`, [id]);
+    await forceStatus(service, id, 'auto_blocked');
     const path = `/v1/moderation/images/${id}/preview`;
     expect((await service.request(path, { as: 'dave' })).status).toBe(403);
     expect((await service.request(path)).status).toBe(401);

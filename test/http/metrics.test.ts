@@ -8,6 +8,7 @@ import { createMetrics, metricsApp } from '../../src/http/metrics.routes.js';
 import type { Pool } from '../../src/db/pool.js';
 import { deployMetricNames } from '../helpers/deploy-files.js';
 import { decideAs, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { outboxDoneFor } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -17,8 +18,8 @@ afterAll(() => service.close());
 
 describe('GET /metrics', () => {
   it('when scraped after an upload, then images per status, queue depth and request durations by route are exposed', async () => {
-    await service.uploadProcessed('real/concert.jpg');
-    await waitFor(async () => (await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL')).rowCount === 0);
+    const id = await service.uploadProcessed('real/concert.jpg');
+    await outboxDoneFor(service, id);
     // The PostgreSQL gauges are refreshed in the background (METRICS_REFRESH_MS, 100 ms here), not per scrape.
     const text = await waitFor(async () => {
       const scrape = await (await service.request('/metrics')).text();

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousReader, asReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
 import { decideAs, evaluationsSettled, reportInTurn, startTestService, type TestService } from '../helpers/test-service.js';
+import { ageDecisions, reportsOf } from '../helpers/records.js';
 
 let service: TestService;
 let jwks: JwksSite;
@@ -93,8 +94,7 @@ describe('report policy v2 under attack', () => {
       expect((await reportAs(service, id, await anonymousReader(service, ip))).status).toBe(202);
     }
     await evaluationsSettled(service);
-    const weights = await service.deps.pool.query<{ weight: number }>('SELECT weight FROM reports WHERE image_id = $1 ORDER BY created_at', [id]);
-    expect(weights.rows.map((row) => row.weight)).toEqual([0.5, 0.5, 0]);
+    expect((await reportsOf(service, id)).map((report) => report.weight)).toEqual([0.5, 0.5, 0]);
   });
 
   it('when a reader farms upholds on pictures that are already hidden, then their record does not change', async () => {
@@ -113,11 +113,8 @@ describe('report policy v2 under attack', () => {
       async () => reportAs(service, target, { token: await aged(friend, 11), ip: network() }),
     ]);
     expect(await service.status(target)).toBe('visible');
-    const stored = await service.deps.pool.query<{ weight: number; proven: boolean }>(
-      'SELECT weight, proven FROM reports WHERE image_id = $1 AND reporter_id = $2',
-      [target, `news:${farmer}`],
-    );
-    expect(stored.rows[0]).toEqual({ weight: 1, proven: false });
+    const stored = (await reportsOf(service, target)).find((report) => report.reporterId === `news:${farmer}`);
+    expect(stored).toMatchObject({ weight: 1, proven: false });
   });
 
   it('when a reader is suppressed, then their receipts say until when, and a week later their reports count again', async () => {
@@ -135,19 +132,19 @@ describe('report policy v2 under attack', () => {
     expect((await reportAs(service, during, { token, ip: network() })).status).toBe(202);
 
     // A week passes.
-    await service.deps.pool.query(`UPDATE reports SET decided_at = decided_at - interval '8 days' WHERE reporter_id = $1 AND status <> 'open'`, [`news:${reader}`]);
+    await ageDecisions(service, `news:${reader}`, 8);
     expect((await receipts()).standing.suppressedUntil).toBeNull();
     const after = await service.uploadDistinct();
     expect((await reportAs(service, after, { token, ip: network() })).status).toBe(202);
-    const weights = await service.deps.pool.query<{ weight: number }>('SELECT weight FROM reports WHERE image_id = ANY($1::uuid[]) ORDER BY created_at', [[during, after]]);
-    expect(weights.rows.map((row) => row.weight)).toEqual([0, 0.762]);
-  });
+    expect((await reportsOf(service, [during, after])).map((report) => report.weight)).toEqual([0, 0.762]);
+  }, 90_000); // twelve uploads and ten decisions: 18 s alone, over 30 s while the whole suite runs on 2 cores
 
   it('when first-party users report from one address, then their network is recorded but not watched: the operator\'s own tokens still block', async () => {
     const id = await service.uploadDistinct();
     await oneByOne(id, ['op-1', 'op-2', 'op-3'].map((user) => () => service.report(id, `${user}-${id}`)));
     expect(await service.status(id)).toBe('auto_blocked');
-    const networks = await service.deps.pool.query<{ guard_network_hash: string | null }>('SELECT guard_network_hash FROM reports WHERE image_id = $1', [id]);
-    expect(networks.rows.every((row) => /^[0-9a-f]{32}$/.test(row.guard_network_hash ?? ''))).toBe(true);
+    const reports = await reportsOf(service, id);
+    expect(reports).toHaveLength(3);
+    expect(reports.every((report) => /^[0-9a-f]{32}$/.test(report.guardNetworkHash ?? ''))).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/tokens.js';
-import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { auditEvents, reportsOf } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -18,21 +19,10 @@ function report(imageId: string, reader: string, body: unknown = { reason: 'spam
 }
 
 async function autoBlockEvents(imageId: string): Promise<number> {
-  const result = await service.deps.pool.query(
-    `SELECT count(*)::int AS n FROM moderation_events WHERE image_id = $1 AND to_status = 'auto_blocked'`,
-    [imageId],
-  );
-  return (result.rows[0] as { n: number }).n;
+  return (await auditEvents(service, imageId)).filter((event) => event.toStatus === 'auto_blocked').length;
 }
 
-/** Waits until every outbox row is relayed and no evaluate job is waiting or running. */
-async function settled(): Promise<void> {
-  await waitFor(async () => {
-    const pending = await service.deps.pool.query('SELECT 1 FROM outbox WHERE done_at IS NULL LIMIT 1');
-    const counts = await service.deps.queues['evaluate-image'].getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    return pending.rowCount === 0 && Object.values(counts).every((n) => n === 0);
-  });
-}
+const settled = () => evaluationsSettled(service);
 
 describe('POST /v1/images/:id/reports', () => {
   it('when the same reader reports twice, then the second is a duplicate and counts once', async () => {
@@ -101,8 +91,7 @@ describe('POST /v1/images/:id/reports', () => {
       body: '{"reason": ',
     });
     expect(malformed.status).toBe(400);
-    const stored = await service.deps.pool.query('SELECT 1 FROM reports WHERE image_id = $1', [id]);
-    expect(stored.rowCount).toBe(0);
+    expect(await reportsOf(service, id)).toEqual([]);
   });
 
   it('when the image is unknown, then 404', async () => {

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originalKey } from '../../src/storage/keys.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { forceStatus } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -31,7 +32,7 @@ describe('the review preview', () => {
 
   it('when the image was removed, then 410 image_purged', async () => {
     const id = await uploaded();
-    await service.deps.pool.query(`UPDATE images SET status = 'removed' WHERE id = $1`, [id]);
+    await forceStatus(service, id, 'removed');
     const response = await service.request(`/v1/moderation/images/${id}/preview`, { as: 'mod', role: 'moderator' });
     expect(response.status).toBe(410);
     expect(await errorOf(response)).toBe('image_purged');

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/tokens.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { ageSessions, operatorTargets } from '../helpers/records.js';
 
 let service: TestService;
 let closed: TestService;
@@ -50,17 +51,17 @@ describe('moderator sessions', () => {
   it('when a session sat idle past SESSION_IDLE_TIMEOUT or outlived SESSION_MAX_AGE, then it is refused', async () => {
     const idle = await signIn('mod-idle');
     const old = await signIn('mod-old');
-    await service.deps.pool.query(`UPDATE sessions SET last_seen_at = now() - interval '61 minutes' WHERE subject = 'mod-idle'`);
-    await service.deps.pool.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE subject = 'mod-old'`);
+    await ageSessions(service, 'mod-idle', { idleMinutes: 61 });
+    await ageSessions(service, 'mod-old', { expired: true });
     expect((await withCookie('/v1/moderation/queue', idle.cookie)).status).toBe(401);
     expect((await withCookie('/v1/moderation/queue', old.cookie)).status).toBe(401);
   });
 
   it('when a session is used, then its idle clock restarts', async () => {
     const { cookie } = await signIn('mod-busy');
-    await service.deps.pool.query(`UPDATE sessions SET last_seen_at = now() - interval '59 minutes' WHERE subject = 'mod-busy'`);
+    await ageSessions(service, 'mod-busy', { idleMinutes: 59 });
     expect((await withCookie('/v1/moderation/queue', cookie)).status).toBe(200);
-    await service.deps.pool.query(`UPDATE sessions SET last_seen_at = last_seen_at - interval '30 minutes' WHERE subject = 'mod-busy'`);
+    await ageSessions(service, 'mod-busy', { idleMinutes: 30 });
     expect((await withCookie('/v1/moderation/queue', cookie)).status).toBe(200);
   });
 
@@ -124,7 +125,6 @@ describe('the job dashboard', () => {
     expect(await service.deps.queues['process-image'].isPaused()).toBe(true);
     expect((await withCookie('/admin/queues/api/queues/process-image/resume', cookie, { method: 'PUT' })).status).toBeLessThan(300);
     expect(await service.deps.queues['process-image'].isPaused()).toBe(false);
-    const events = await service.deps.pool.query<{ target: string }>(`SELECT target FROM operator_events WHERE actor_id = 'ada-ops' AND action = 'job_queue_changed' ORDER BY id`);
-    expect(events.rows.map((row) => row.target)).toEqual(['/api/queues/process-image/pause', '/api/queues/process-image/resume']);
+    expect(await operatorTargets(service, { action: 'job_queue_changed', actorId: 'ada-ops' })).toEqual(['/api/queues/process-image/pause', '/api/queues/process-image/resume']);
   });
 });

@@ -21,6 +21,7 @@ import { deadlineIn } from '../../src/media/sharp-settings.js';
 import { processImage } from '../../src/images/process-image.js';
 import { captionBand, cropOneEdge, syntheticPhoto } from '../helpers/photos.js';
 import { fixture, startTestService, type TestService } from '../helpers/test-service.js';
+import { auditEvents } from '../helpers/records.js';
 
 const CORPUS = [
   'real/2569067123_aca715a2ee_o.jpg',
@@ -128,10 +129,7 @@ describe('re-uploads of a blocked photo', () => {
     const response = await service.upload(await EVASIONS[kind]!(photo.displayed, 3));
     const { id } = (await response.json()) as { id: string };
     expect(await processImage(service.deps, id)).toBe('auto_blocked');
-    const event = await service.deps.pool.query<{ details: Record<string, unknown> }>(
-      `SELECT details FROM moderation_events WHERE image_id = $1 AND action = 'near_duplicate_block'`,
-      [id],
-    );
-    expect(event.rows[0]!.details).toMatchObject({ bank: MODERATORS_BANK, matchedImageId: photo.imageId, rule: 'auto_block' });
+    const event = (await auditEvents(service, id)).find((candidate) => candidate.action === 'near_duplicate_block');
+    expect(event?.details).toMatchObject({ bank: MODERATORS_BANK, matchedImageId: photo.imageId, rule: 'auto_block' });
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { MediaTimeoutError } from '../../src/media/sharp-settings.js';
 import { processImage } from '../../src/images/process-image.js';
 import { slowAnimation } from '../helpers/images.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
+import { imageRecord } from '../helpers/records.js';
 
 const limits = { maxInputPixels: 40_000_000, maxInputSide: 16_383, maxFrames: 100 };
 let service: TestService;
@@ -18,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => service.close());
 
 async function failureReason(imageId: string): Promise<string> {
-  return (await service.deps.pool.query<{ r: string }>('SELECT failure_reason AS r FROM images WHERE id = $1', [imageId])).rows[0]!.r;
+  return (await imageRecord(service, imageId)).failureReason!;
 }
 
 describe('processing budgets', () => {

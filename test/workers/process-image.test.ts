@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertImage } from '../../src/db/images.repository.js';
 import { enqueueOutbox } from '../../src/db/outbox.repository.js';
 import { startTestService, fixture, waitFor, type TestService } from '../helpers/test-service.js';
+import { auditEvents, imageRecord } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -25,10 +26,9 @@ describe('process-image worker', () => {
     async (file) => {
       const broken = await storeUnchecked(await fixture(file));
       await waitFor(async () => (await service.status(broken)) === 'failed');
-      const row = await service.deps.pool.query('SELECT failure_reason FROM images WHERE id = $1', [broken]);
-      expect((row.rows[0] as { failure_reason: string }).failure_reason).toMatch(/^cannot decode image: /);
-      const events = await service.deps.pool.query('SELECT action, to_status FROM moderation_events WHERE image_id = $1', [broken]);
-      expect(events.rows).toEqual([{ action: 'processing_failed', to_status: 'failed' }]);
+      expect((await imageRecord(service, broken)).failureReason).toMatch(/^cannot decode image: /);
+      const events = await auditEvents(service, broken);
+      expect(events.map(({ action, toStatus }) => ({ action, toStatus }))).toEqual([{ action: 'processing_failed', toStatus: 'failed' }]);
 
       const next = await service.uploadProcessed('real/concert.jpg');
       expect(await service.status(next)).toBe('visible');
