@@ -181,7 +181,7 @@ describe('the moderator page', () => {
     await expect.poll(() => page.locator('#dashboard-link').isVisible()).toBe(true);
     const dashboard = await page.goto(`${service.baseUrl}/admin/queues`);
     expect(dashboard!.status()).toBe(200);
-    await expect.poll(() => page.content()).toMatch(/process-image|evaluate-image/);
+    await expect.poll(() => page.content(), { timeout: 60_000 }).toMatch(/process-image|evaluate-image/);
     await page.close();
   });
 });
