@@ -34,7 +34,8 @@ export const DEMO_ARTICLES = [
   },
 ] as const;
 
-export type DemoArticle = (typeof DEMO_ARTICLES)[number] & { imageId: string };
+/** An article with its photo's image id and display size (null until processed). */
+export type DemoArticle = (typeof DEMO_ARTICLES)[number] & { imageId: string; width: number | null; height: number | null };
 
 async function seedPhoto(deps: Pick<Deps, 'config' | 'pool' | 'storage'>, photo: string): Promise<string> {
   const bytes = await readFile(projectPath(`demo/photos/${photo}`));
@@ -57,15 +58,16 @@ async function waitProcessed(deps: Pick<Deps, 'pool'>, ids: readonly string[]): 
 const seeding = new WeakMap<object, Promise<DemoArticle[]>>();
 
 /**
- * The demo articles with their image ids, uploading missing (or removed) photos first. Concurrent visits
+ * The demo articles with their image ids and sizes, uploading missing (or removed) photos first. Concurrent visits
  * share one lookup, so a burst of first visits uploads each photo once per process.
  */
 export function demoArticles(deps: Pick<Deps, 'config' | 'pool' | 'storage'>): Promise<DemoArticle[]> {
   const pending = seeding.get(deps.pool) ?? (async () => {
-    const articles: DemoArticle[] = [];
-    for (const article of DEMO_ARTICLES) articles.push({ ...article, imageId: await seedPhoto(deps, article.photo) });
-    await waitProcessed(deps, articles.map((article) => article.imageId));
-    return articles;
+    const ids: string[] = [];
+    for (const article of DEMO_ARTICLES) ids.push(await seedPhoto(deps, article.photo));
+    await waitProcessed(deps, ids);
+    const images = await Promise.all(ids.map((id) => findImage(deps.pool, id)));
+    return DEMO_ARTICLES.map((article, i) => ({ ...article, imageId: ids[i]!, width: images[i]?.width ?? null, height: images[i]?.height ?? null }));
   })();
   seeding.set(deps.pool, pending);
   const settled = () => seeding.delete(deps.pool);

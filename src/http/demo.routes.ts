@@ -7,7 +7,6 @@ import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { DEMO_READERS, signDemoReaderToken, type DemoReader } from '../demo/demo-site.js';
 import { demoArticles, type DemoArticle } from '../demo/seed-demo.js';
-import { findImage } from '../db/images.repository.js';
 
 /** Only our own scripts, styles and images; the widget styles itself through the CSSOM, which CSP allows. */
 const DEMO_CSP = "default-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -49,9 +48,8 @@ function link(lang: Lang, reader: string): string {
   return `/demo?lang=${lang}&reader=${reader}`;
 }
 
-async function articleHtml(deps: Pick<Deps, 'pool'>, article: DemoArticle, lang: Lang): Promise<string> {
-  const image = await findImage(deps.pool, article.imageId);
-  const size = image?.width && image.height ? ` width="${image.width}" height="${image.height}"` : '';
+function articleHtml(article: DemoArticle, lang: Lang): string {
+  const size = article.width && article.height ? ` width="${article.width}" height="${article.height}"` : '';
   const text = article[lang];
   return `<article><h2>${escapeHtml(text.headline)}</h2><figure>
 <img src="/i/${article.imageId}" data-imgmod-id="${article.imageId}" alt="${escapeHtml(text.caption)}"${size}>
@@ -76,7 +74,7 @@ export function demoRoutes(deps: Deps): Router {
     const asked = typeof req.query.reader === 'string' ? req.query.reader : 'ana';
     const reader = asked === 'anonymous' || Object.hasOwn(DEMO_READERS, asked) ? (asked as DemoReader | 'anonymous') : 'ana';
     const token = reader === 'anonymous' ? '' : ` data-token="${await signDemoReaderToken(deps.config, reader)}"`;
-    const articles = await Promise.all((await demoArticles(deps)).map((article) => articleHtml(deps, article, lang)));
+    const articles = (await demoArticles(deps)).map((article) => articleHtml(article, lang));
     res.set({ 'Content-Security-Policy': DEMO_CSP, 'Cache-Control': 'no-store' }).type('html').send(`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${TEXT[lang].title} · ${TEXT[lang].demo}</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/demo.css"></head>
