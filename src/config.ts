@@ -135,10 +135,10 @@ export function redactUrl(url: string): string {
   return parsed.toString();
 }
 
-/** One host site whose server signs reader tokens: HS256 with `secret`, or RS256/ES256 keys at `jwksUrl`. */
 /** Reader-id namespaces imgmod uses itself: `anon:<id>` for anonymous readers, `demo:<name>` for demo readers. */
 const RESERVED_SITE_IDS = ['anon', 'demo'];
 
+/** One host site whose server signs reader tokens: HS256 with `secret`, or RS256/ES256 keys at `jwksUrl`. */
 const signedSite = z
   .strictObject({
     id: z
@@ -386,7 +386,22 @@ const schema = z
         message: 'must be set to a secret of at least 32 characters in production',
       });
     }
-  });
+  })
+  // Operators write durations with their unit ("10m", "24h"); in code every duration's name says it is in ms.
+  .transform(
+    ({ SIGNED_TOKEN_MAX_AGE, NEW_ACCOUNT_AGE, BRIGADE_WINDOW, ACCOUNT_CLUSTER_WINDOW, TOKEN_MAX_LIFETIME, SESSION_IDLE_TIMEOUT, SESSION_MAX_AGE, REVIEW_DEADLINE, CLAIM_DURATION, ...env }) => ({
+      ...env,
+      SIGNED_TOKEN_MAX_AGE_MS: SIGNED_TOKEN_MAX_AGE,
+      NEW_ACCOUNT_AGE_MS: NEW_ACCOUNT_AGE,
+      BRIGADE_WINDOW_MS: BRIGADE_WINDOW,
+      ACCOUNT_CLUSTER_WINDOW_MS: ACCOUNT_CLUSTER_WINDOW,
+      TOKEN_MAX_LIFETIME_MS: TOKEN_MAX_LIFETIME,
+      SESSION_IDLE_TIMEOUT_MS: SESSION_IDLE_TIMEOUT,
+      SESSION_MAX_AGE_MS: SESSION_MAX_AGE,
+      REVIEW_DEADLINE_MS: REVIEW_DEADLINE,
+      CLAIM_DURATION_MS: CLAIM_DURATION,
+    }),
+  );
 
 export type Config = z.infer<typeof schema>;
 

@@ -65,10 +65,10 @@ describe('reader settings', () => {
       ANONYMOUS_REPORTS: 'on',
       ANONYMOUS_REPORT_WEIGHT: 0.5,
       SIGNED_READER_SITES: [],
-      SIGNED_TOKEN_MAX_AGE: 600_000,
-      NEW_ACCOUNT_AGE: 3 * 86_400_000,
+      SIGNED_TOKEN_MAX_AGE_MS: 600_000,
+      NEW_ACCOUNT_AGE_MS: 3 * 86_400_000,
       BRIGADE_MIN_REPORTS: 5,
-      BRIGADE_WINDOW: 3_600_000,
+      BRIGADE_WINDOW_MS: 3_600_000,
       RATE_LIMIT_READER: [{ points: 2, durationSeconds: 3 }, { points: 20, durationSeconds: 86_400 }],
       RATE_LIMIT_NETWORK: [{ points: 6, durationSeconds: 3 }, { points: 60, durationSeconds: 86_400 }],
       DEMO_MODE: true,
@@ -98,7 +98,7 @@ describe('reader settings', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
     expect(config.ALLOWED_ORIGINS).toEqual(['https://news.example', 'http://localhost:3000']);
     expect(config.ANONYMOUS_REPORTS).toEqual(['https://news.example']);
-    expect(config.BRIGADE_WINDOW).toBe(1_800_000);
+    expect(config.BRIGADE_WINDOW_MS).toBe(1_800_000);
     expect(config.SIGNED_READER_SITES.map((site) => [site.id, site.audience])).toEqual([['news', 'imgmod'], ['blog', 'imgmod-prod']]);
   });
 

@@ -20,7 +20,7 @@ export function startReviewDeadlines(deps: Deps): { stop(): Promise<void> } {
         isConnectionError(error) ? outageLog(deps.logger, 'PostgreSQL').failed(error, 'review deadlines') : deps.logger.warn({ err: error }, 'review deadline sweep failed'),
       );
   };
-  const timer = setInterval(tick, Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1_000, deps.config.REVIEW_DEADLINE / 10)));
+  const timer = setInterval(tick, Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1_000, deps.config.REVIEW_DEADLINE_MS / 10)));
   timer.unref();
   return {
     async stop() {

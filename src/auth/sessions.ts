@@ -20,14 +20,14 @@ export async function startSession(
   identity: { subject: string; name: string | null; role: 'moderator' | 'admin'; provider: 'oidc' | 'token' },
 ): Promise<{ sessionId: string; expiresAt: Date }> {
   const sessionId = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(Date.now() + deps.config.SESSION_MAX_AGE);
+  const expiresAt = new Date(Date.now() + deps.config.SESSION_MAX_AGE_MS);
   await insertSession(deps.pool, { idHash: sessionIdHash(sessionId), ...identity, expiresAt });
   return { sessionId, expiresAt };
 }
 
 /** The user of a session id if the session is still active (marking it used), else null. */
 export async function resumeSession(deps: Pick<Deps, 'pool' | 'config'>, sessionId: string): Promise<(User & { session: SessionRow }) | null> {
-  const session = await touchSession(deps.pool, { idHash: sessionIdHash(sessionId), idleMs: deps.config.SESSION_IDLE_TIMEOUT });
+  const session = await touchSession(deps.pool, { idHash: sessionIdHash(sessionId), idleMs: deps.config.SESSION_IDLE_TIMEOUT_MS });
   return session && { id: session.subject, role: session.role, session };
 }
 
@@ -38,7 +38,7 @@ export async function signOut(deps: Pick<Deps, 'pool'>, sessionId: string): Prom
 
 /** Active sessions, newest first (at most 500), for admins. */
 export function listSessions(deps: Pick<Deps, 'pool' | 'config'>): Promise<SessionRow[]> {
-  return listActiveSessions(deps.pool, { idleMs: deps.config.SESSION_IDLE_TIMEOUT, limit: 500 });
+  return listActiveSessions(deps.pool, { idleMs: deps.config.SESSION_IDLE_TIMEOUT_MS, limit: 500 });
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { WeightSettings } from './readers.js';
 import type { BrigadePolicy, ThresholdPolicy } from './threshold.js';
 
-/** The configuration keys the report policy reads (and that `--set KEY=VALUE` may change in the policy lab). */
+/** The environment variables of the report policy (the ones `--set KEY=VALUE` may change in the policy lab). */
 export const POLICY_KEYS = [
   'AUTO_BLOCK_THRESHOLD',
   'REASON_THRESHOLDS',
@@ -22,8 +22,14 @@ export const POLICY_KEYS = [
   'UPLOADER_THRESHOLD_FACTORS',
   'RATE_LIMIT_READER',
   'RATE_LIMIT_NETWORK',
-] as const satisfies readonly (keyof Config)[];
-export type PolicyConfig = Pick<Config, (typeof POLICY_KEYS)[number]>;
+] as const;
+export type PolicyKey = (typeof POLICY_KEYS)[number];
+
+/** A duration variable's name in the parsed config: its unit appended (config.ts). */
+type InConfig<K extends string> = K extends keyof Config ? K : `${K}_MS` & keyof Config;
+
+/** The parsed settings the report policy reads. */
+export type PolicyConfig = Pick<Config, InConfig<PolicyKey>>;
 
 export interface ReportPolicy {
   threshold: ThresholdPolicy;
@@ -47,12 +53,12 @@ export function reportPolicy(config: PolicyConfig): ReportPolicy {
     },
     brigade: {
       minReports: config.BRIGADE_MIN_REPORTS,
-      windowMs: config.BRIGADE_WINDOW,
+      windowMs: config.BRIGADE_WINDOW_MS,
       ordinaryQuorum: config.CORROBORATION_QUORUM,
-      accountClusterMs: config.ACCOUNT_CLUSTER_WINDOW,
+      accountClusterMs: config.ACCOUNT_CLUSTER_WINDOW_MS,
     },
     weights: { anonymousWeight: config.ANONYMOUS_REPORT_WEIGHT, newAccountWeight: config.NEW_ACCOUNT_REPORT_WEIGHT },
-    newAccountAgeMs: config.NEW_ACCOUNT_AGE,
+    newAccountAgeMs: config.NEW_ACCOUNT_AGE_MS,
     reflagCooldownMs: config.REFLAG_COOLDOWN_HOURS * 3_600_000,
     uploaderFactor: (uploaderId) => config.UPLOADER_THRESHOLD_FACTORS[uploaderId] ?? 1,
   };

@@ -48,7 +48,7 @@ function sqlGauges(registry: Registry, deps: Pick<Deps, 'pool' | 'config' | 'log
       const [byStatus, backlog, overdueCount, appealCount] = await Promise.all([
         countImagesByStatus(deps.pool),
         outboxBacklog(deps.pool),
-        countOverdueReviews(deps.pool, deps.config.REVIEW_DEADLINE),
+        countOverdueReviews(deps.pool, deps.config.REVIEW_DEADLINE_MS),
         countOpenAppeals(deps.pool),
       ]);
       images.reset();

@@ -17,10 +17,10 @@ const SWEEP_LIMIT = 200;
  */
 export async function sweepOverdueReviews(deps: Pick<Deps, 'pool' | 'config'>): Promise<number> {
   return withTransaction(deps.pool, async (client) => {
-    const overdue = await markOverdueReviews(client, { deadlineMs: deps.config.REVIEW_DEADLINE, limit: SWEEP_LIMIT });
-    const hours = Math.round((deps.config.REVIEW_DEADLINE / 3_600_000) * 10) / 10;
+    const overdue = await markOverdueReviews(client, { deadlineMs: deps.config.REVIEW_DEADLINE_MS, limit: SWEEP_LIMIT });
+    const hours = Math.round((deps.config.REVIEW_DEADLINE_MS / 3_600_000) * 10) / 10;
     for (const image of overdue) {
-      const dueAt = new Date(image.blockedAt.getTime() + deps.config.REVIEW_DEADLINE);
+      const dueAt = new Date(image.blockedAt.getTime() + deps.config.REVIEW_DEADLINE_MS);
       await appendEvent(client, {
         imageId: image.id,
         actorId: null,

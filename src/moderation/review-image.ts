@@ -45,7 +45,7 @@ export async function getReviewDetail(deps: Pick<Deps, 'pool' | 'config'>, image
   const image = await findImage(deps.pool, imageId);
   if (!image) throw notFound('image');
   // Opening an image claims it for CLAIM_DURATION, unless another moderator holds it.
-  const claim = await claimImage(deps.pool, { imageId, moderatorId, durationMs: deps.config.CLAIM_DURATION });
+  const claim = await claimImage(deps.pool, { imageId, moderatorId, durationMs: deps.config.CLAIM_DURATION_MS });
   const reports = await listReportsForImage(deps.pool, imageId);
   const reporterIds = [...new Set(reports.map((report) => report.reporterId))];
   const records = await trackRecords(deps.pool, reporterIds);

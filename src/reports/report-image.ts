@@ -51,7 +51,7 @@ async function weighingOf(db: Queryable, input: ReportInput, facts: ReporterFact
     trustWeight: reportWeight(facts.track, now),
     cooldown: dismissed.length > 0 && inReflagCooldown(dismissed, input.imageId, copies),
     networkAlreadyCounted: facts.networkAlreadyCounted,
-    newAccount: kind === 'signed' && isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, config.NEW_ACCOUNT_AGE),
+    newAccount: kind === 'signed' && isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, config.NEW_ACCOUNT_AGE_MS),
   };
   return { weighing, proven: isProven(facts.track, now) };
 }
@@ -103,7 +103,7 @@ export async function reportImage(
       note: input.note,
       weight: weighReport(weighing, reportPolicy(deps.config).weights),
       reporterKind: kind,
-      lowTrust: isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, deps.config.NEW_ACCOUNT_AGE),
+      lowTrust: isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, deps.config.NEW_ACCOUNT_AGE_MS),
       networkHash: input.networkHash ?? null,
       proven,
       guardNetworkHash: input.guardNetworkHash ?? null,

@@ -67,7 +67,7 @@ export function authenticate(deps: Pick<Deps, 'pool' | 'config'>, options: { ses
     }
     if (!token) throw unauthorized('an Authorization: Bearer token is required');
     try {
-      req.user = await verifyToken(deps.config.JWT_SECRET, token, { maxLifetimeMs: deps.config.TOKEN_MAX_LIFETIME });
+      req.user = await verifyToken(deps.config.JWT_SECRET, token, { maxLifetimeMs: deps.config.TOKEN_MAX_LIFETIME_MS });
     } catch (error) {
       if (error instanceof TokenError) throw unauthorized(error.message);
       throw error;

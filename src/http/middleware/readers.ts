@@ -64,7 +64,7 @@ export function readerAuth(config: Config): ReaderAuth {
   const sites = config.DEMO_MODE ? [...config.SIGNED_READER_SITES, demoSite(config)] : config.SIGNED_READER_SITES;
   return {
     config,
-    verifier: signedReaderVerifier(sites, config.SIGNED_TOKEN_MAX_AGE),
+    verifier: signedReaderVerifier(sites, config.SIGNED_TOKEN_MAX_AGE_MS),
     cookieKey: deriveKey(config.JWT_SECRET, 'reader-cookie'),
     networkKey: deriveKey(config.JWT_SECRET, 'network-hash'),
   };
@@ -81,7 +81,7 @@ function anonymousReader(auth: ReaderAuth, req: Request): AnonymousReader | null
 async function bearerReader(auth: ReaderAuth, token: string): Promise<Reader> {
   try {
     if (auth.verifier.handles(token)) return await auth.verifier.verify(token);
-    return { kind: 'user', ...(await verifyToken(auth.config.JWT_SECRET, token, { maxLifetimeMs: auth.config.TOKEN_MAX_LIFETIME })) };
+    return { kind: 'user', ...(await verifyToken(auth.config.JWT_SECRET, token, { maxLifetimeMs: auth.config.TOKEN_MAX_LIFETIME_MS })) };
   } catch (error) {
     if (error instanceof TokenError) throw unauthorized(error.message);
     throw error;
