@@ -4,7 +4,10 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const browserGlobals = Object.fromEntries(
-  ['window', 'document', 'fetch', 'URL', 'URLSearchParams', 'FormData', 'console', 'setTimeout', 'Headers'].map((name) => [name, 'readonly']),
+  ['window', 'document', 'fetch', 'URL', 'URLSearchParams', 'FormData', 'console', 'setTimeout', 'Headers'].map((name) => [
+    name,
+    'readonly',
+  ]),
 );
 
 export default tseslint.config(

@@ -23,7 +23,13 @@ const IMAGES = Number(process.env.BENCH_IMAGES ?? 40);
 const server = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
 const name = `imgmod_bench_${Date.now().toString(36)}`;
 const dataDir = await mkdtemp(join(tmpdir(), 'imgmod-bench-'));
-const config = loadConfig({ DATABASE_URL: `${server}/${name}`, QUEUE_PREFIX: name, DATA_DIR: dataDir, LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '1000' });
+const config = loadConfig({
+  DATABASE_URL: `${server}/${name}`,
+  QUEUE_PREFIX: name,
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'silent',
+  OUTBOX_POLL_MS: '1000',
+});
 const deps = await createDeps(config, createLogger('silent'));
 const http = createHttpServer(buildApp(deps), config).server.listen(0, '127.0.0.1');
 await once(http, 'listening');
@@ -31,12 +37,17 @@ const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 const workers = startWorkers(deps);
 
 const auth = async (sub: string) => ({ authorization: `Bearer ${await signToken(config.JWT_SECRET, { sub })}` });
-const status = async (id: string) => (await deps.pool.query<{ status: string }>('SELECT status FROM images WHERE id = $1', [id])).rows[0]!.status;
+const status = async (id: string) =>
+  (await deps.pool.query<{ status: string }>('SELECT status FROM images WHERE id = $1', [id])).rows[0]!.status;
 async function until(id: string, wanted: string): Promise<void> {
   while ((await status(id)) !== wanted) await new Promise((resolve) => setTimeout(resolve, 2));
 }
 async function report(id: string, reader: string): Promise<void> {
-  const response = await fetch(`${base}/v1/images/${id}/reports`, { method: 'POST', headers: { ...(await auth(reader)), 'content-type': 'application/json' }, body: '{"reason":"spam"}' });
+  const response = await fetch(`${base}/v1/images/${id}/reports`, {
+    method: 'POST',
+    headers: { ...(await auth(reader)), 'content-type': 'application/json' },
+    body: '{"reason":"spam"}',
+  });
   if (response.status !== 202) throw new Error(`report answered ${response.status}`);
 }
 
@@ -57,7 +68,9 @@ try {
   }
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!.toFixed(1);
-  console.log(`crossing report → auto_blocked over ${IMAGES} images: median ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
+  console.log(
+    `crossing report → auto_blocked over ${IMAGES} images: median ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`,
+  );
 } finally {
   await workers.close();
   http.close();

@@ -53,7 +53,9 @@ await migrate(pool);
 /** Loads SIZE random hashes into the bank `bench` with their chunks, unless they are there already. */
 async function load(): Promise<void> {
   await pool.query(`INSERT INTO hash_banks (name, action, max_distance) VALUES ('bench', 'auto_block', 15) ON CONFLICT DO NOTHING`);
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM hash_bank_entries e JOIN hash_banks b ON b.id = e.bank_id WHERE b.name = 'bench'`);
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM hash_bank_entries e JOIN hash_banks b ON b.id = e.bank_id WHERE b.name = 'bench'`,
+  );
   if (rows[0]!.n === SIZE) return;
   console.log(`loading ${SIZE.toLocaleString('en')} random hashes and their ${(16 * SIZE).toLocaleString('en')} chunks (once)…`);
   const started = performance.now();
@@ -91,7 +93,9 @@ console.log('reading the stored hashes into memory for the brute-force scan…')
 const stored = new Uint32Array(SIZE * 8);
 const ids: string[] = [];
 {
-  const { rows } = await pool.query<{ id: string; bits: string }>(`SELECT id::text AS id, pdq::text AS bits FROM hash_bank_entries WHERE note = 'bench' ORDER BY id`);
+  const { rows } = await pool.query<{ id: string; bits: string }>(
+    `SELECT id::text AS id, pdq::text AS bits FROM hash_bank_entries WHERE note = 'bench' ORDER BY id`,
+  );
   rows.forEach((row, i) => {
     ids.push(row.id);
     const bytes = Buffer.from(bitsToHexFast(row.bits), 'hex');
@@ -101,14 +105,20 @@ const ids: string[] = [];
 
 function bitsToHexFast(bits: string): string {
   let hex = '';
-  for (let i = 0; i < 256; i += 4) hex += ((bits.charCodeAt(i) - 48) * 8 + (bits.charCodeAt(i + 1) - 48) * 4 + (bits.charCodeAt(i + 2) - 48) * 2 + (bits.charCodeAt(i + 3) - 48)).toString(16);
+  for (let i = 0; i < 256; i += 4)
+    hex += (
+      (bits.charCodeAt(i) - 48) * 8 +
+      (bits.charCodeAt(i + 1) - 48) * 4 +
+      (bits.charCodeAt(i + 2) - 48) * 2 +
+      (bits.charCodeAt(i + 3) - 48)
+    ).toString(16);
   return hex;
 }
 
 function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** One upload's query: a stored hash with `flips` bits flipped (as its `original`), and 15 unrelated hashes. */
@@ -149,7 +159,11 @@ async function linearScan(queries: readonly QueryHash[]): Promise<{ id: string; 
   return result.rows[0] ?? null;
 }
 
-async function measure(name: string, count: number, lookup: (queries: readonly QueryHash[]) => Promise<{ id: string } | null> | { id: string } | null) {
+async function measure(
+  name: string,
+  count: number,
+  lookup: (queries: readonly QueryHash[]) => Promise<{ id: string } | null> | { id: string } | null,
+) {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const { queries, targetId, flips } = makeQuery(i + 1);
@@ -160,15 +174,29 @@ async function measure(name: string, count: number, lookup: (queries: readonly Q
   }
   times.sort((a, b) => a - b);
   const total = times.reduce((sum, t) => sum + t, 0);
-  const row = { name, lookups: count, perSecond: (1000 * count) / total, p50: times[Math.floor(count / 2)]!, p99: times[Math.min(count - 1, Math.ceil(0.99 * count) - 1)]! };
-  console.log(`${name.padEnd(30)} ${String(count).padStart(7)} ${row.perSecond.toFixed(1).padStart(12)} ${row.p50.toFixed(1).padStart(9)} ${row.p99.toFixed(1).padStart(9)}`);
+  const row = {
+    name,
+    lookups: count,
+    perSecond: (1000 * count) / total,
+    p50: times[Math.floor(count / 2)]!,
+    p99: times[Math.min(count - 1, Math.ceil(0.99 * count) - 1)]!,
+  };
+  console.log(
+    `${name.padEnd(30)} ${String(count).padStart(7)} ${row.perSecond.toFixed(1).padStart(12)} ${row.p50.toFixed(1).padStart(9)} ${row.p99.toFixed(1).padStart(9)}`,
+  );
   return row;
 }
 
 // Warm the multi-index's pages once, as a running service would have them.
 for (let i = 0; i < 20; i++) await findBankMatches(pool, makeQuery(10_000 + i).queries);
-console.log(`\nload average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (on ${cpus().length} cores)`);
-console.log(`${SIZE.toLocaleString('en')} stored hashes; each lookup = 16 query hashes (8 orientations + 8 top/bottom cuts), match ≤ 15 bits`);
+console.log(
+  `\nload average before: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (on ${cpus().length} cores)`,
+);
+console.log(
+  `${SIZE.toLocaleString('en')} stored hashes; each lookup = 16 query hashes (8 orientations + 8 top/bottom cuts), match ≤ 15 bits`,
+);
 console.log(`${'method'.padEnd(30)} ${'lookups'.padStart(7)} ${'lookups/s'.padStart(12)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)}`);
 const mih = await measure('multi-index (PostgreSQL)', LOOKUPS, async (queries) => {
   const [match] = await findBankMatches(pool, queries);
@@ -178,6 +206,12 @@ const linear = await measure('linear scan (PostgreSQL)', SLOW_LOOKUPS, linearSca
 const brute = await measure('brute force (in memory)', SLOW_LOOKUPS, bruteForce);
 console.log(`\nmulti-index vs linear scan: ${(mih.perSecond / linear.perSecond).toFixed(0)}× the lookups per second (goal ≥ 100×)`);
 console.log(`multi-index vs brute force in memory: ${(mih.perSecond / brute.perSecond).toFixed(0)}×`);
-console.log(`multi-index p99: ${mih.p99.toFixed(1)} ms (goal < 20 ms); ${SLOW_LOOKUPS} lookups each for the slow methods, so their p99 is their slowest`);
-console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}: timings stretch with other work on the machine`);
+console.log(
+  `multi-index p99: ${mih.p99.toFixed(1)} ms (goal < 20 ms); ${SLOW_LOOKUPS} lookups each for the slow methods, so their p99 is their slowest`,
+);
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}: timings stretch with other work on the machine`,
+);
 await pool.end();

@@ -19,18 +19,28 @@ import { captionBand, cropOneEdge, syntheticPhoto } from '../test/helpers/photos
 
 const at = process.argv.indexOf('--photos');
 const GENERATED = at >= 0 ? Number(process.argv[at + 1]) : 30;
-const CORPUS = ['real/2569067123_aca715a2ee_o.jpg', 'real/Landscape_6.jpg', 'real/Portrait_8.jpg', 'real/concert.jpg', 'real/Channel_digital_image_CMYK_color.jpg'];
+const CORPUS = [
+  'real/2569067123_aca715a2ee_o.jpg',
+  'real/Landscape_6.jpg',
+  'real/Portrait_8.jpg',
+  'real/concert.jpg',
+  'real/Channel_digital_image_CMYK_color.jpg',
+];
 const PHASH_LIMIT = 8;
 const PDQ_LIMIT = 15;
 
 const options = () => ({ maxInputPixels: 40_000_000, deadline: deadlineIn(30_000) });
 const COPIES: Record<string, (bytes: Buffer, i: number) => Promise<Buffer>> = {
-  'mirrored': (bytes) => sharp(bytes).flop().jpeg({ quality: 85 }).toBuffer(),
+  mirrored: (bytes) => sharp(bytes).flop().jpeg({ quality: 85 }).toBuffer(),
   'rotated 90°': (bytes) => sharp(bytes).rotate(90).jpeg({ quality: 85 }).toBuffer(),
   'rotated 180°': (bytes) => sharp(bytes).rotate(180).jpeg({ quality: 85 }).toBuffer(),
   '10% cut off one edge': (bytes, i) => cropOneEdge(bytes, i % 4, 0.1),
   '15% caption band': (bytes, i) => captionBand(bytes, { fraction: 0.15, top: i % 2 === 0, text: `WHEN IT ${i}` }),
-  'half size, JPEG q60': async (bytes) => sharp(bytes).resize(Math.round((await sharp(bytes).metadata()).width / 2)).jpeg({ quality: 60 }).toBuffer(),
+  'half size, JPEG q60': async (bytes) =>
+    sharp(bytes)
+      .resize(Math.round((await sharp(bytes).metadata()).width / 2))
+      .jpeg({ quality: 60 })
+      .toBuffer(),
 };
 
 const stored = (pdq: PdqHashes): PdqHash[] => [pdq.reference, pdq.oriented.original, ...Object.values(pdq.crops)];
@@ -39,9 +49,12 @@ const pdqMatchDistance = (query: PdqHashes, target: PdqHashes) =>
 const phashDistance = (a: bigint | null, b: bigint | null) => (a === null || b === null ? 64 : hammingDistance(a, b));
 
 const photos: { name: string; bytes: Buffer; pdq: PdqHashes; phash: bigint | null }[] = [];
-for (let seed = 1; seed <= GENERATED; seed++) photos.push({ name: `generated #${seed}`, bytes: await syntheticPhoto(seed), pdq: null!, phash: null });
+for (let seed = 1; seed <= GENERATED; seed++)
+  photos.push({ name: `generated #${seed}`, bytes: await syntheticPhoto(seed), pdq: null!, phash: null });
 for (const name of CORPUS) {
-  const bytes = await sharp(await readFile(new URL(`../test/fixtures/${name}`, import.meta.url)), { autoOrient: true }).jpeg({ quality: 95 }).toBuffer();
+  const bytes = await sharp(await readFile(new URL(`../test/fixtures/${name}`, import.meta.url)), { autoOrient: true })
+    .jpeg({ quality: 95 })
+    .toBuffer();
   photos.push({ name, bytes, pdq: null!, phash: null });
 }
 for (const photo of photos) {
@@ -50,7 +63,9 @@ for (const photo of photos) {
 }
 
 console.log(`${photos.length} photos (${GENERATED} generated, ${CORPUS.length} from the corpus)\n`);
-console.log(`${'copy'.padEnd(24)} ${'pHash ≤ 8/64'.padStart(14)} ${'max bits'.padStart(9)} ${'PDQ ≤ 15/256'.padStart(14)} ${'max bits'.padStart(9)}`);
+console.log(
+  `${'copy'.padEnd(24)} ${'pHash ≤ 8/64'.padStart(14)} ${'max bits'.padStart(9)} ${'PDQ ≤ 15/256'.padStart(14)} ${'max bits'.padStart(9)}`,
+);
 for (const [kind, make] of Object.entries(COPIES)) {
   const phash: number[] = [];
   const pdq: number[] = [];
@@ -60,7 +75,9 @@ for (const [kind, make] of Object.entries(COPIES)) {
     pdq.push(pdqMatchDistance(await computePdqHashes(copy, options()), photo.pdq));
   }
   const share = (values: number[], limit: number) => `${values.filter((v) => v <= limit).length}/${values.length}`;
-  console.log(`${kind.padEnd(24)} ${share(phash, PHASH_LIMIT).padStart(14)} ${String(Math.max(...phash)).padStart(9)} ${share(pdq, PDQ_LIMIT).padStart(14)} ${String(Math.max(...pdq)).padStart(9)}`);
+  console.log(
+    `${kind.padEnd(24)} ${share(phash, PHASH_LIMIT).padStart(14)} ${String(Math.max(...phash)).padStart(9)} ${share(pdq, PDQ_LIMIT).padStart(14)} ${String(Math.max(...pdq)).padStart(9)}`,
+  );
 }
 let closestPhash = 64;
 let closestPdq = 256;
@@ -70,4 +87,6 @@ for (let i = 0; i < photos.length; i++) {
     closestPdq = Math.min(closestPdq, pdqMatchDistance(photos[i]!.pdq, photos[j]!.pdq), pdqMatchDistance(photos[j]!.pdq, photos[i]!.pdq));
   }
 }
-console.log(`\nclosest distinct pair: pHash ${closestPhash} of 64 bits (limit ${PHASH_LIMIT}), PDQ ${closestPdq} of 256 (limit ${PDQ_LIMIT})`);
+console.log(
+  `\nclosest distinct pair: pHash ${closestPhash} of 64 bits (limit ${PHASH_LIMIT}), PDQ ${closestPdq} of 256 (limit ${PDQ_LIMIT})`,
+);

@@ -33,6 +33,11 @@ for (const name of (await readdir(dir)).filter((file) => /\.(jpe?g|png)$/i.test(
   const info = await inspectImage(bytes, limits);
   const intake = await median(() => inspectImage(bytes, limits));
   const thumb = await median(() => makeDerivatives(bytes, limits));
-  console.log(name.padEnd(32), String(info.width * info.height).padStart(10), intake.toFixed(1).padStart(10), thumb.toFixed(1).padStart(10));
+  console.log(
+    name.padEnd(32),
+    String(info.width * info.height).padStart(10),
+    intake.toFixed(1).padStart(10),
+    thumb.toFixed(1).padStart(10),
+  );
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -36,8 +36,7 @@ const FR = {
   'Load more': 'Afficher plus',
   'Nothing to review here.': 'Rien à examiner ici.',
   'Show original': 'Voir l’original',
-  'Note for the decision (optional; kept in the audit log, and sent to the uploader when it answers an appeal)':
-    `Note pour la décision (facultative${NBSP}; gardée dans le journal, et envoyée à l’auteur quand elle répond à une contestation)`,
+  'Note for the decision (optional; kept in the audit log, and sent to the uploader when it answers an appeal)': `Note pour la décision (facultative${NBSP}; gardée dans le journal, et envoyée à l’auteur quand elle répond à une contestation)`,
   'Uphold block': 'Confirmer le blocage',
   Restore: 'Rétablir',
   Remove: 'Supprimer',
@@ -78,12 +77,14 @@ const FR = {
   '{who} opened this image first and may be deciding it: pick another one.': `{who} a ouvert cette image en premier et la décide peut-être${NBSP}: choisissez-en une autre.`,
   'The original cannot be shown (HTTP {status}).': 'L’original ne peut pas être affiché (HTTP {status}).',
   'Showing the original.': 'Original affiché.',
-  'Press x again to remove this image for good (its files are deleted).': 'Appuyez de nouveau sur x pour supprimer définitivement cette image (ses fichiers sont effacés).',
+  'Press x again to remove this image for good (its files are deleted).':
+    'Appuyez de nouveau sur x pour supprimer définitivement cette image (ses fichiers sont effacés).',
   'Upheld: image is now {status} ({closed} reports closed).': `Confirmé${NBSP}: l’image est maintenant {status} ({closed} signalement(s) clos).`,
   'Restored: image is now {status} ({closed} reports closed).': `Rétablie${NBSP}: l’image est maintenant {status} ({closed} signalement(s) clos).`,
   'Removed: image is now {status} ({closed} reports closed).': `Supprimée${NBSP}: l’image est maintenant {status} ({closed} signalement(s) clos).`,
   'Decided {count} image(s) ({action}).': 'Décision prise pour {count} image(s) ({action}).',
-  '{failed} could not be decided (changed meanwhile or not allowed).': '{failed} n’ont pas pu être décidées (modifiées entre-temps ou non permis).',
+  '{failed} could not be decided (changed meanwhile or not allowed).':
+    '{failed} n’ont pas pu être décidées (modifiées entre-temps ou non permis).',
   'Signed in as {who}.': 'Connecté en tant que {who}.',
   'That token is not valid or has expired.': 'Ce jeton n’est pas valide ou a expiré.',
   'Signed out.': 'Déconnecté.',

@@ -8,7 +8,17 @@ import { LANG, t, translatePage } from './moderate-i18n.js';
 translatePage();
 const LANG_IS_EN = LANG === 'en';
 const $ = (selector) => document.querySelector(selector);
-const state = { items: [], selected: -1, cursor: null, detail: null, detailLoading: null, removeArmedFor: null, deciding: false, checked: new Set(), me: null };
+const state = {
+  items: [],
+  selected: -1,
+  cursor: null,
+  detail: null,
+  detailLoading: null,
+  removeArmedFor: null,
+  deciding: false,
+  checked: new Set(),
+  me: null,
+};
 /** Queues whose images were decided: their items count every report, not open ones. */
 const CLOSED_QUEUES = ['blocked', 'restored', 'removed'];
 const SHORTCUTS_KEY = 'imgmod.shortcuts';
@@ -52,7 +62,9 @@ function showSignedIn(signedIn) {
   $('#sign-in-options').hidden = signedIn;
   for (const selector of ['#review', '#filters', '#dashboard-link', '#sign-out', '#shortcuts-toggle']) $(selector).hidden = !signedIn;
   if (signedIn) return;
-  signInOptions ??= fetch('/auth/options').then((response) => response.json()).catch(() => ({ oidc: false, token: true }));
+  signInOptions ??= fetch('/auth/options')
+    .then((response) => response.json())
+    .catch(() => ({ oidc: false, token: true }));
   signInOptions.then((options) => {
     $('#oidc-sign-in').hidden = !options.oidc;
     $('#sign-in').hidden = !options.token;
@@ -71,7 +83,11 @@ function filters() {
 }
 
 function reasonsText(byReason) {
-  return Object.entries(byReason).map(([reason, count]) => `${reason} ${count}`).join(' · ') || 'no reports';
+  return (
+    Object.entries(byReason)
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(' · ') || 'no reports'
+  );
 }
 
 /** The first line of a queue item: open score and reports while undecided; all reports once decided. */
@@ -175,7 +191,8 @@ async function loadDetail() {
   if (state.items[state.selected]?.id !== item.id) return; // the moderator moved on meanwhile
   state.detail = detail;
   state.removeArmedFor = null;
-  if (!detail.claim.mine) say(t('{who} opened this image first and may be deciding it: pick another one.', { who: detail.claim.moderatorId }));
+  if (!detail.claim.mine)
+    say(t('{who} opened this image first and may be deciding it: pick another one.', { who: detail.claim.moderatorId }));
   $('#preview').src = detail.links.previewUrl;
   $('#preview').alt = t('Blurred preview of the selected image');
   $('#reveal').disabled = detail.image.status === 'removed';
@@ -187,10 +204,18 @@ async function loadDetail() {
     Uploader: detail.image.uploaderId,
     Size: `${detail.image.width ?? '?'}×${detail.image.height ?? '?'} ${detail.image.format ?? ''}`,
     'Open score': `${detail.image.openScore} from ${detail.image.openReports} open reports`,
-    'Brigade guard': detail.image.suspectedBrigadeAt ? `suspected brigade since ${new Date(detail.image.suspectedBrigadeAt).toLocaleString()} (see history)` : 'no burst from low-trust reporters',
-    Reviewer: detail.claim.mine ? `you, until ${new Date(detail.claim.expiresAt).toLocaleTimeString()}` : `${detail.claim.moderatorId} is reviewing it (until ${new Date(detail.claim.expiresAt).toLocaleTimeString()})`,
-    'Uploader’s images': Object.entries(detail.uploader.byStatus).map(([status, count]) => `${count} ${status}`).join(' · '),
-    ...(detail.appeal ? { 'Uploader’s appeal': `${detail.appeal.outcome ? `${detail.appeal.outcome}: ` : 'open: '}${detail.appeal.message}` } : {}),
+    'Brigade guard': detail.image.suspectedBrigadeAt
+      ? `suspected brigade since ${new Date(detail.image.suspectedBrigadeAt).toLocaleString()} (see history)`
+      : 'no burst from low-trust reporters',
+    Reviewer: detail.claim.mine
+      ? `you, until ${new Date(detail.claim.expiresAt).toLocaleTimeString()}`
+      : `${detail.claim.moderatorId} is reviewing it (until ${new Date(detail.claim.expiresAt).toLocaleTimeString()})`,
+    'Uploader’s images': Object.entries(detail.uploader.byStatus)
+      .map(([status, count]) => `${count} ${status}`)
+      .join(' · '),
+    ...(detail.appeal
+      ? { 'Uploader’s appeal': `${detail.appeal.outcome ? `${detail.appeal.outcome}: ` : 'open: '}${detail.appeal.message}` }
+      : {}),
   };
   $('#facts').replaceChildren(
     ...Object.entries(facts).flatMap(([key, value]) => {
@@ -203,12 +228,24 @@ async function loadDetail() {
   );
   $('#reports tbody').replaceChildren(
     ...detail.reports.map((report) =>
-      row([`${report.reporterId} (${report.reporterKind}${report.lowTrust ? ', low-trust' : ''})`, report.reason, report.note, String(report.weight), report.status, new Date(report.createdAt).toLocaleString()]),
+      row([
+        `${report.reporterId} (${report.reporterKind}${report.lowTrust ? ', low-trust' : ''})`,
+        report.reason,
+        report.note,
+        String(report.weight),
+        report.status,
+        new Date(report.createdAt).toLocaleString(),
+      ]),
     ),
   );
   $('#reporters tbody').replaceChildren(
     ...detail.reporters.map((reporter) =>
-      row([reporter.reporterId, String(reporter.upheld), String(reporter.dismissed), reporter.suppressed ? '0 (suppressed)' : String(reporter.currentWeight)]),
+      row([
+        reporter.reporterId,
+        String(reporter.upheld),
+        String(reporter.dismissed),
+        reporter.suppressed ? '0 (suppressed)' : String(reporter.currentWeight),
+      ]),
     ),
   );
   $('#history').replaceChildren(
@@ -302,7 +339,9 @@ async function decideChecked(action) {
     });
     const done = results.filter((result) => result.ok).map((result) => result.imageId);
     const failed = results.length - done.length;
-    const summary = LANG_IS_EN ? `${{ uphold: 'Upheld', restore: 'Restored', remove: 'Removed' }[action]} ${done.length} image${done.length === 1 ? '' : 's'}.` : t('Decided {count} image(s) ({action}).', { count: done.length, action: t(action) });
+    const summary = LANG_IS_EN
+      ? `${{ uphold: 'Upheld', restore: 'Restored', remove: 'Removed' }[action]} ${done.length} image${done.length === 1 ? '' : 's'}.`
+      : t('Decided {count} image(s) ({action}).', { count: done.length, action: t(action) });
     say(`${summary}${failed ? ` ${t('{failed} could not be decided (changed meanwhile or not allowed).', { failed })}` : ''}`, failed > 0);
     $('#note').value = '';
     state.items = state.items.filter((candidate) => !done.includes(candidate.id));
@@ -323,7 +362,15 @@ function shortcutsOn() {
 }
 
 function onKey(event) {
-  if (!shortcutsOn() || $('#review').hidden || event.target.closest('input, textarea, select') || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (
+    !shortcutsOn() ||
+    $('#review').hidden ||
+    event.target.closest('input, textarea, select') ||
+    event.ctrlKey ||
+    event.metaKey ||
+    event.altKey
+  )
+    return;
   const actions = {
     j: () => select(state.selected + 1),
     k: () => select(state.selected - 1),
@@ -374,7 +421,13 @@ async function loadSessions() {
   $('#sessions tbody').replaceChildren(
     ...sessions.map((session) => {
       const tr = document.createElement('tr');
-      for (const text of [session.subject, session.role, session.provider, new Date(session.createdAt).toLocaleString(), new Date(session.lastSeenAt).toLocaleString()]) {
+      for (const text of [
+        session.subject,
+        session.role,
+        session.provider,
+        new Date(session.createdAt).toLocaleString(),
+        new Date(session.lastSeenAt).toLocaleString(),
+      ]) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.append(td);

@@ -21,8 +21,14 @@
       title: 'Report this image',
       why: 'Why should this image be removed?',
       reasons: {
-        spam: 'Spam or advertising', nudity: 'Nudity or sexual content', violence: 'Violence or gore', hate: 'Hate',
-        harassment: 'Harassment', copyright: 'Copyright', illegal: 'Illegal content', other: 'Something else',
+        spam: 'Spam or advertising',
+        nudity: 'Nudity or sexual content',
+        violence: 'Violence or gore',
+        hate: 'Hate',
+        harassment: 'Harassment',
+        copyright: 'Copyright',
+        illegal: 'Illegal content',
+        other: 'Something else',
       },
       note: 'Anything to add? (optional)',
       send: 'Send report',
@@ -34,7 +40,8 @@
       already: 'You have already reported this image. Thank you.',
       rateLimited: (seconds) => `You have sent many reports in a short time. Please try again in ${seconds} s.`,
       signedOut: 'Your session has expired. Reload the page and try again.',
-      cookieRefused: 'Your browser refused the reporting cookie (third-party cookies blocked?). Sign in to report, or allow cookies for this site.',
+      cookieRefused:
+        'Your browser refused the reporting cookie (third-party cookies blocked?). Sign in to report, or allow cookies for this site.',
       anonymousOff: 'This site accepts reports from signed-in readers only.',
       notReportable: 'This image can no longer be reported.',
       error: 'Your report could not be sent. Please try again later.',
@@ -45,8 +52,14 @@
       title: 'Signaler cette image',
       why: 'Pourquoi cette image devrait-elle être retirée ?',
       reasons: {
-        spam: 'Spam ou publicité', nudity: 'Nudité ou contenu sexuel', violence: 'Violence', hate: 'Haine',
-        harassment: 'Harcèlement', copyright: 'Droit d’auteur', illegal: 'Contenu illégal', other: 'Autre chose',
+        spam: 'Spam ou publicité',
+        nudity: 'Nudité ou contenu sexuel',
+        violence: 'Violence',
+        hate: 'Haine',
+        harassment: 'Harcèlement',
+        copyright: 'Droit d’auteur',
+        illegal: 'Contenu illégal',
+        other: 'Autre chose',
       },
       note: 'Une précision ? (facultatif)',
       send: 'Envoyer le signalement',
@@ -58,7 +71,8 @@
       already: 'Vous avez déjà signalé cette image. Merci.',
       rateLimited: (seconds) => `Vous avez envoyé beaucoup de signalements en peu de temps. Réessayez dans ${seconds}\u00a0s.`,
       signedOut: 'Votre session a expiré. Rechargez la page et réessayez.',
-      cookieRefused: 'Votre navigateur a refusé le cookie de signalement (cookies tiers bloqués ?). Connectez-vous pour signaler, ou autorisez les cookies pour ce site.',
+      cookieRefused:
+        'Votre navigateur a refusé le cookie de signalement (cookies tiers bloqués ?). Connectez-vous pour signaler, ou autorisez les cookies pour ce site.',
       anonymousOff: 'Ce site n’accepte que les signalements de lecteurs connectés.',
       notReportable: 'Cette image ne peut plus être signalée.',
       error: 'Votre signalement n’a pas pu être envoyé. Réessayez plus tard.',
@@ -154,11 +168,23 @@
       if (!entry.img.isConnected) continue;
       const text = stringsFor(entry.img);
       const box = entry.img.getBoundingClientRect();
-      const placeholder = styled('div', {
-        width: `${Math.round(box.width) || 320}px`, height: `${Math.round(box.height) || 200}px`, maxWidth: '100%',
-        display: 'flex', alignItems: 'center', justifyContent: 'center', background: '#e4e4e7', color: '#3f3f46',
-        font: '14px system-ui, sans-serif', textAlign: 'center', borderRadius: '4px',
-      }, { className: 'imgmod-placeholder', textContent: text.hidden });
+      const placeholder = styled(
+        'div',
+        {
+          width: `${Math.round(box.width) || 320}px`,
+          height: `${Math.round(box.height) || 200}px`,
+          maxWidth: '100%',
+          display: 'flex',
+          alignItems: 'center',
+          justifyContent: 'center',
+          background: '#e4e4e7',
+          color: '#3f3f46',
+          font: '14px system-ui, sans-serif',
+          textAlign: 'center',
+          borderRadius: '4px',
+        },
+        { className: 'imgmod-placeholder', textContent: text.hidden },
+      );
       placeholder.setAttribute('role', 'img');
       placeholder.setAttribute('aria-label', text.hidden);
       placeholder.dataset.imgmodId = imageId;
@@ -198,7 +224,14 @@
   let current = null; // { imageId, entry }
 
   function buildDialog() {
-    dialog = styled('dialog', { maxWidth: '28rem', border: '1px solid #ccc', borderRadius: '8px', padding: '1rem 1.25rem', font: '15px system-ui, sans-serif', color: '#1d1d1f' });
+    dialog = styled('dialog', {
+      maxWidth: '28rem',
+      border: '1px solid #ccc',
+      borderRadius: '8px',
+      padding: '1rem 1.25rem',
+      font: '15px system-ui, sans-serif',
+      color: '#1d1d1f',
+    });
     dialog.className = 'imgmod-dialog';
     dialog.setAttribute('aria-labelledby', 'imgmod-dialog-title');
     dialog.addEventListener('keydown', trapFocus);
@@ -291,9 +324,15 @@
     if (!IMAGE_ID.test(imageId) || img.dataset.imgmodDecorated) return;
     img.dataset.imgmodDecorated = 'true';
     const text = stringsFor(img);
-    const button = styled('button', { display: 'block', margin: '.35rem 0', font: '13px system-ui, sans-serif', cursor: 'pointer' }, {
-      type: 'button', className: 'imgmod-report', textContent: text.report,
-    });
+    const button = styled(
+      'button',
+      { display: 'block', margin: '.35rem 0', font: '13px system-ui, sans-serif', cursor: 'pointer' },
+      {
+        type: 'button',
+        className: 'imgmod-report',
+        textContent: text.report,
+      },
+    );
     button.setAttribute('aria-haspopup', 'dialog');
     const status = styled('p', { margin: '.25rem 0', font: '14px system-ui, sans-serif' }, { className: 'imgmod-status' });
     status.setAttribute('role', 'status');

@@ -35,7 +35,11 @@ async function record(id: string): Promise<ImageRecord> {
 class DemoStop extends Error {}
 
 /** Polls the record every 25 ms until `done` holds, for at most `timeoutMs`; returns the last record either way. */
-async function until(id: string, done: (image: ImageRecord) => boolean, timeoutMs = 15_000): Promise<{ image: ImageRecord; done: boolean }> {
+async function until(
+  id: string,
+  done: (image: ImageRecord) => boolean,
+  timeoutMs = 15_000,
+): Promise<{ image: ImageRecord; done: boolean }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const image = await record(id);
@@ -75,7 +79,8 @@ async function main(): Promise<void> {
   }
   for (const id of ids) {
     const { image, done } = await until(id, (candidate) => candidate.status !== 'processing');
-    if (!done) throw new DemoStop(`image ${id} is still processing after 15 s: is the worker running (npm start runs it; --role api does not)?`);
+    if (!done)
+      throw new DemoStop(`image ${id} is still processing after 15 s: is the worker running (npm start runs it; --role api does not)?`);
     console.log(`thumbnail   ${id} → ${image.status}, ${image.width}x${image.height}, ${baseUrl}/i/${id}/thumb`);
   }
 
@@ -83,7 +88,11 @@ async function main(): Promise<void> {
   console.log(`\nthree readers report ${baseUrl}/i/${target}`);
   let blockedEarly = false;
   let lastReportAt = 0;
-  for (const [reader, reason] of [['reader-ana', 'violence'], ['reader-ben', 'violence'], ['reader-chloe', 'hate']] as const) {
+  for (const [reader, reason] of [
+    ['reader-ana', 'violence'],
+    ['reader-ben', 'violence'],
+    ['reader-chloe', 'hate'],
+  ] as const) {
     const response = await call(`/v1/images/${target}/reports`, reader, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -92,12 +101,16 @@ async function main(): Promise<void> {
     lastReportAt = performance.now();
     if (response.status !== 202 && response.status !== 200) {
       const { error } = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-      console.log(`report      ${reader.padEnd(13)} ${reason.padEnd(9)} → ${response.status} ${error?.code ?? ''}: ${error?.message ?? ''}`);
+      console.log(
+        `report      ${reader.padEnd(13)} ${reason.padEnd(9)} → ${response.status} ${error?.code ?? ''}: ${error?.message ?? ''}`,
+      );
       continue;
     }
     const body = (await response.json()) as { duplicate: boolean };
     const image = await record(target);
-    console.log(`report      ${reader.padEnd(13)} ${reason.padEnd(9)} → ${response.status} duplicate=${body.duplicate}; score ${image.score}, status ${image.status}`);
+    console.log(
+      `report      ${reader.padEnd(13)} ${reason.padEnd(9)} → ${response.status} duplicate=${body.duplicate}; score ${image.score}, status ${image.status}`,
+    );
     blockedEarly ||= reader !== 'reader-chloe' && image.status !== 'visible';
   }
   if (blockedEarly) {

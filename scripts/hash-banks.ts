@@ -51,12 +51,23 @@ try {
   await migrate(pool);
   const deps = { pool };
   if (command === 'list') {
-    for (const b of await listHashBanks(deps)) console.log(`${b.name}\t${b.action}\t≤ ${b.maxDistance} bits\t${b.entries} entries\t${b.description}`);
+    for (const b of await listHashBanks(deps))
+      console.log(`${b.name}\t${b.action}\t≤ ${b.maxDistance} bits\t${b.entries} entries\t${b.description}`);
   } else if (command === 'create' && bank && BANK_ACTIONS.includes(values.action as BankAction)) {
-    const saved = await saveHashBank(deps, { name: bank, action: values.action as BankAction, maxDistance: Number(values['max-distance']), description: values.description });
+    const saved = await saveHashBank(deps, {
+      name: bank,
+      action: values.action as BankAction,
+      maxDistance: Number(values['max-distance']),
+      description: values.description,
+    });
     console.log(`${saved.name}: ${saved.action} at ≤ ${saved.maxDistance} bits, ${saved.entries} entries`);
   } else if (command === 'import' && bank && file) {
-    const result = await importHashBank(deps, { bank, file: await readInput(file), moderatorId: values.by, note: values.note ?? (file === '-' ? undefined : file) });
+    const result = await importHashBank(deps, {
+      bank,
+      file: await readInput(file),
+      moderatorId: values.by,
+      note: values.note ?? (file === '-' ? undefined : file),
+    });
     console.log(`${result.bank}: ${result.read} hashes read, ${result.imported} imported, ${result.alreadyInBank} already in the bank`);
   } else if (command === 'export' && bank) {
     const text = await exportHashBank(deps, bank);

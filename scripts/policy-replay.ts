@@ -9,7 +9,13 @@ import { poolLimits } from '../src/deps.js';
 import { formatReplay } from '../src/lab/replay.js';
 import { replayPolicy, replaySince } from '../src/moderation/replay-policy.js';
 
-const { values } = parseArgs({ options: { since: { type: 'string', default: '30d' }, set: { type: 'string', multiple: true, default: [] }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    since: { type: 'string', default: '30d' },
+    set: { type: 'string', multiple: true, default: [] },
+    json: { type: 'boolean', default: false },
+  },
+});
 const config = loadConfig();
 const since = replaySince(values.since);
 if (!since) {

@@ -9,7 +9,11 @@ import { labConfig } from '../src/lab/settings.js';
 import { formatResults, runScenario } from '../src/lab/simulate.js';
 
 const { values } = parseArgs({
-  options: { seed: { type: 'string', default: '1' }, scenario: { type: 'string', default: 'all' }, set: { type: 'string', multiple: true, default: [] } },
+  options: {
+    seed: { type: 'string', default: '1' },
+    scenario: { type: 'string', default: 'all' },
+    set: { type: 'string', multiple: true, default: [] },
+  },
 });
 try {
   const seed = Number(values.seed);

@@ -15,11 +15,17 @@ const positiveInt = z.coerce.number().int().positive();
 const reasonThresholds = z.string().transform((value, ctx) => {
   const result: Partial<Record<ReportReason, number>> = {};
   if (value.trim() === 'none') return result;
-  for (const pair of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [reason, raw] = pair.split('=').map((part) => part.trim());
     const threshold = Number(raw);
     if (!REPORT_REASONS.includes(reason as ReportReason) || !(threshold > 0)) {
-      ctx.addIssue({ code: 'custom', message: `"${pair}" is not <reason>=<positive number> with a reason among ${REPORT_REASONS.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${pair}" is not <reason>=<positive number> with a reason among ${REPORT_REASONS.join(', ')}`,
+      });
       return z.NEVER;
     }
     result[reason as ReportReason] = threshold;
@@ -30,7 +36,10 @@ const reasonThresholds = z.string().transform((value, ctx) => {
 /** "staff-photos=2,agency=1.5" → { 'staff-photos': 2, agency: 1.5 }: uploader id → threshold factor ≥ 1. */
 const uploaderFactors = z.string().transform((value, ctx) => {
   const result: Record<string, number> = {};
-  for (const pair of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const at = pair.lastIndexOf('=');
     const uploader = pair.slice(0, at).trim();
     const factor = Number(pair.slice(at + 1));
@@ -65,7 +74,10 @@ const rateLimits = z.string().transform((value, ctx) => {
 
 /** "https://a.example, https://b.example" → exact origins (scheme://host[:port], no path). */
 const originList = z.string().transform((value, ctx) => {
-  const origins = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const origins = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
       ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as https://news.example` });
@@ -98,7 +110,10 @@ const trustProxy = z.string().transform((value, ctx): boolean | number | string[
   const trimmed = value.trim();
   if (trimmed === 'false' || trimmed === 'true') return trimmed === 'true';
   if (/^\d{1,2}$/.test(trimmed)) return Number(trimmed);
-  const entries = trimmed.split(',').map((part) => part.trim()).filter(Boolean);
+  const entries = trimmed
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   const bad = entries.filter((entry) => !isProxyAddress(entry));
   if (entries.length === 0 || bad.length > 0) {
     ctx.addIssue({
@@ -145,13 +160,22 @@ const signedSite = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes')
       .refine((id) => !RESERVED_SITE_IDS.includes(id), `${RESERVED_SITE_IDS.join(' and ')} are reserved site ids`),
-    issuer: z.string().min(1).refine((issuer) => issuer !== 'imgmod-demo', 'imgmod-demo is the demo site\'s issuer'),
+    issuer: z
+      .string()
+      .min(1)
+      .refine((issuer) => issuer !== 'imgmod-demo', "imgmod-demo is the demo site's issuer"),
     audience: z.string().min(1).default('imgmod'),
     secret: z.string().min(32).optional(),
     jwksUrl: z.url().optional(),
-    algorithms: z.array(z.enum(['RS256', 'ES256'])).min(1).optional(),
+    algorithms: z
+      .array(z.enum(['RS256', 'ES256']))
+      .min(1)
+      .optional(),
   })
-  .refine((site) => (site.secret === undefined) !== (site.jwksUrl === undefined), 'set exactly one of secret (HS256) or jwksUrl (RS256/ES256)');
+  .refine(
+    (site) => (site.secret === undefined) !== (site.jwksUrl === undefined),
+    'set exactly one of secret (HS256) or jwksUrl (RS256/ES256)',
+  );
 export type SignedSite = z.infer<typeof signedSite>;
 
 const signedSites = z
@@ -185,7 +209,10 @@ const schema = z
     DATABASE_URL: z
       .url()
       .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must start with postgres:// or postgresql://')
-      .refine((url) => !URL.canParse(url) || new URL(url).pathname.length > 1, 'must name a database, as in postgres://user@host:5432/imgmod')
+      .refine(
+        (url) => !URL.canParse(url) || new URL(url).pathname.length > 1,
+        'must name a database, as in postgres://user@host:5432/imgmod',
+      )
       .default('postgres://postgres@127.0.0.1:5432/imgmod'),
     /** Redis connection string (queues). */
     REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
@@ -293,9 +320,15 @@ const schema = z
     /** Threshold factors for trusted uploaders, as uploader=factor pairs (≥ 1): their images need more reports. */
     UPLOADER_THRESHOLD_FACTORS: uploaderFactors.default(() => ({})),
     /** Reports per signed or anonymous reader (Coral: 2 per 3 s; Discourse: 20 a day). */
-    RATE_LIMIT_READER: rateLimits.default([{ points: 2, durationSeconds: 3 }, { points: 20, durationSeconds: 86_400 }]),
+    RATE_LIMIT_READER: rateLimits.default([
+      { points: 2, durationSeconds: 3 },
+      { points: 20, durationSeconds: 86_400 },
+    ]),
     /** Anonymous reports per network prefix (IPv4 /24, IPv6 /48): three readers' worth. */
-    RATE_LIMIT_NETWORK: rateLimits.default([{ points: 6, durationSeconds: 3 }, { points: 60, durationSeconds: 86_400 }]),
+    RATE_LIMIT_NETWORK: rateLimits.default([
+      { points: 6, durationSeconds: 3 },
+      { points: 60, durationSeconds: 86_400 },
+    ]),
     /** The /demo page, which signs demo readers' tokens: on by default except in production. */
     DEMO_MODE: z.stringbool().optional(),
     /** Longest lifetime (exp − iat) of a first-party bearer token; longer ones are refused (ms). */
@@ -347,7 +380,11 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when STORAGE_DRIVER=s3' });
     }
     if (env.OIDC_ISSUER && (!env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET)) {
-      ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required with OIDC_ISSUER' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OIDC_CLIENT_ID'],
+        message: 'OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required with OIDC_ISSUER',
+      });
     }
     if (env.SESSION_IDLE_TIMEOUT > env.SESSION_MAX_AGE) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE_TIMEOUT'], message: 'must not be longer than SESSION_MAX_AGE' });
@@ -389,7 +426,18 @@ const schema = z
   })
   // Operators write durations with their unit ("10m", "24h"); in code every duration's name says it is in ms.
   .transform(
-    ({ SIGNED_TOKEN_MAX_AGE, NEW_ACCOUNT_AGE, BRIGADE_WINDOW, ACCOUNT_CLUSTER_WINDOW, TOKEN_MAX_LIFETIME, SESSION_IDLE_TIMEOUT, SESSION_MAX_AGE, REVIEW_DEADLINE, CLAIM_DURATION, ...env }) => ({
+    ({
+      SIGNED_TOKEN_MAX_AGE,
+      NEW_ACCOUNT_AGE,
+      BRIGADE_WINDOW,
+      ACCOUNT_CLUSTER_WINDOW,
+      TOKEN_MAX_LIFETIME,
+      SESSION_IDLE_TIMEOUT,
+      SESSION_MAX_AGE,
+      REVIEW_DEADLINE,
+      CLAIM_DURATION,
+      ...env
+    }) => ({
       ...env,
       SIGNED_TOKEN_MAX_AGE_MS: SIGNED_TOKEN_MAX_AGE,
       NEW_ACCOUNT_AGE_MS: NEW_ACCOUNT_AGE,

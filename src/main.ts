@@ -50,7 +50,14 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
  * cut what is left: jobs are safe to run again, and BullMQ hands a cut one to another worker), close
  * connections, exit 0. Only a shutdown that hangs past the grace period exits 1.
  */
-function gracefulShutdown(parts: { http?: HttpServer; metricsServer?: Server; workers?: RunningWorkers; deps: Deps; logger: Logger; timeoutMs: number }) {
+function gracefulShutdown(parts: {
+  http?: HttpServer;
+  metricsServer?: Server;
+  workers?: RunningWorkers;
+  deps: Deps;
+  logger: Logger;
+  timeoutMs: number;
+}) {
   let stopping = false;
   return async (signal: string) => {
     if (stopping) return;

@@ -82,7 +82,9 @@ export function recordDecision<T extends { action: string }>(decision: T): T {
  * Counts an evaluation's outcome: an auto-block by its rule, with the time since the crossing report, or a
  * block the brigade guard held back. Returns it unchanged.
  */
-export function recordEvaluation<T extends { blocked: boolean; brigadeHeld?: boolean; crossingReportAt?: Date | null; decision: object }>(evaluation: T): T {
+export function recordEvaluation<T extends { blocked: boolean; brigadeHeld?: boolean; crossingReportAt?: Date | null; decision: object }>(
+  evaluation: T,
+): T {
   if (evaluation.blocked) {
     const rule = 'rule' in evaluation.decision ? String(evaluation.decision.rule) : 'unknown';
     autoBlocks.inc({ rule });

@@ -69,7 +69,10 @@ export function outageLog(
         downSince = at;
         lastLoggedAt = at;
         failures = 0;
-        logger.warn({ dependency, reason: shortReason(error), context }, `${dependency} unavailable; retrying (logged again at most once a minute)`);
+        logger.warn(
+          { dependency, reason: shortReason(error), context },
+          `${dependency} unavailable; retrying (logged again at most once a minute)`,
+        );
       } else if (at - lastLoggedAt >= intervalMs) {
         logger.warn({ dependency, reason: shortReason(error), failures, downForMs: at - downSince }, `${dependency} still unavailable`);
         lastLoggedAt = at;
@@ -88,7 +91,8 @@ export function outageLog(
 }
 
 /** Socket-level codes and ioredis messages of a Redis that is down, unreachable or went away. */
-const REDIS_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request|Redis did not answer/;
+const REDIS_DOWN =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request|Redis did not answer/;
 
 /** True when `error` means Redis is unreachable (rather than a command being wrong). */
 export function isRedisConnectionError(error: unknown): boolean {

@@ -27,7 +27,10 @@ export async function warnUnlessNoEviction(redis: Redis, logger: Logger): Promis
     if (policy === undefined) {
       logger.info('Redis does not tell its maxmemory-policy; make sure it is noeviction');
     } else if (policy !== 'noeviction') {
-      logger.warn({ maxmemoryPolicy: policy }, 'Redis maxmemory-policy is not noeviction: queued jobs may be evicted (set maxmemory-policy noeviction)');
+      logger.warn(
+        { maxmemoryPolicy: policy },
+        'Redis maxmemory-policy is not noeviction: queued jobs may be evicted (set maxmemory-policy noeviction)',
+      );
     }
   } catch (error) {
     logger.warn({ err: error }, 'cannot read Redis maxmemory-policy');

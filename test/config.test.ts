@@ -69,8 +69,14 @@ describe('reader settings', () => {
       NEW_ACCOUNT_AGE_MS: 3 * 86_400_000,
       BRIGADE_MIN_REPORTS: 5,
       BRIGADE_WINDOW_MS: 3_600_000,
-      RATE_LIMIT_READER: [{ points: 2, durationSeconds: 3 }, { points: 20, durationSeconds: 86_400 }],
-      RATE_LIMIT_NETWORK: [{ points: 6, durationSeconds: 3 }, { points: 60, durationSeconds: 86_400 }],
+      RATE_LIMIT_READER: [
+        { points: 2, durationSeconds: 3 },
+        { points: 20, durationSeconds: 86_400 },
+      ],
+      RATE_LIMIT_NETWORK: [
+        { points: 6, durationSeconds: 3 },
+        { points: 60, durationSeconds: 86_400 },
+      ],
       DEMO_MODE: true,
     });
   });
@@ -90,7 +96,13 @@ describe('reader settings', () => {
       BRIGADE_WINDOW: '30m',
       SIGNED_READER_SITES: JSON.stringify([
         { id: 'news', issuer: 'https://news.example', secret: 's'.repeat(32) },
-        { id: 'blog', issuer: 'https://blog.example', audience: 'imgmod-prod', jwksUrl: 'https://blog.example/jwks.json', algorithms: ['ES256'] },
+        {
+          id: 'blog',
+          issuer: 'https://blog.example',
+          audience: 'imgmod-prod',
+          jwksUrl: 'https://blog.example/jwks.json',
+          algorithms: ['ES256'],
+        },
       ]),
     });
     expect(config.TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8']);
@@ -99,7 +111,10 @@ describe('reader settings', () => {
     expect(config.ALLOWED_ORIGINS).toEqual(['https://news.example', 'http://localhost:3000']);
     expect(config.ANONYMOUS_REPORTS).toEqual(['https://news.example']);
     expect(config.BRIGADE_WINDOW_MS).toBe(1_800_000);
-    expect(config.SIGNED_READER_SITES.map((site) => [site.id, site.audience])).toEqual([['news', 'imgmod'], ['blog', 'imgmod-prod']]);
+    expect(config.SIGNED_READER_SITES.map((site) => [site.id, site.audience])).toEqual([
+      ['news', 'imgmod'],
+      ['blog', 'imgmod-prod'],
+    ]);
   });
 
   it.each([
@@ -111,7 +126,13 @@ describe('reader settings', () => {
     ['SIGNED_READER_SITES', 'not json'],
     ['SIGNED_READER_SITES', JSON.stringify([{ id: 'news', issuer: 'https://news.example' }])],
     ['SIGNED_READER_SITES', JSON.stringify([{ id: 'news', issuer: 'i', secret: 'short' }])],
-    ['SIGNED_READER_SITES', JSON.stringify([{ id: 'a', issuer: 'i', secret: 's'.repeat(32) }, { id: 'b', issuer: 'i', secret: 's'.repeat(32) }])],
+    [
+      'SIGNED_READER_SITES',
+      JSON.stringify([
+        { id: 'a', issuer: 'i', secret: 's'.repeat(32) },
+        { id: 'b', issuer: 'i', secret: 's'.repeat(32) },
+      ]),
+    ],
   ])('when %s is "%s", then the error names the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });

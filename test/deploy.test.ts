@@ -10,7 +10,11 @@ describe('docker-compose.yml', () => {
     expect(services.api!.image).toBe(services.worker!.image);
     expect(services.api!.build).toBe('.');
     expect(services.worker!.build).toBe(services.api!.build);
-    const images = new Set(Object.values(services).filter((service) => service.build !== undefined).map((service) => service.image));
+    const images = new Set(
+      Object.values(services)
+        .filter((service) => service.build !== undefined)
+        .map((service) => service.image),
+    );
     expect([...images]).toEqual(['imgmod:local']);
     expect(services.api!.command).toEqual(['--role', 'api']);
     expect(services.worker!.command).toEqual(['--role', 'worker']);
@@ -19,7 +23,8 @@ describe('docker-compose.yml', () => {
   it('when the API is published, then only on 127.0.0.1 unless IMGMOD_BIND_ADDRESS opts out, on the configured port', () => {
     expect(services.api!.ports).toEqual(['${IMGMOD_BIND_ADDRESS:-127.0.0.1}:${PORT:-8080}:${PORT:-8080}']);
     for (const [name, service] of Object.entries(services)) {
-      for (const port of (service.ports as string[] | undefined) ?? []) expect(port, name).toMatch(/^\$\{IMGMOD_BIND_ADDRESS:-127\.0\.0\.1\}:/);
+      for (const port of (service.ports as string[] | undefined) ?? [])
+        expect(port, name).toMatch(/^\$\{IMGMOD_BIND_ADDRESS:-127\.0\.0\.1\}:/);
     }
     expect(env('api').PORT).toBe('${PORT:-8080}');
   });
@@ -88,6 +93,8 @@ describe('deploy/ monitoring files', () => {
     const alerts = repoFile('deploy/prometheus-alerts.yml');
     for (const name of ['ImgmodOutboxBacklog', 'ImgmodReviewOverdue', 'ImgmodWorkerDown']) expect(alerts).toContain(`alert: ${name}`);
     expect(deployExpressions().every((expr) => expr.trim().length > 0)).toBe(true);
-    expect(deployMetricNames()).toEqual(expect.arrayContaining(['imgmod_outbox_oldest_pending_age_seconds', 'imgmod_reviews_overdue', 'imgmod_queue_workers']));
+    expect(deployMetricNames()).toEqual(
+      expect.arrayContaining(['imgmod_outbox_oldest_pending_age_seconds', 'imgmod_reviews_overdue', 'imgmod_queue_workers']),
+    );
   });
 });

@@ -6,15 +6,19 @@ import { AppError, ERROR_CATALOGUE, type ErrorCode } from '../src/errors.js';
 const FRONT_ENDS = ['public/widget.js', 'public/moderate.js'];
 
 describe('the error catalogue', () => {
-  it.each(Object.keys(ERROR_CATALOGUE) as ErrorCode[])('when an AppError %s is made, then its status is the catalogue\'s and its default message the meaning', (code) => {
-    const error = new AppError({ code });
-    expect(error.httpStatus).toBe(ERROR_CATALOGUE[code].httpStatus);
-    expect(error.message).toBe(ERROR_CATALOGUE[code].meaning);
-  });
+  it.each(Object.keys(ERROR_CATALOGUE) as ErrorCode[])(
+    "when an AppError %s is made, then its status is the catalogue's and its default message the meaning",
+    (code) => {
+      const error = new AppError({ code });
+      expect(error.httpStatus).toBe(ERROR_CATALOGUE[code].httpStatus);
+      expect(error.message).toBe(ERROR_CATALOGUE[code].meaning);
+    },
+  );
 
   it('when a code is a 503 or 429, then it tells clients how long to wait', () => {
     for (const [code, spec] of Object.entries(ERROR_CATALOGUE)) {
-      if (spec.httpStatus === 503 || spec.httpStatus === 429) expect({ code, retryAfterSeconds: 'retryAfterSeconds' in spec }).toEqual({ code, retryAfterSeconds: true });
+      if (spec.httpStatus === 503 || spec.httpStatus === 429)
+        expect({ code, retryAfterSeconds: 'retryAfterSeconds' in spec }).toEqual({ code, retryAfterSeconds: true });
     }
   });
 

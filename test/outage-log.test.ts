@@ -22,7 +22,9 @@ describe('outage logs', () => {
     const { logger, lines } = capture();
     let clock = 0;
     const redis = outageLog(logger, 'Redis', { now: () => clock, confirmMs: 0 });
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379\n    at TCPConnectWrap.afterConnect'), { code: 'ECONNREFUSED' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379\n    at TCPConnectWrap.afterConnect'), {
+      code: 'ECONNREFUSED',
+    });
     for (; clock < 180_000; clock += 200) redis.failed(refused);
     redis.recovered();
     expect(lines.map((line) => line.msg)).toEqual([
@@ -31,7 +33,13 @@ describe('outage logs', () => {
       'Redis still unavailable',
       'Redis is back',
     ]);
-    expect(lines[1]).toMatchObject({ level: 40, dependency: 'Redis', failures: 300, downForMs: 60_000, reason: 'connect ECONNREFUSED 127.0.0.1:6379' });
+    expect(lines[1]).toMatchObject({
+      level: 40,
+      dependency: 'Redis',
+      failures: 300,
+      downForMs: 60_000,
+      reason: 'connect ECONNREFUSED 127.0.0.1:6379',
+    });
     expect(JSON.stringify(lines)).not.toMatch(/TCPConnectWrap|stack/);
   });
 
@@ -69,6 +77,8 @@ describe('outage logs', () => {
   it('when the same logger and dependency are asked twice, then the outage log is shared', () => {
     const { logger } = capture();
     expect(outageLog(logger, 'Redis')).toBe(outageLog(logger, 'Redis'));
-    expect(shortReason(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })]))).toBe('connect ECONNREFUSED ::1:5432');
+    expect(shortReason(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })]))).toBe(
+      'connect ECONNREFUSED ::1:5432',
+    );
   });
 });

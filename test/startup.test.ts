@@ -26,7 +26,14 @@ afterAll(async () => {
 async function runToExit(env: Record<string, string>): Promise<{ code: number; stderr: string; stdout: string; ms: number }> {
   const started = Date.now();
   const child = spawn(process.execPath, [entry, '--role', 'all'], {
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', DEMO_MODE: 'false', QUEUE_PREFIX: `imgmod-test-${inject('runId')}-startup`, ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      DEMO_MODE: 'false',
+      QUEUE_PREFIX: `imgmod-test-${inject('runId')}-startup`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -40,10 +47,18 @@ async function runToExit(env: Record<string, string>): Promise<{ code: number; s
 describe('start-up failures', () => {
   it('when PostgreSQL does not answer, then it retries for STARTUP_TIMEOUT_MS and exits 1 with one line naming PostgreSQL, the address without password and DATABASE_URL', async () => {
     const port = await sparePort();
-    const run = await runToExit({ DATABASE_URL: `postgres://imgmod:s3cret@127.0.0.1:${port}/imgmod`, REDIS_URL: TEST_REDIS_URL, STARTUP_TIMEOUT_MS: '1500' });
+    const run = await runToExit({
+      DATABASE_URL: `postgres://imgmod:s3cret@127.0.0.1:${port}/imgmod`,
+      REDIS_URL: TEST_REDIS_URL,
+      STARTUP_TIMEOUT_MS: '1500',
+    });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^imgmod: cannot start: PostgreSQL at postgres://imgmod:\\*\\*\\*@127\\.0\\.0\\.1:${port}/imgmod did not answer within 1\\.5 s \\(.*ECONNREFUSED.*\\); check DATABASE_URL`)),
+      expect.stringMatching(
+        new RegExp(
+          `^imgmod: cannot start: PostgreSQL at postgres://imgmod:\\*\\*\\*@127\\.0\\.0\\.1:${port}/imgmod did not answer within 1\\.5 s \\(.*ECONNREFUSED.*\\); check DATABASE_URL`,
+        ),
+      ),
     ]);
     expect(run.stderr + run.stdout).not.toContain('s3cret');
     expect(run.stdout).toMatch(/"msg":"waiting for PostgreSQL"/);
@@ -55,7 +70,11 @@ describe('start-up failures', () => {
     url.username = 'no_such_role';
     const run = await runToExit({ DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, STARTUP_TIMEOUT_MS: '20000' });
     expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^imgmod: cannot start: PostgreSQL at .* refused the connection: .*no_such_role.*; check the role, password and database in DATABASE_URL$/)]);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^imgmod: cannot start: PostgreSQL at .* refused the connection: .*no_such_role.*; check the role, password and database in DATABASE_URL$/,
+      ),
+    ]);
     expect(run.ms).toBeLessThan(10_000);
   });
 
@@ -64,7 +83,11 @@ describe('start-up failures', () => {
     const run = await runToExit({ DATABASE_URL: databaseUrl, REDIS_URL: `redis://:pw@127.0.0.1:${port}/2`, STARTUP_TIMEOUT_MS: '1000' });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^imgmod: cannot start: Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/2 did not answer within 1 s .*; check REDIS_URL`)),
+      expect.stringMatching(
+        new RegExp(
+          `^imgmod: cannot start: Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/2 did not answer within 1 s .*; check REDIS_URL`,
+        ),
+      ),
     ]);
   });
 
@@ -76,7 +99,9 @@ describe('start-up failures', () => {
     try {
       const run = await runToExit({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, PORT: String(port), DATA_DIR: dataDir });
       expect(run.code).toBe(1);
-      expect(run.stderr.trim().split('\n')).toEqual([`imgmod: cannot start: cannot listen on 127.0.0.1:${port} is already in use by another process; choose another with PORT and HOST`]);
+      expect(run.stderr.trim().split('\n')).toEqual([
+        `imgmod: cannot start: cannot listen on 127.0.0.1:${port} is already in use by another process; choose another with PORT and HOST`,
+      ]);
     } finally {
       taken.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -95,7 +120,13 @@ describe('running', () => {
   it('when it starts, then it logs one line with the URL to open; with Redis down, SIGTERM exits 0 within a few seconds and the outage is logged once, not per attempt', async () => {
     const redis = await startOwnRedis();
     const dataDir = await mkdtemp(join(tmpdir(), 'imgmod-startup-'));
-    const imgmod = await spawnImgmod('all', { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, DATA_DIR: dataDir, DEMO_MODE: 'false', QUEUE_PREFIX: 'imgmod-startup' });
+    const imgmod = await spawnImgmod('all', {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis.url,
+      DATA_DIR: dataDir,
+      DEMO_MODE: 'false',
+      QUEUE_PREFIX: 'imgmod-startup',
+    });
     try {
       await waitFor(() => Promise.resolve(imgmod.logs().some((line) => line.msg === 'workers started')));
       await waitFor(() => Promise.resolve(imgmod.logs().some((line) => String(line.msg).startsWith('imgmod is ready'))));
@@ -103,7 +134,9 @@ describe('running', () => {
         expect.objectContaining({ msg: `imgmod is ready: open http://127.0.0.1:${imgmod.port}/` }),
       ]);
       await redis.kill();
-      await waitFor(() => Promise.resolve(imgmod.logs().some((line) => line.msg === 'Redis unavailable; retrying (logged again at most once a minute)')));
+      await waitFor(() =>
+        Promise.resolve(imgmod.logs().some((line) => line.msg === 'Redis unavailable; retrying (logged again at most once a minute)')),
+      );
       // A measurement window, not a wait for a condition: the clients retry several times a second, so a
       // line per attempt would show up here.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -115,7 +148,9 @@ describe('running', () => {
       const redisLines = imgmod.logs().filter((line) => line.dependency === 'Redis' || /redis/i.test(String(line.msg)));
       expect(redisLines.length).toBeLessThanOrEqual(3);
       expect(imgmod.output()).not.toMatch(/\n\s+at /);
-      console.info(`SIGTERM with Redis down: exit 0 after ${shutdownMs} ms; Redis log lines: ${redisLines.map((line) => String(line.msg)).join(' | ')}`);
+      console.info(
+        `SIGTERM with Redis down: exit 0 after ${shutdownMs} ms; Redis log lines: ${redisLines.map((line) => String(line.msg)).join(' | ')}`,
+      );
     } finally {
       imgmod.child.kill('SIGKILL');
       // redis.close() would wait for the exit of a server already killed above (its helper's kill awaits 'exit').
@@ -129,7 +164,9 @@ describe('npm start', () => {
   it('when nothing changed since the last build, then prestart compiles nothing (dist/ is left as it is)', async () => {
     const root = new URL('../', import.meta.url).pathname;
     const prestart = () =>
-      new Promise<void>((resolve, reject) => execFile('npm', ['run', '--silent', 'prestart'], { cwd: root }, (error) => (error ? reject(new Error(error.message)) : resolve())));
+      new Promise<void>((resolve, reject) =>
+        execFile('npm', ['run', '--silent', 'prestart'], { cwd: root }, (error) => (error ? reject(new Error(error.message)) : resolve())),
+      );
     await prestart(); // brings dist/ up to date, whatever the tests' own compile left
     const before = (await stat(join(root, 'dist/src/main.js'))).mtimeMs;
     const started = Date.now();

@@ -37,7 +37,6 @@ export interface OutboxRelay {
 /** How long the relay waits for Redis to accept a batch's jobs before it rolls back and retries, in ms. */
 const DEFAULT_ADD_TIMEOUT_MS = 5_000;
 
-
 /** Relays one batch: claim (committed), publish, mark sent. @returns how many rows it sent */
 async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTimeoutMs: number): Promise<number> {
   const rows = await claimOutbox(deps.pool, {

@@ -17,7 +17,9 @@ export function startReviewDeadlines(deps: Deps): { stop(): Promise<void> } {
       })
       .catch((error: unknown) =>
         // PostgreSQL away is an outage, logged once (then once a minute) with the relay's and the jobs' failures.
-        isConnectionError(error) ? outageLog(deps.logger, 'PostgreSQL').failed(error, 'review deadlines') : deps.logger.warn({ err: error }, 'review deadline sweep failed'),
+        isConnectionError(error)
+          ? outageLog(deps.logger, 'PostgreSQL').failed(error, 'review deadlines')
+          : deps.logger.warn({ err: error }, 'review deadline sweep failed'),
       );
   };
   const timer = setInterval(tick, Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1_000, deps.config.REVIEW_DEADLINE_MS / 10)));

@@ -61,9 +61,15 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
     const logger = deps.logger.child({ job: topic });
     const logged: Processor = async (job) => {
       const started = performance.now();
-      logger.info({ jobId: job.id, imageId: job.data.imageId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 }, 'job started');
+      logger.info(
+        { jobId: job.id, imageId: job.data.imageId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 },
+        'job started',
+      );
       const result = await processor(job);
-      logger.info({ jobId: job.id, imageId: job.data.imageId, durationMs: Math.round(performance.now() - started), result }, 'job finished');
+      logger.info(
+        { jobId: job.id, imageId: job.data.imageId, durationMs: Math.round(performance.now() - started), result },
+        'job finished',
+      );
       recordJob(topic, performance.now() - started);
       return result;
     };
@@ -73,7 +79,11 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
       logger.warn({ jobId: job?.id, imageId: job?.data.imageId, attempt: job?.attemptsMade, err: error }, 'job failed');
     });
     // Connection errors are an outage (logged once, then once a minute); anything else is worth a stack.
-    worker.on('error', (error) => (isConnectionError(error) || isRedisConnectionError(error) ? redisOutage.failed(error, topic) : logger.error({ err: error }, 'worker error')));
+    worker.on('error', (error) =>
+      isConnectionError(error) || isRedisConnectionError(error)
+        ? redisOutage.failed(error, topic)
+        : logger.error({ err: error }, 'worker error'),
+    );
     return worker;
   });
   const relay = startOutboxRelay(deps);

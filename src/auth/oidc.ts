@@ -35,7 +35,13 @@ export function oidcSignIn(config: Config): OidcSignIn | null {
   let discovered: Promise<client.Configuration> | null = null;
   const configuration = () => {
     discovered ??= client
-      .discovery(new URL(config.OIDC_ISSUER!), config.OIDC_CLIENT_ID!, config.OIDC_CLIENT_SECRET, undefined, insecureAllowed(config) ? { execute: [client.allowInsecureRequests] } : {})
+      .discovery(
+        new URL(config.OIDC_ISSUER!),
+        config.OIDC_CLIENT_ID!,
+        config.OIDC_CLIENT_SECRET,
+        undefined,
+        insecureAllowed(config) ? { execute: [client.allowInsecureRequests] } : {},
+      )
       .catch((error: unknown) => {
         discovered = null; // try again on the next sign-in
         throw error;

@@ -26,7 +26,10 @@ export async function startSession(
 }
 
 /** The user of a session id if the session is still active (marking it used), else null. */
-export async function resumeSession(deps: Pick<Deps, 'pool' | 'config'>, sessionId: string): Promise<(User & { session: SessionRow }) | null> {
+export async function resumeSession(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  sessionId: string,
+): Promise<(User & { session: SessionRow }) | null> {
   const session = await touchSession(deps.pool, { idHash: sessionIdHash(sessionId), idleMs: deps.config.SESSION_IDLE_TIMEOUT_MS });
   return session && { id: session.subject, role: session.role, session };
 }
@@ -47,6 +50,12 @@ export function listSessions(deps: Pick<Deps, 'pool' | 'config'>): Promise<Sessi
  */
 export async function revokeSession(deps: Pick<Deps, 'pool'>, input: { idHash: string; adminId: string }): Promise<boolean> {
   const ended = await endSession(deps.pool, { idHash: input.idHash, reason: 'revoked' });
-  if (ended) await appendOperatorEvent(deps.pool, { actorId: input.adminId, action: 'session_revoked', target: ended.subject, details: { idHash: input.idHash } });
+  if (ended)
+    await appendOperatorEvent(deps.pool, {
+      actorId: input.adminId,
+      action: 'session_revoked',
+      target: ended.subject,
+      details: { idHash: input.idHash },
+    });
   return ended !== null;
 }

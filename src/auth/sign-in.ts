@@ -5,8 +5,7 @@ import { identityFromClaims, roleFromClaims } from '../domain/roles.js';
 import { startSession } from './sessions.js';
 
 export type SignInResult =
-  | { ok: true; sessionId: string; expiresAt: Date; subject: string; role: 'moderator' | 'admin' }
-  | { ok: false; subject: string };
+  { ok: true; sessionId: string; expiresAt: Date; subject: string; role: 'moderator' | 'admin' } | { ok: false; subject: string };
 
 /**
  * Maps the provider's claims to a role (OIDC_ROLES_CLAIM holding OIDC_MODERATOR_ROLE or OIDC_ADMIN_ROLE) and starts
@@ -21,10 +20,20 @@ export async function signInWithClaims(deps: Pick<Deps, 'pool' | 'config'>, clai
     adminValue: deps.config.OIDC_ADMIN_ROLE,
   });
   if (!role) {
-    await appendOperatorEvent(deps.pool, { actorId: null, action: 'sign_in_refused', target: identity.id, details: { claim: deps.config.OIDC_ROLES_CLAIM } });
+    await appendOperatorEvent(deps.pool, {
+      actorId: null,
+      action: 'sign_in_refused',
+      target: identity.id,
+      details: { claim: deps.config.OIDC_ROLES_CLAIM },
+    });
     return { ok: false, subject: identity.id };
   }
   const session = await startSession(deps, { subject: identity.id, name: identity.name, role, provider: 'oidc' });
-  await appendOperatorEvent(deps.pool, { actorId: identity.id, action: 'signed_in', target: identity.id, details: { role, provider: 'oidc' } });
+  await appendOperatorEvent(deps.pool, {
+    actorId: identity.id,
+    action: 'signed_in',
+    target: identity.id,
+    details: { role, provider: 'oidc' },
+  });
   return { ok: true, ...session, subject: identity.id, role };
 }

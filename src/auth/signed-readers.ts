@@ -25,7 +25,13 @@ export interface SignedReader {
 
 /** `account_created_at`: seconds since the epoch (like `iat`) or an ISO 8601 date-time; a date that cannot exist is refused. */
 const accountCreatedAt = z
-  .union([z.number().nonnegative().transform((seconds) => new Date(seconds * 1000)), z.iso.datetime({ offset: true }).transform((text) => new Date(text))])
+  .union([
+    z
+      .number()
+      .nonnegative()
+      .transform((seconds) => new Date(seconds * 1000)),
+    z.iso.datetime({ offset: true }).transform((text) => new Date(text)),
+  ])
   .refine((date) => !Number.isNaN(date.getTime()), 'not a valid date');
 
 const claimsSchema = z.object({
@@ -50,7 +56,10 @@ function siteVerifier(site: SignedSite): SiteVerifier {
  */
 function refusal(error: unknown): TokenError | AppError {
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
-    return new AppError({ code: 'reader_keys_unavailable', message: 'the site\'s signing keys (JWKS) could not be fetched; try again later' });
+    return new AppError({
+      code: 'reader_keys_unavailable',
+      message: "the site's signing keys (JWKS) could not be fetched; try again later",
+    });
   }
   if (error instanceof errors.JWTExpired) {
     return new TokenError(error.claim === 'iat' ? 'token too old: "iat" is beyond SIGNED_TOKEN_MAX_AGE' : 'token expired');

@@ -89,7 +89,11 @@ export async function verifyToken(secret: string, token: string, options: { maxL
   return user.user;
 }
 
-async function verifyAnew(key: KeyObject, token: string, options: { maxLifetimeMs?: number }): Promise<{ user: User; expiresAtMs: number }> {
+async function verifyAnew(
+  key: KeyObject,
+  token: string,
+  options: { maxLifetimeMs?: number },
+): Promise<{ user: User; expiresAtMs: number }> {
   let payload: { exp?: number; iat?: number };
   try {
     ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] }));

@@ -16,7 +16,10 @@ const COLUMNS = `image_id AS "imageId", uploader_id AS "uploaderId", message, cr
   decided_by AS "decidedBy", outcome, response`;
 
 /** Stores an appeal unless the image has one. @returns the new appeal, or null when one existed */
-export async function insertAppeal(db: Queryable, appeal: { imageId: string; uploaderId: string; message: string }): Promise<AppealRow | null> {
+export async function insertAppeal(
+  db: Queryable,
+  appeal: { imageId: string; uploaderId: string; message: string },
+): Promise<AppealRow | null> {
   const result = await db.query<AppealRow>(
     `INSERT INTO appeals (image_id, uploader_id, message) VALUES ($1, $2, $3) ON CONFLICT (image_id) DO NOTHING RETURNING ${COLUMNS}`,
     [appeal.imageId, appeal.uploaderId, appeal.message],

@@ -5,7 +5,10 @@ import type { Queryable } from './pool.js';
  * Claims the image for `moderatorId` until now + `durationMs`, unless another moderator holds an unexpired claim.
  * @returns who holds the claim afterwards: this moderator, or the other one and until when
  */
-export async function claimImage(db: Queryable, claim: { imageId: string; moderatorId: string; durationMs: number }): Promise<{ moderatorId: string; expiresAt: Date }> {
+export async function claimImage(
+  db: Queryable,
+  claim: { imageId: string; moderatorId: string; durationMs: number },
+): Promise<{ moderatorId: string; expiresAt: Date }> {
   const result = await db.query<{ moderatorId: string; expiresAt: Date }>(
     `INSERT INTO claims (image_id, moderator_id, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
      ON CONFLICT (image_id) DO UPDATE SET moderator_id = EXCLUDED.moderator_id, expires_at = EXCLUDED.expires_at

@@ -84,7 +84,10 @@ export async function importEntries(
      ON CONFLICT (bank_id, pdq) WHERE source = 'import' DO NOTHING RETURNING id`,
     [input.bankId, input.entries.map((e) => e.hex), input.entries.map((e) => e.quality), input.addedBy, input.note],
   );
-  await indexEntries(db, result.rows.map((row) => row.id));
+  await indexEntries(
+    db,
+    result.rows.map((row) => row.id),
+  );
   return result.rowCount ?? 0;
 }
 
@@ -104,7 +107,10 @@ export async function exportEntries(db: Queryable, bankId: number): Promise<{ he
  * without a usable hash (unprocessed, or quality below `minQuality`) gets none.
  * @returns how many entries it now has in the bank
  */
-export async function addImageToBank(db: Queryable, input: { bankName: string; imageId: string; addedBy: string | null; minQuality: number }): Promise<number> {
+export async function addImageToBank(
+  db: Queryable,
+  input: { bankName: string; imageId: string; addedBy: string | null; minQuality: number },
+): Promise<number> {
   await removeImageFromBank(db, { bankName: input.bankName, imageId: input.imageId });
   const result = await db.query<{ id: string }>(
     `INSERT INTO hash_bank_entries (bank_id, pdq, quality, kind, source, image_id, added_by)
@@ -119,7 +125,10 @@ export async function addImageToBank(db: Queryable, input: { bankName: string; i
      RETURNING id`,
     [input.bankName, input.imageId, input.addedBy, input.minQuality],
   );
-  await indexEntries(db, result.rows.map((row) => row.id));
+  await indexEntries(
+    db,
+    result.rows.map((row) => row.id),
+  );
   return result.rowCount ?? 0;
 }
 
@@ -159,9 +168,9 @@ export async function findBankMatches(db: Queryable, queries: readonly QueryHash
   const result = await db.query<BankMatch>({
     name: 'find-bank-matches',
     text:
-    // A stored hash within 15 bits of a query hash shares an exact chunk with that very query hash, so each
-    // (query hash, entry) pair the chunk join yields is measured, from the index alone, and no other pair.
-    `WITH probe AS MATERIALIZED (
+      // A stored hash within 15 bits of a query hash shares an exact chunk with that very query hash, so each
+      // (query hash, entry) pair the chunk join yields is measured, from the index alone, and no other pair.
+      `WITH probe AS MATERIALIZED (
        SELECT q.hash, q.kind, n * 65536 + substring(q.hash FROM n * 16 + 1 FOR 16)::int AS key
        FROM (SELECT ('x' || h)::bit(256) AS hash, k AS kind FROM unnest($1::text[], $2::text[]) AS u(h, k)) AS q
        CROSS JOIN generate_series(0, 15) AS n

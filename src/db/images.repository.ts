@@ -155,7 +155,9 @@ export async function recordDerivatives(db: Queryable, id: string, media: Proces
  * @returns its id with distance 0, or null
  */
 export async function findBlockedCopy(db: Queryable, sha256: string): Promise<{ id: string; distance: number } | null> {
-  const result = await db.query<{ id: string }>(`SELECT id FROM images WHERE status = 'blocked' AND sha256 = $1 ORDER BY id LIMIT 1`, [sha256]);
+  const result = await db.query<{ id: string }>(`SELECT id FROM images WHERE status = 'blocked' AND sha256 = $1 ORDER BY id LIMIT 1`, [
+    sha256,
+  ]);
   return result.rows[0] ? { id: result.rows[0].id, distance: 0 } : null;
 }
 
@@ -260,7 +262,10 @@ export async function flagSuspectedBrigade(db: Queryable, flag: { id: string; he
 
 /** Clears the brigade flag: a moderator's decision answers the suspicion, and a later brigade is flagged anew. */
 export async function clearBrigadeFlag(db: Queryable, id: string): Promise<void> {
-  await db.query('UPDATE images SET suspected_brigade_at = NULL, brigade_held_back_at = NULL WHERE id = $1 AND suspected_brigade_at IS NOT NULL', [id]);
+  await db.query(
+    'UPDATE images SET suspected_brigade_at = NULL, brigade_held_back_at = NULL WHERE id = $1 AND suspected_brigade_at IS NOT NULL',
+    [id],
+  );
 }
 
 /** Public visibility of images for the widget: id → status, for the ids that exist. */
@@ -274,7 +279,10 @@ export async function findStatuses(db: Queryable, ids: readonly string[]): Promi
  * yet marked overdue for this auto-block, skipping rows another sweep holds; marks them overdue now.
  * @returns their ids and when they were auto-blocked
  */
-export async function markOverdueReviews(db: Queryable, query: { deadlineMs: number; limit: number }): Promise<{ id: string; blockedAt: Date }[]> {
+export async function markOverdueReviews(
+  db: Queryable,
+  query: { deadlineMs: number; limit: number },
+): Promise<{ id: string; blockedAt: Date }[]> {
   const result = await db.query<{ id: string; blockedAt: Date }>(
     `UPDATE images SET review_overdue_at = now()
      WHERE id IN (
@@ -289,8 +297,14 @@ export async function markOverdueReviews(db: Queryable, query: { deadlineMs: num
 }
 
 /** An uploader's images: how many per status, and the latest `limit` (id, status, created), for moderators. */
-export async function uploaderHistory(db: Queryable, query: { uploaderId: string; limit: number }): Promise<{ byStatus: Partial<Record<ImageStatus, number>>; recent: { id: string; status: ImageStatus; createdAt: Date }[] }> {
-  const counts = await db.query<{ status: ImageStatus; n: number }>('SELECT status, count(*)::int AS n FROM images WHERE uploader_id = $1 GROUP BY status', [query.uploaderId]);
+export async function uploaderHistory(
+  db: Queryable,
+  query: { uploaderId: string; limit: number },
+): Promise<{ byStatus: Partial<Record<ImageStatus, number>>; recent: { id: string; status: ImageStatus; createdAt: Date }[] }> {
+  const counts = await db.query<{ status: ImageStatus; n: number }>(
+    'SELECT status, count(*)::int AS n FROM images WHERE uploader_id = $1 GROUP BY status',
+    [query.uploaderId],
+  );
   const recent = await db.query<{ id: string; status: ImageStatus; createdAt: Date }>(
     'SELECT id, status, created_at AS "createdAt" FROM images WHERE uploader_id = $1 ORDER BY created_at DESC LIMIT $2',
     [query.uploaderId, query.limit],

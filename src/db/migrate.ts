@@ -18,7 +18,7 @@ export async function migrate(pool: Pool): Promise<string[]> {
   return withTransaction(pool, async (client) => {
     // A migration may rewrite a big table and waits for other processes' migrations: the API's short
     // statement and lock timeouts do not apply to it.
-    await client.query("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0");
+    await client.query('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',

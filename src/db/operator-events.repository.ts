@@ -20,7 +20,10 @@ export async function appendOperatorEvent(db: Queryable, event: OperatorEvent): 
 }
 
 /** The latest operator events, newest first. */
-export async function listOperatorEvents(db: Queryable, limit: number): Promise<(Required<OperatorEvent> & { id: number; createdAt: Date })[]> {
+export async function listOperatorEvents(
+  db: Queryable,
+  limit: number,
+): Promise<(Required<OperatorEvent> & { id: number; createdAt: Date })[]> {
   const result = await db.query<Required<OperatorEvent> & { id: number; createdAt: Date }>(
     `SELECT id, actor_id AS "actorId", action, target, details, created_at AS "createdAt" FROM operator_events ORDER BY id DESC LIMIT $1`,
     [limit],

@@ -25,7 +25,11 @@ export interface OutboxRow {
  * records the current request's id (request-context.ts) unless `row.requestId` names one.
  */
 export async function enqueueOutbox(db: Queryable, row: Omit<OutboxRow, 'id'>): Promise<void> {
-  await db.query('INSERT INTO outbox (topic, image_id, request_id) VALUES ($1, $2, $3)', [row.topic, row.imageId, row.requestId ?? currentRequestId()]);
+  await db.query('INSERT INTO outbox (topic, image_id, request_id) VALUES ($1, $2, $3)', [
+    row.topic,
+    row.imageId,
+    row.requestId ?? currentRequestId(),
+  ]);
 }
 
 /** Per pool: whether a wake-up is being sent, and whether another was asked for meanwhile. */
@@ -103,7 +107,10 @@ export async function releaseOutboxClaims(db: Queryable, ids: readonly number[])
  * @returns how many rows it closed
  */
 export async function markOutboxDone(db: Queryable, topic: JobTopic, imageId: string): Promise<number> {
-  const result = await db.query('UPDATE outbox SET done_at = now() WHERE topic = $1 AND image_id = $2 AND done_at IS NULL', [topic, imageId]);
+  const result = await db.query('UPDATE outbox SET done_at = now() WHERE topic = $1 AND image_id = $2 AND done_at IS NULL', [
+    topic,
+    imageId,
+  ]);
   return result.rowCount ?? 0;
 }
 

@@ -48,10 +48,7 @@ export interface PoolLimits {
  * running on it rejects as usual.
  * @param options.name shown as application_name in pg_stat_activity
  */
-export function createPool(
-  databaseUrl: string,
-  options: { limits: PoolLimits; name: string; onError: (error: Error) => void },
-): Pool {
+export function createPool(databaseUrl: string, options: { limits: PoolLimits; name: string; onError: (error: Error) => void }): Pool {
   const { limits } = options;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -148,7 +145,12 @@ export async function withTransaction<T>(
     } catch (error) {
       const lost = isConnectionError(error);
       if (client) {
-        const rolledBack = lost ? false : await client.query('ROLLBACK').then(() => true, () => false);
+        const rolledBack = lost
+          ? false
+          : await client.query('ROLLBACK').then(
+              () => true,
+              () => false,
+            );
         client.release(rolledBack ? undefined : (error as Error));
       }
       const code = (error as { code?: string }).code;

@@ -49,16 +49,29 @@ export async function insertReportOnce(db: Queryable, report: NewReport): Promis
                           proven, guard_network_hash, account_created_at, counts_for_trust, weighing)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (image_id, reporter_id) WHERE status = 'open' DO NOTHING RETURNING id`,
-    [report.id, report.imageId, report.reporterId, report.reporterRole, report.reason, report.note, report.weight,
-      report.reporterKind ?? 'user', report.lowTrust ?? false, report.networkHash ?? null, report.proven ?? false,
-      report.guardNetworkHash ?? null, report.accountCreatedAt ?? null, report.countsForTrust ?? true,
-      report.weighing ? JSON.stringify(report.weighing) : null],
+    [
+      report.id,
+      report.imageId,
+      report.reporterId,
+      report.reporterRole,
+      report.reason,
+      report.note,
+      report.weight,
+      report.reporterKind ?? 'user',
+      report.lowTrust ?? false,
+      report.networkHash ?? null,
+      report.proven ?? false,
+      report.guardNetworkHash ?? null,
+      report.accountCreatedAt ?? null,
+      report.countsForTrust ?? true,
+      report.weighing ? JSON.stringify(report.weighing) : null,
+    ],
   );
   if (inserted.rows[0]) return { reportId: inserted.rows[0].id, created: true };
-  const existing = await db.query<{ id: string }>(
-    `SELECT id FROM reports WHERE image_id = $1 AND reporter_id = $2 AND status = 'open'`,
-    [report.imageId, report.reporterId],
-  );
+  const existing = await db.query<{ id: string }>(`SELECT id FROM reports WHERE image_id = $1 AND reporter_id = $2 AND status = 'open'`, [
+    report.imageId,
+    report.reporterId,
+  ]);
   return { reportId: existing.rows[0]!.id, created: false };
 }
 
@@ -114,7 +127,9 @@ export async function trackRecords(db: Queryable, reporterIds: readonly string[]
      FROM reports WHERE reporter_id = ANY($1::text[]) AND status <> 'open' AND counts_for_trust GROUP BY reporter_id`,
     [reporterIds],
   );
-  return new Map(result.rows.map((row) => [row.reporterId, { upheld: row.upheld, dismissed: row.dismissed, lastDismissedAt: row.lastDismissedAt }]));
+  return new Map(
+    result.rows.map((row) => [row.reporterId, { upheld: row.upheld, dismissed: row.dismissed, lastDismissedAt: row.lastDismissedAt }]),
+  );
 }
 
 /** What recording one report needs to know of its reader and image, read in one statement (reporterFacts). */

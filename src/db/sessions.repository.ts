@@ -17,10 +17,14 @@ const COLUMNS = `id_hash AS "idHash", subject, name, role, provider, created_at 
 
 /** Stores a new session that ends at `expiresAt` at the latest. */
 export async function insertSession(db: Queryable, session: Omit<SessionRow, 'createdAt' | 'lastSeenAt'>): Promise<void> {
-  await db.query(
-    `INSERT INTO sessions (id_hash, subject, name, role, provider, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [session.idHash, session.subject, session.name, session.role, session.provider, session.expiresAt],
-  );
+  await db.query(`INSERT INTO sessions (id_hash, subject, name, role, provider, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    session.idHash,
+    session.subject,
+    session.name,
+    session.role,
+    session.provider,
+    session.expiresAt,
+  ]);
 }
 
 /**

@@ -11,7 +11,6 @@ import { uploadImage } from '../images/upload-image.js';
 import { projectPath } from '../paths.js';
 import { DEMO_UPLOADER } from './demo-site.js';
 
-
 /** How long the first visit waits for thumbnails before rendering anyway, in ms. */
 const PROCESSING_WAIT_MS = 10_000;
 
@@ -62,13 +61,20 @@ const seeding = new WeakMap<object, Promise<DemoArticle[]>>();
  * share one lookup, so a burst of first visits uploads each photo once per process.
  */
 export function demoArticles(deps: Pick<Deps, 'config' | 'pool' | 'storage'>): Promise<DemoArticle[]> {
-  const pending = seeding.get(deps.pool) ?? (async () => {
-    const ids: string[] = [];
-    for (const article of DEMO_ARTICLES) ids.push(await seedPhoto(deps, article.photo));
-    await waitProcessed(deps, ids);
-    const images = await Promise.all(ids.map((id) => findImage(deps.pool, id)));
-    return DEMO_ARTICLES.map((article, i) => ({ ...article, imageId: ids[i]!, width: images[i]?.width ?? null, height: images[i]?.height ?? null }));
-  })();
+  const pending =
+    seeding.get(deps.pool) ??
+    (async () => {
+      const ids: string[] = [];
+      for (const article of DEMO_ARTICLES) ids.push(await seedPhoto(deps, article.photo));
+      await waitProcessed(deps, ids);
+      const images = await Promise.all(ids.map((id) => findImage(deps.pool, id)));
+      return DEMO_ARTICLES.map((article, i) => ({
+        ...article,
+        imageId: ids[i]!,
+        width: images[i]?.width ?? null,
+        height: images[i]?.height ?? null,
+      }));
+    })();
   seeding.set(deps.pool, pending);
   const settled = () => seeding.delete(deps.pool);
   pending.then(settled, settled);

@@ -5,7 +5,15 @@
  */
 import { AUTO_BLOCKABLE_STATUSES, type ImageStatus } from './image-status.js';
 
-export const AUTOMATIC_ACTIONS = ['auto_block', 'near_duplicate_block', 'suspected_brigade', 'review_overdue', 'overdue_restore', 'processed', 'processing_failed'] as const;
+export const AUTOMATIC_ACTIONS = [
+  'auto_block',
+  'near_duplicate_block',
+  'suspected_brigade',
+  'review_overdue',
+  'overdue_restore',
+  'processed',
+  'processing_failed',
+] as const;
 export type AutomaticAction = (typeof AUTOMATIC_ACTIONS)[number];
 
 interface AutomaticRule {

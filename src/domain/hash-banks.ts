@@ -38,7 +38,9 @@ export type UploadDecision<M extends MatchForDecision> =
  */
 export function decideUpload<M extends MatchForDecision>(matches: readonly M[]): UploadDecision<M> {
   const closest = (action: BankAction) =>
-    matches.filter((m) => m.action === action).reduce<M | null>((best, m) => (best === null || m.distance < best.distance ? m : best), null);
+    matches
+      .filter((m) => m.action === action)
+      .reduce<M | null>((best, m) => (best === null || m.distance < best.distance ? m : best), null);
   const allow = closest('allow');
   if (allow) return { outcome: 'publish', rule: 'allow', match: allow };
   const block = closest('auto_block');
@@ -64,7 +66,8 @@ export function parseBankFile(text: string): ParsedBankFile {
     const [hex = '', quality, ...rest] = line.split(',').map((field) => field.trim());
     if (rest.length > 0) return errors.push({ line: index + 1, reason: 'more than two fields' });
     if (pdqFromHex(hex) === null) return errors.push({ line: index + 1, reason: 'not 64 hex digits' });
-    if (quality !== undefined && !/^(100|[1-9]?[0-9])$/.test(quality)) return errors.push({ line: index + 1, reason: 'quality is not 0–100' });
+    if (quality !== undefined && !/^(100|[1-9]?[0-9])$/.test(quality))
+      return errors.push({ line: index + 1, reason: 'quality is not 0–100' });
     entries.push({ hex: hex.toLowerCase(), quality: quality === undefined ? null : Number(quality) });
   });
   return { entries, errors };

@@ -71,7 +71,11 @@ export const HASH_KINDS: readonly HashKind[] = [...ORIENTATIONS, ...CROP_NAMES, 
  * for a picture under 512 px its reference hash too (for imported hashes made by other implementations).
  * @param pdq the upload's hashes (src/media/pdq.ts computePdqHashes)
  */
-export function queryHashesOf(pdq: { reference: PdqHash; oriented: Record<Orientation, PdqHash>; crops: Partial<Record<CropName, PdqHash>> }): QueryHash[] {
+export function queryHashesOf(pdq: {
+  reference: PdqHash;
+  oriented: Record<Orientation, PdqHash>;
+  crops: Partial<Record<CropName, PdqHash>>;
+}): QueryHash[] {
   const differs = pdq.reference.some((byte, i) => byte !== pdq.oriented.original[i]);
   return [
     ...ORIENTATIONS.map((kind) => ({ kind, hash: pdq.oriented[kind] })),
@@ -88,7 +92,11 @@ export function pdqChunks(hash: PdqHash): number[] {
 /**
  * The crop of a luminance image (row-major, width × height), rounded to whole pixels, at least 1×1.
  */
-export function cropLuma(luma: Float32Array, size: { width: number; height: number }, crop: Crop): { luma: Float32Array; width: number; height: number } {
+export function cropLuma(
+  luma: Float32Array,
+  size: { width: number; height: number },
+  crop: Crop,
+): { luma: Float32Array; width: number; height: number } {
   const left = Math.round(crop.left * size.width);
   const top = Math.round(crop.top * size.height);
   const width = Math.max(1, Math.round(crop.right * size.width) - left);

@@ -173,7 +173,7 @@ function dct16(image: Float32Array): Float32Array {
 
 /** Step 5: bit k set when coefficient k is above the (lower) median. */
 function bitsAboveMedian(dct: Float32Array): PdqHash {
-  const median = Float32Array.from(dct).sort()[DCT_SIDE * DCT_SIDE / 2 - 1]!;
+  const median = Float32Array.from(dct).sort()[(DCT_SIDE * DCT_SIDE) / 2 - 1]!;
   const hash = new Uint8Array(PDQ_BITS / 8);
   for (let k = 0; k < dct.length; k++) {
     if (dct[k]! > median) hash[31 - (k >> 3)]! |= 1 << (k & 7);
@@ -209,7 +209,8 @@ function transformDct(dct: Float32Array, orientation: Orientation): Float32Array
 }
 
 function dctAndQuality(luma: Float32Array, size: { width: number; height: number }): { dct: Float32Array; quality: number } | null {
-  if (luma.length !== size.width * size.height) throw new RangeError(`expected ${size.width}×${size.height} luminance values, got ${luma.length}`);
+  if (luma.length !== size.width * size.height)
+    throw new RangeError(`expected ${size.width}×${size.height} luminance values, got ${luma.length}`);
   if (size.width < MIN_HASHABLE_SIDE || size.height < MIN_HASHABLE_SIDE) return null;
   const image = downsample(luma, size.width, size.height);
   return { dct: dct16(image), quality: quality(image) };
@@ -274,7 +275,11 @@ export function pdqFromHex(hex: string): PdqHash | null {
  * uploader applied.
  * @returns the new luminance and its size (width and height swap for the transposing orientations)
  */
-export function orientLuma(luma: Float32Array, size: { width: number; height: number }, orientation: Orientation): { luma: Float32Array; width: number; height: number } {
+export function orientLuma(
+  luma: Float32Array,
+  size: { width: number; height: number },
+  orientation: Orientation,
+): { luma: Float32Array; width: number; height: number } {
   const { width: w, height: h } = size;
   const transpose = DIHEDRAL[orientation].transpose;
   const width = transpose ? h : w;
@@ -316,7 +321,11 @@ const PIXEL_MOVES: Record<Orientation, (x: number, y: number, w: number, h: numb
  * exactly the enlarged original rotated (libvips' enlargement is not quite, by up to 16 bits of the hash).
  * An image already that large is returned as it is.
  */
-export function enlargeLuma(luma: Float32Array, size: { width: number; height: number }, longSide: number): { luma: Float32Array; width: number; height: number } {
+export function enlargeLuma(
+  luma: Float32Array,
+  size: { width: number; height: number },
+  longSide: number,
+): { luma: Float32Array; width: number; height: number } {
   const { width: w, height: h } = size;
   if (Math.max(w, h) >= longSide) return { luma, width: w, height: h };
   const scale = longSide / Math.max(w, h);

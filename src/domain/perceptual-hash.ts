@@ -38,9 +38,7 @@ const BASIS = dctBasis(HASH_INPUT_SIDE, LOW);
 function lowFrequencies(pixels: Uint8Array): number[] {
   const n = HASH_INPUT_SIDE;
   // Columns first: rowsDct[y][k] = Σx pixel[y][x]·basis[k][x], only for the k we keep.
-  const rowsDct = Array.from({ length: n }, (_, y) =>
-    BASIS.map((basis) => basis.reduce((sum, b, x) => sum + b * pixels[y * n + x]!, 0)),
-  );
+  const rowsDct = Array.from({ length: n }, (_, y) => BASIS.map((basis) => basis.reduce((sum, b, x) => sum + b * pixels[y * n + x]!, 0)));
   const out: number[] = [];
   for (let v = 0; v < LOW; v++) {
     for (let u = 0; u < LOW; u++) {

@@ -28,7 +28,11 @@ export interface RoleMapping {
  */
 export function roleFromClaims(claims: Record<string, unknown>, mapping: RoleMapping): 'admin' | 'moderator' | null {
   const raw = claims[mapping.claim];
-  const values = Array.isArray(raw) ? raw.filter((value): value is string => typeof value === 'string') : typeof raw === 'string' ? raw.split(/[\s,]+/) : [];
+  const values = Array.isArray(raw)
+    ? raw.filter((value): value is string => typeof value === 'string')
+    : typeof raw === 'string'
+      ? raw.split(/[\s,]+/)
+      : [];
   if (values.includes(mapping.adminValue)) return 'admin';
   return values.includes(mapping.moderatorValue) ? 'moderator' : null;
 }
@@ -38,7 +42,7 @@ export function roleFromClaims(claims: Record<string, unknown>, mapping: RoleMap
  * `email`, else `sub`, always prefixed `oidc:` so it never collides with a token's subject (which has no colon).
  */
 export function identityFromClaims(claims: Record<string, unknown>): { id: string; name: string | null } {
-  const pick = (key: string) => (typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key]) : null);
+  const pick = (key: string) => (typeof claims[key] === 'string' && claims[key] !== '' ? claims[key] : null);
   const handle = pick('preferred_username') ?? pick('email') ?? String(claims.sub);
   return { id: `oidc:${handle}`.slice(0, 200), name: pick('name') };
 }

@@ -115,14 +115,19 @@ const sum = (reports: readonly { weight: number }[]) => round(reports.reduce((to
  * Rule 4: the first threshold these reports reach, or null. Needs MIN_COUNTED_REPORTERS reports with weight.
  * @param factor the product of the restored and uploader factors (1 by default)
  */
-export function crossing(reports: readonly Pick<PolicyReport, 'reason' | 'weight'>[], policy: ThresholdPolicy, factor = 1): Crossing | null {
+export function crossing(
+  reports: readonly Pick<PolicyReport, 'reason' | 'weight'>[],
+  policy: ThresholdPolicy,
+  factor = 1,
+): Crossing | null {
   if (reports.filter((report) => report.weight > 0).length < MIN_COUNTED_REPORTERS) return null;
   const total = sum(reports);
   const threshold = round(policy.threshold * factor);
   if (total >= threshold) return { rule: 'total_score', score: total, threshold };
   for (const [reason, reasonThreshold] of Object.entries(policy.reasonThresholds) as [ReportReason, number][]) {
     const score = sum(reports.filter((report) => report.reason === reason));
-    if (score >= round(reasonThreshold * factor)) return { rule: 'reason_score', reason, score, threshold: round(reasonThreshold * factor) };
+    if (score >= round(reasonThreshold * factor))
+      return { rule: 'reason_score', reason, score, threshold: round(reasonThreshold * factor) };
   }
   return null;
 }
@@ -132,8 +137,13 @@ export function crossing(reports: readonly Pick<PolicyReport, 'reason' | 'weight
  * A ring is UNPROVEN_BURST_MIN or more ordinary signed readers on one guard network, or ACCOUNT_CLUSTER_MIN or more
  * whose accounts were all created within `accountClusterMs`.
  */
-export function demoteRings(reports: readonly PolicyReport[], brigade: BrigadePolicy): { reports: PolicyReport[]; signals: BrigadeSignal[]; demoted: number } {
-  const watched = reports.filter((report) => report.standing === 'ordinary' && report.reporterKind === 'signed' && report.reporterRole === 'reader');
+export function demoteRings(
+  reports: readonly PolicyReport[],
+  brigade: BrigadePolicy,
+): { reports: PolicyReport[]; signals: BrigadeSignal[]; demoted: number } {
+  const watched = reports.filter(
+    (report) => report.standing === 'ordinary' && report.reporterKind === 'signed' && report.reporterRole === 'reader',
+  );
   const ringMembers = new Set<PolicyReport>();
   const signals: BrigadeSignal[] = [];
   const byNetwork = new Map<string, PolicyReport[]>();
@@ -147,12 +157,18 @@ export function demoteRings(reports: readonly PolicyReport[], brigade: BrigadePo
     if (!signals.includes('unproven_network')) signals.push('unproven_network');
   }
   if (brigade.accountClusterMs > 0) {
-    const dated = watched.filter((report) => report.accountCreatedAt !== null).sort((a, b) => a.accountCreatedAt!.getTime() - b.accountCreatedAt!.getTime());
+    const dated = watched
+      .filter((report) => report.accountCreatedAt !== null)
+      .sort((a, b) => a.accountCreatedAt!.getTime() - b.accountCreatedAt!.getTime());
     // Any ACCOUNT_CLUSTER_MIN consecutive creation dates within the window form a cluster.
     for (let start = 0; start + ACCOUNT_CLUSTER_MIN <= dated.length; start++) {
       let end = start + ACCOUNT_CLUSTER_MIN - 1;
       if (dated[end]!.accountCreatedAt!.getTime() - dated[start]!.accountCreatedAt!.getTime() > brigade.accountClusterMs) continue;
-      while (end + 1 < dated.length && dated[end + 1]!.accountCreatedAt!.getTime() - dated[start]!.accountCreatedAt!.getTime() <= brigade.accountClusterMs) end++;
+      while (
+        end + 1 < dated.length &&
+        dated[end + 1]!.accountCreatedAt!.getTime() - dated[start]!.accountCreatedAt!.getTime() <= brigade.accountClusterMs
+      )
+        end++;
       dated.slice(start, end + 1).forEach((report) => ringMembers.add(report));
       if (!signals.includes('account_cluster')) signals.push('account_cluster');
     }
@@ -166,7 +182,11 @@ export function corroboration(reports: readonly PolicyReport[], ordinaryQuorum: 
   const counted = reports.filter((report) => report.weight > 0);
   if (counted.some((report) => report.standing === 'proven')) return 'proven';
   const ordinary = counted.filter((report) => report.standing === 'ordinary');
-  const networks = new Set(ordinary.map((report, index) => (report.reporterKind === 'user' || report.guardNetwork === null ? `own:${index}` : report.guardNetwork)));
+  const networks = new Set(
+    ordinary.map((report, index) =>
+      report.reporterKind === 'user' || report.guardNetwork === null ? `own:${index}` : report.guardNetwork,
+    ),
+  );
   return networks.size >= ordinaryQuorum ? 'quorum' : null;
 }
 
@@ -174,7 +194,12 @@ export function corroboration(reports: readonly PolicyReport[], ordinaryQuorum: 
  * Rule 7's burst: at least `minReports` reports within `windowMs` before `now` (every open report when the image
  * is already flagged), with more than half of their score from low-trust reporters.
  */
-export function lowTrustBurst(reports: readonly PolicyReport[], brigade: BrigadePolicy, now: Date, flagged: boolean): Omit<BrigadeEvidence, 'signals' | 'heldBack' | 'demotedReaders'> | null {
+export function lowTrustBurst(
+  reports: readonly PolicyReport[],
+  brigade: BrigadePolicy,
+  now: Date,
+  flagged: boolean,
+): Omit<BrigadeEvidence, 'signals' | 'heldBack' | 'demotedReaders'> | null {
   const measure = (windowMs: number, minReports: number) => {
     const burst = reports.filter((report) => report.createdAt.getTime() >= now.getTime() - windowMs);
     const scoreInWindow = sum(burst);
@@ -211,11 +236,13 @@ export function decideAutoBlock(input: {
 
   const trustedCrossing = crossing(trusted, input.policy, factor);
   const trustedCorroboration = corroboration(trusted, input.brigade.ordinaryQuorum);
-  if (trustedCrossing && trustedCorroboration) return { block: true, basis: 'trusted', corroboration: trustedCorroboration, ...trustedCrossing };
+  if (trustedCrossing && trustedCorroboration)
+    return { block: true, basis: 'trusted', corroboration: trustedCorroboration, ...trustedCrossing };
 
   const allCrossing = crossing(rings.reports, input.policy, factor);
   const burst = lowTrustBurst(rings.reports, input.brigade, input.now, input.flagged ?? false);
-  if (allCrossing && trustedCorroboration && !burst) return { block: true, basis: 'all', corroboration: trustedCorroboration, ...allCrossing };
+  if (allCrossing && trustedCorroboration && !burst)
+    return { block: true, basis: 'all', corroboration: trustedCorroboration, ...allCrossing };
 
   const signals: BrigadeSignal[] = [...(burst ? ['low_trust_burst' as const] : []), ...rings.signals];
   if (allCrossing && !trustedCorroboration) signals.push('uncorroborated');
@@ -225,7 +252,12 @@ export function decideAutoBlock(input: {
     block: false,
     rule: 'suspected_brigade',
     signals,
-    ...(burst ?? { reportsInWindow: inWindow.length, windowMs: input.brigade.windowMs, scoreInWindow: sum(inWindow), lowTrustScore: sum(inWindow.filter((report) => report.standing === 'low_trust')) }),
+    ...(burst ?? {
+      reportsInWindow: inWindow.length,
+      windowMs: input.brigade.windowMs,
+      scoreInWindow: sum(inWindow),
+      lowTrustScore: sum(inWindow.filter((report) => report.standing === 'low_trust')),
+    }),
     demotedReaders: rings.demoted,
     heldBack: allCrossing !== null,
   };

@@ -80,7 +80,11 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       now: new Date(),
       flagged: image.suspectedBrigadeAt !== null,
     });
-    const brigadeHeld = !decision.block && 'rule' in decision && (await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision })) && decision.heldBack;
+    const brigadeHeld =
+      !decision.block &&
+      'rule' in decision &&
+      (await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision })) &&
+      decision.heldBack;
     const unchanged = { ...score, status: image.status, blocked: false, decision, brigadeHeld };
     if (!decision.block) return unchanged;
     const to = planAutomatic('auto_block', image.status);
@@ -104,7 +108,16 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       },
     });
     for (const id of nearDuplicateIds) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: id });
-    return { ...score, status: to, blocked: true, decision, crossingReportAt: reports.reduce<Date | null>((latest, report) => (latest && latest > report.createdAt ? latest : report.createdAt), null) };
+    return {
+      ...score,
+      status: to,
+      blocked: true,
+      decision,
+      crossingReportAt: reports.reduce<Date | null>(
+        (latest, report) => (latest && latest > report.createdAt ? latest : report.createdAt),
+        null,
+      ),
+    };
   });
   if (evaluation.blocked) wakeOutboxRelay(deps.pool);
   return evaluation;

@@ -6,7 +6,7 @@ import type { ImageStatus } from '../domain/image-status.js';
 import type { BrigadeEvidence, BrigadeSignal } from '../domain/threshold.js';
 
 const SIGNAL_TEXT: Record<BrigadeSignal, string> = {
-  low_trust_burst: 'most of a burst\'s score from low-trust reporters',
+  low_trust_burst: "most of a burst's score from low-trust reporters",
   unproven_network: 'several readers with no record on one network',
   account_cluster: 'several readers with no record whose accounts were created together',
   uncorroborated: 'no reader with a proven record and too few ordinary readers on distinct networks',
@@ -15,8 +15,10 @@ const SIGNAL_TEXT: Record<BrigadeSignal, string> = {
 function explain(evidence: BrigadeEvidence): string {
   const minutes = Math.round(evidence.windowMs / 60_000);
   const held = evidence.heldBack ? 'the threshold was reached but the image was not auto-blocked' : 'flagged before reaching the threshold';
-  return `suspected brigade (${evidence.signals.map((signal) => SIGNAL_TEXT[signal]).join('; ')}): ${evidence.reportsInWindow} reports within ${minutes} min, ` +
-    `${evidence.lowTrustScore} of their score ${evidence.scoreInWindow} from low-trust reporters (anonymous, new or demoted accounts); ${held}; a moderator should review`;
+  return (
+    `suspected brigade (${evidence.signals.map((signal) => SIGNAL_TEXT[signal]).join('; ')}): ${evidence.reportsInWindow} reports within ${minutes} min, ` +
+    `${evidence.lowTrustScore} of their score ${evidence.scoreInWindow} from low-trust reporters (anonymous, new or demoted accounts); ${held}; a moderator should review`
+  );
 }
 
 /**

@@ -20,7 +20,8 @@ export function appealsRoutes(deps: Deps): Router {
   router.post('/v1/images/:id/appeal', authenticate(deps), async (req, res) => {
     const imageId = imageIdParam(req.params.id);
     const body = appealBody.safeParse(req.body ?? {});
-    if (!body.success) throw badRequest(`an appeal is { "message": 1 to ${MAX_APPEAL_LENGTH} characters }`, { maxLength: MAX_APPEAL_LENGTH });
+    if (!body.success)
+      throw badRequest(`an appeal is { "message": 1 to ${MAX_APPEAL_LENGTH} characters }`, { maxLength: MAX_APPEAL_LENGTH });
     const appeal = await appealImage(deps, { imageId, user: currentUser(req), message: body.data.message });
     res.status(201).set('Cache-Control', 'no-store').json({ imageId, message: appeal.message, createdAt: appeal.createdAt });
   });

@@ -57,8 +57,13 @@ function articleHtml(article: DemoArticle, lang: Lang): string {
 }
 
 function pickerHtml(lang: Lang, reader: DemoReader | 'anonymous'): string {
-  const choices: [string, string][] = [...(Object.keys(DEMO_READERS) as DemoReader[]).map((id): [string, string] => [id, TEXT[lang].readers[id]]), ['anonymous', TEXT[lang].anonymous]];
-  const links = choices.map(([id, name]) => `<a href="${link(lang, id)}"${id === reader ? ' aria-current="true"' : ''}>${escapeHtml(name)}</a>`);
+  const choices: [string, string][] = [
+    ...(Object.keys(DEMO_READERS) as DemoReader[]).map((id): [string, string] => [id, TEXT[lang].readers[id]]),
+    ['anonymous', TEXT[lang].anonymous],
+  ];
+  const links = choices.map(
+    ([id, name]) => `<a href="${link(lang, id)}"${id === reader ? ' aria-current="true"' : ''}>${escapeHtml(name)}</a>`,
+  );
   const otherLang = lang === 'fr' ? 'en' : 'fr';
   return `<nav aria-label="${TEXT[lang].reader}">${TEXT[lang].readerLabel}${links.join(' ')}
 <a class="lang" href="${link(otherLang, reader)}" lang="${otherLang}">${TEXT[lang].other}</a></nav>`;

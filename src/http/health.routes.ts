@@ -10,7 +10,6 @@ import { withTimeout } from '../timeout.js';
 /** How long a readiness probe waits for each dependency, in ms. */
 const PROBE_TIMEOUT_MS = 2_000;
 
-
 /** @returns 'ok', or why the check failed */
 async function probe(check: () => Promise<unknown>): Promise<string> {
   try {

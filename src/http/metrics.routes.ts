@@ -41,7 +41,10 @@ function sqlGauges(registry: Registry, deps: Pick<Deps, 'pool' | 'config' | 'log
   const oldest = gauge('imgmod_outbox_oldest_pending_age_seconds', 'Age of the oldest outbox row whose job has not run yet (0 when none)');
   const overdue = gauge('imgmod_reviews_overdue', 'Auto-blocked images not reviewed within REVIEW_DEADLINE');
   const appeals = gauge('imgmod_appeals_open', 'Appeals no decision answered yet');
-  const refreshed = gauge('imgmod_metrics_refreshed_timestamp_seconds', 'When the gauges read from PostgreSQL were last refreshed (Unix time)');
+  const refreshed = gauge(
+    'imgmod_metrics_refreshed_timestamp_seconds',
+    'When the gauges read from PostgreSQL were last refreshed (Unix time)',
+  );
   const postgres = outageLog(deps.logger, 'PostgreSQL');
   return async () => {
     try {
@@ -91,7 +94,12 @@ export function createMetrics(deps: Deps): Metrics {
       this.set({ state: 'waiting' }, deps.pool.waitingCount);
     },
   });
-  const queueJobs = new Gauge({ name: 'imgmod_queue_jobs', help: 'BullMQ jobs per queue and state', labelNames: ['queue', 'state'] as const, registers: [own] });
+  const queueJobs = new Gauge({
+    name: 'imgmod_queue_jobs',
+    help: 'BullMQ jobs per queue and state',
+    labelNames: ['queue', 'state'] as const,
+    registers: [own],
+  });
   new Gauge({
     name: 'imgmod_queue_workers',
     help: 'Worker connections listening on each queue (0: no worker runs that job kind)',

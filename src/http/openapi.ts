@@ -26,7 +26,9 @@ const imageId = z.object({ id: z.uuid().meta({ example: EXAMPLE_ID, description:
 const errorBody = z
   .object({
     error: z.object({
-      code: z.enum(Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]]).meta({ description: 'a code of the error catalogue (GET /v1/error-codes)' }),
+      code: z
+        .enum(Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]])
+        .meta({ description: 'a code of the error catalogue (GET /v1/error-codes)' }),
       message: z.string().meta({ description: 'for humans; may change' }),
       requestId: z.string().meta({ description: 'the request id, also in the logs and the X-Request-Id header' }),
       details: z.record(z.string(), z.unknown()).optional(),
@@ -58,7 +60,13 @@ const imageRecord = z
 const reportAnswer = z.object({ reportId: z.uuid(), duplicate: z.boolean() }).meta({ id: 'ReportAnswer' });
 
 const decisionResult = z
-  .object({ imageId: z.uuid(), action: z.string(), fromStatus: z.enum(IMAGE_STATUSES), status: z.enum(IMAGE_STATUSES), closedReports: z.number().int() })
+  .object({
+    imageId: z.uuid(),
+    action: z.string(),
+    fromStatus: z.enum(IMAGE_STATUSES),
+    status: z.enum(IMAGE_STATUSES),
+    closedReports: z.number().int(),
+  })
   .meta({ id: 'Decision' });
 
 const anyJson = z.record(z.string(), z.unknown());
@@ -66,13 +74,19 @@ const anyJson = z.record(z.string(), z.unknown());
 /** The error responses of an operation, grouped by HTTP status, each naming the codes it can carry. */
 function errors(...codes: ErrorCode[]): RouteConfig['responses'] {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) byStatus.set(ERROR_CATALOGUE[code].httpStatus, [...(byStatus.get(ERROR_CATALOGUE[code].httpStatus) ?? []), code]);
+  for (const code of codes)
+    byStatus.set(ERROR_CATALOGUE[code].httpStatus, [...(byStatus.get(ERROR_CATALOGUE[code].httpStatus) ?? []), code]);
   return Object.fromEntries(
     [...byStatus].map(([status, list]) => [
       String(status),
       {
         description: list.map((code) => `\`${code}\`: ${ERROR_CATALOGUE[code].meaning}`).join('; '),
-        content: { 'application/json': { schema: errorBody, example: { error: { code: list[0], message: ERROR_CATALOGUE[list[0]!].meaning, requestId: 'b7c1e2d0-…' } } } },
+        content: {
+          'application/json': {
+            schema: errorBody,
+            example: { error: { code: list[0], message: ERROR_CATALOGUE[list[0]!].meaning, requestId: 'b7c1e2d0-…' } },
+          },
+        },
       },
     ]),
   );
@@ -108,12 +122,32 @@ export const ROUTES: RouteConfig[] = [
     security: user,
     request: {
       body: {
-        content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } },
+        content: {
+          'multipart/form-data': {
+            schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] },
+          },
+        },
       },
     },
     responses: {
-      201: json(z.object({ id: z.uuid(), status: z.literal('processing'), url: z.string(), thumbnailUrl: z.string() }), 'stored; its derivatives are being made'),
-      ...errors('bad_request', 'empty_file', ...READER_AUTH, 'payload_too_large', 'unsupported_media_type', 'image_corrupt', 'image_too_large', 'too_many_frames', 'processing_timeout', 'too_many_uploads', 'storage_unavailable', ...OUTAGES),
+      201: json(
+        z.object({ id: z.uuid(), status: z.literal('processing'), url: z.string(), thumbnailUrl: z.string() }),
+        'stored; its derivatives are being made',
+      ),
+      ...errors(
+        'bad_request',
+        'empty_file',
+        ...READER_AUTH,
+        'payload_too_large',
+        'unsupported_media_type',
+        'image_corrupt',
+        'image_too_large',
+        'too_many_frames',
+        'processing_timeout',
+        'too_many_uploads',
+        'storage_unavailable',
+        ...OUTAGES,
+      ),
     },
   },
   {
@@ -132,11 +166,26 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Report an image',
     description: 'Any reader: a first-party or signed reader token, or the anonymous reader cookie.',
     security: reader,
-    request: { params: imageId, body: { content: { 'application/json': { schema: reportBody, example: { reason: 'spam', note: 'an advert for pills' } } } } },
+    request: {
+      params: imageId,
+      body: { content: { 'application/json': { schema: reportBody, example: { reason: 'spam', note: 'an advert for pills' } } } },
+    },
     responses: {
       202: json(reportAnswer, 'a new report, counted'),
       200: json(reportAnswer, 'this reader already has an open report on the image: not counted again'),
-      ...errors('bad_request', ...READER_AUTH, 'anonymous_reports_disabled', 'origin_not_allowed', 'demo_reader', 'not_found', 'image_not_reportable', 'rate_limited', 'image_busy', 'reader_keys_unavailable', ...OUTAGES),
+      ...errors(
+        'bad_request',
+        ...READER_AUTH,
+        'anonymous_reports_disabled',
+        'origin_not_allowed',
+        'demo_reader',
+        'not_found',
+        'image_not_reportable',
+        'rate_limited',
+        'image_busy',
+        'reader_keys_unavailable',
+        ...OUTAGES,
+      ),
     },
   },
   {
@@ -146,7 +195,10 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Why an image is hidden (its uploader)',
     security: user,
     request: { params: imageId },
-    responses: { 200: json(anyJson, '{ imageId, status, hiddenBy, reasons, reports, appeal, mayAppeal }'), ...errors(...READER_AUTH, 'not_found', ...OUTAGES) },
+    responses: {
+      200: json(anyJson, '{ imageId, status, hiddenBy, reasons, reports, appeal, mayAppeal }'),
+      ...errors(...READER_AUTH, 'not_found', ...OUTAGES),
+    },
   },
   {
     method: 'post',
@@ -154,7 +206,12 @@ export const ROUTES: RouteConfig[] = [
     tags: ['appeals'],
     summary: 'Appeal a block (its uploader, once)',
     security: user,
-    request: { params: imageId, body: { content: { 'application/json': { schema: appealBody, example: { message: 'This is a photo of a public protest, not hate.' } } } } },
+    request: {
+      params: imageId,
+      body: {
+        content: { 'application/json': { schema: appealBody, example: { message: 'This is a photo of a public protest, not hate.' } } },
+      },
+    },
     responses: {
       201: json(z.object({ imageId: z.uuid(), message: z.string(), createdAt: z.iso.datetime() }), 'the appeal joins the appealed queue'),
       ...errors('bad_request', ...READER_AUTH, 'not_found', 'appeal_exists', 'not_appealable', ...OUTAGES),
@@ -177,7 +234,10 @@ export const ROUTES: RouteConfig[] = [
     tags: ['readers'],
     summary: "The reader's own reports and standing",
     security: reader,
-    responses: { 200: json(anyJson, '{ readerId, kind, reports, standing }'), ...errors(...READER_AUTH, 'anonymous_reports_disabled', 'reader_keys_unavailable', ...OUTAGES) },
+    responses: {
+      200: json(anyJson, '{ readerId, kind, reports, standing }'),
+      ...errors(...READER_AUTH, 'anonymous_reports_disabled', 'reader_keys_unavailable', ...OUTAGES),
+    },
   },
   {
     method: 'get',
@@ -186,7 +246,9 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Which of a page’s images are hidden (for the widget)',
     request: { query: visibilityQuery.meta({ example: { ids: EXAMPLE_ID } }) },
     responses: {
-      200: json(z.object({ images: z.record(z.string(), z.enum(['visible', 'hidden', 'processing', 'unavailable'])) }), 'known ids only', { images: { [EXAMPLE_ID]: 'hidden' } }),
+      200: json(z.object({ images: z.record(z.string(), z.enum(['visible', 'hidden', 'processing', 'unavailable'])) }), 'known ids only', {
+        images: { [EXAMPLE_ID]: 'hidden' },
+      }),
       ...errors('bad_request', ...OUTAGES),
     },
   },
@@ -223,18 +285,54 @@ export const ROUTES: RouteConfig[] = [
     summary: 'The error catalogue',
     responses: { 200: json(anyJson, '{ codes: { <code>: { httpStatus, meaning, retryAfterSeconds? } } }') },
   },
-  { method: 'get', path: '/healthz', tags: ['operations'], summary: 'Liveness', responses: { 200: json(z.object({ status: z.literal('ok') }), 'the process is up') } },
+  {
+    method: 'get',
+    path: '/healthz',
+    tags: ['operations'],
+    summary: 'Liveness',
+    responses: { 200: json(z.object({ status: z.literal('ok') }), 'the process is up') },
+  },
   {
     method: 'get',
     path: '/readyz',
     tags: ['operations'],
     summary: 'Readiness: PostgreSQL and Redis',
-    responses: { 200: json(anyJson, '{ status: "ok", checks }'), 503: json(anyJson, '{ status: "unavailable", checks } naming the failing dependency') },
+    responses: {
+      200: json(anyJson, '{ status: "ok", checks }'),
+      503: json(anyJson, '{ status: "unavailable", checks } naming the failing dependency'),
+    },
   },
-  { method: 'get', path: '/metrics', tags: ['operations'], summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors('unauthorized') } },
-  { method: 'get', path: '/openapi.json', tags: ['operations'], summary: 'This document', responses: { 200: json(anyJson, 'OpenAPI 3.1') } },
-  { method: 'get', path: '/docs', tags: ['operations'], summary: 'The interactive API documentation', responses: { 200: { description: 'HTML page' } } },
-  { method: 'get', path: '/', tags: ['pages'], summary: 'The landing page: links to the docs, the demo, moderation and health', responses: { 200: { description: 'HTML page' } } },
+  {
+    method: 'get',
+    path: '/metrics',
+    tags: ['operations'],
+    summary: 'Prometheus metrics',
+    responses: {
+      200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+      ...errors('unauthorized'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tags: ['operations'],
+    summary: 'This document',
+    responses: { 200: json(anyJson, 'OpenAPI 3.1') },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    tags: ['operations'],
+    summary: 'The interactive API documentation',
+    responses: { 200: { description: 'HTML page' } },
+  },
+  {
+    method: 'get',
+    path: '/',
+    tags: ['pages'],
+    summary: 'The landing page: links to the docs, the demo, moderation and health',
+    responses: { 200: { description: 'HTML page' } },
+  },
   { method: 'get', path: '/moderate', tags: ['pages'], summary: 'The moderator page', responses: { 200: { description: 'HTML page' } } },
   { method: 'get', path: '/widget.js', tags: ['pages'], summary: 'The reader widget', responses: { 200: { description: 'JavaScript' } } },
   {
@@ -242,23 +340,40 @@ export const ROUTES: RouteConfig[] = [
     path: '/demo',
     tags: ['pages'],
     summary: 'The demo news page (demo mode)',
-    request: { query: z.object({ reader: z.enum(['ana', 'ben', 'chloe', 'dan', 'anonymous']).optional(), lang: z.enum(['fr', 'en']).optional() }) },
+    request: {
+      query: z.object({ reader: z.enum(['ana', 'ben', 'chloe', 'dan', 'anonymous']).optional(), lang: z.enum(['fr', 'en']).optional() }),
+    },
     responses: { 200: { description: 'HTML page' }, ...errors('not_found') },
   },
-  { method: 'get', path: '/auth/options', tags: ['sign-in'], summary: 'The sign-ins offered', responses: { 200: json(z.object({ oidc: z.boolean(), token: z.boolean() }), 'which sign-ins this deployment offers') } },
+  {
+    method: 'get',
+    path: '/auth/options',
+    tags: ['sign-in'],
+    summary: 'The sign-ins offered',
+    responses: { 200: json(z.object({ oidc: z.boolean(), token: z.boolean() }), 'which sign-ins this deployment offers') },
+  },
   {
     method: 'get',
     path: '/auth/sign-in',
     tags: ['sign-in'],
     summary: "Start the organisation's OpenID Connect sign-in",
-    responses: { 302: { description: 'to the identity provider' }, 503: { description: 'the provider cannot be reached (HTML page)' }, ...errors('oidc_not_configured') },
+    responses: {
+      302: { description: 'to the identity provider' },
+      503: { description: 'the provider cannot be reached (HTML page)' },
+      ...errors('oidc_not_configured'),
+    },
   },
   {
     method: 'get',
     path: '/auth/callback',
     tags: ['sign-in'],
     summary: 'The OpenID Connect callback',
-    responses: { 302: { description: 'to /moderate with a session' }, 400: { description: 'expired or unverifiable answer (HTML page)' }, 403: { description: 'identity without a role (HTML page)' }, ...errors('oidc_not_configured') },
+    responses: {
+      302: { description: 'to /moderate with a session' },
+      400: { description: 'expired or unverifiable answer (HTML page)' },
+      403: { description: 'identity without a role (HTML page)' },
+      ...errors('oidc_not_configured'),
+    },
   },
   {
     method: 'post',
@@ -266,10 +381,29 @@ export const ROUTES: RouteConfig[] = [
     tags: ['moderation'],
     summary: 'Start a moderator session from a token (MODERATOR_TOKEN_SIGNIN)',
     security: user,
-    responses: { 200: json(z.object({ moderatorId: z.string(), role: z.string(), expiresAt: z.iso.datetime() }), 'the session cookie is set'), ...errors('token_signin_disabled', ...MODERATOR_AUTH, ...OUTAGES) },
+    responses: {
+      200: json(z.object({ moderatorId: z.string(), role: z.string(), expiresAt: z.iso.datetime() }), 'the session cookie is set'),
+      ...errors('token_signin_disabled', ...MODERATOR_AUTH, ...OUTAGES),
+    },
   },
-  { method: 'get', path: '/v1/moderation/session', tags: ['moderation'], summary: 'Who is signed in', security: moderator, responses: { 200: json(z.object({ moderatorId: z.string(), role: z.string() }), 'the current moderator'), ...errors(...MODERATOR_AUTH) } },
-  { method: 'delete', path: '/v1/moderation/session', tags: ['moderation'], summary: 'Sign out', responses: { 204: { description: 'the session is ended and its cookie cleared' } } },
+  {
+    method: 'get',
+    path: '/v1/moderation/session',
+    tags: ['moderation'],
+    summary: 'Who is signed in',
+    security: moderator,
+    responses: {
+      200: json(z.object({ moderatorId: z.string(), role: z.string() }), 'the current moderator'),
+      ...errors(...MODERATOR_AUTH),
+    },
+  },
+  {
+    method: 'delete',
+    path: '/v1/moderation/session',
+    tags: ['moderation'],
+    summary: 'Sign out',
+    responses: { 204: { description: 'the session is ended and its cookie cleared' } },
+  },
   {
     method: 'get',
     path: '/v1/moderation/queue',
@@ -277,9 +411,19 @@ export const ROUTES: RouteConfig[] = [
     summary: 'One page of a review queue',
     security: moderator,
     request: { query: queueQuery.meta({ example: { state: 'auto_blocked', sort: 'score', limit: 25 } }) },
-    responses: { 200: json(anyJson, '{ state, sort, items, nextCursor }'), ...errors('bad_request', 'invalid_cursor', ...MODERATOR_AUTH, ...OUTAGES) },
+    responses: {
+      200: json(anyJson, '{ state, sort, items, nextCursor }'),
+      ...errors('bad_request', 'invalid_cursor', ...MODERATOR_AUTH, ...OUTAGES),
+    },
   },
-  { method: 'get', path: '/v1/moderation/queue-counts', tags: ['moderation'], summary: 'How many images each queue holds', security: moderator, responses: { 200: json(anyJson, '{ counts: { <state>: n } }'), ...errors(...MODERATOR_AUTH, ...OUTAGES) } },
+  {
+    method: 'get',
+    path: '/v1/moderation/queue-counts',
+    tags: ['moderation'],
+    summary: 'How many images each queue holds',
+    security: moderator,
+    responses: { 200: json(anyJson, '{ counts: { <state>: n } }'), ...errors(...MODERATOR_AUTH, ...OUTAGES) },
+  },
   {
     method: 'get',
     path: '/v1/moderation/images/{id}',
@@ -296,7 +440,10 @@ export const ROUTES: RouteConfig[] = [
     summary: 'The blurred greyscale review image',
     security: moderator,
     request: { params: imageId },
-    responses: { 200: bytes('image/webp', 'reviewer-safe preview'), ...errors(...MODERATOR_AUTH, 'not_found', 'image_unavailable', 'image_purged', 'image_processing', 'storage_unavailable', ...OUTAGES) },
+    responses: {
+      200: bytes('image/webp', 'reviewer-safe preview'),
+      ...errors(...MODERATOR_AUTH, 'not_found', 'image_unavailable', 'image_purged', 'image_processing', 'storage_unavailable', ...OUTAGES),
+    },
   },
   {
     method: 'get',
@@ -305,7 +452,10 @@ export const ROUTES: RouteConfig[] = [
     summary: 'The original bytes, on request',
     security: moderator,
     request: { params: imageId },
-    responses: { 200: bytes('application/octet-stream', 'the uploaded bytes with their type'), ...errors(...MODERATOR_AUTH, 'not_found', 'original_missing', 'image_purged', 'storage_unavailable', ...OUTAGES) },
+    responses: {
+      200: bytes('application/octet-stream', 'the uploaded bytes with their type'),
+      ...errors(...MODERATOR_AUTH, 'not_found', 'original_missing', 'image_purged', 'storage_unavailable', ...OUTAGES),
+    },
   },
   {
     method: 'post',
@@ -313,8 +463,21 @@ export const ROUTES: RouteConfig[] = [
     tags: ['moderation'],
     summary: 'Uphold, restore or remove one image',
     security: moderator,
-    request: { params: imageId, body: { content: { 'application/json': { schema: decisionBody, example: { action: 'uphold', note: 'graphic violence', expectedStatus: 'auto_blocked' } } } } },
-    responses: { 200: json(decisionResult, 'decided'), ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', 'invalid_transition', 'status_changed', ...OUTAGES) },
+    request: {
+      params: imageId,
+      body: {
+        content: {
+          'application/json': {
+            schema: decisionBody,
+            example: { action: 'uphold', note: 'graphic violence', expectedStatus: 'auto_blocked' },
+          },
+        },
+      },
+    },
+    responses: {
+      200: json(decisionResult, 'decided'),
+      ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', 'invalid_transition', 'status_changed', ...OUTAGES),
+    },
   },
   {
     method: 'post',
@@ -322,8 +485,17 @@ export const ROUTES: RouteConfig[] = [
     tags: ['moderation'],
     summary: 'One decision on up to 100 images, each in its own transaction',
     security: moderator,
-    request: { body: { content: { 'application/json': { schema: bulkBody, example: { ids: [EXAMPLE_ID], action: 'restore', expectedStatus: 'auto_blocked' } } } } },
-    responses: { 200: json(anyJson, '{ results: [{ ok: true, … } | { ok: false, imageId, error }] }'), ...errors('bad_request', ...MODERATOR_AUTH, ...OUTAGES) },
+    request: {
+      body: {
+        content: {
+          'application/json': { schema: bulkBody, example: { ids: [EXAMPLE_ID], action: 'restore', expectedStatus: 'auto_blocked' } },
+        },
+      },
+    },
+    responses: {
+      200: json(anyJson, '{ results: [{ ok: true, … } | { ok: false, imageId, error }] }'),
+      ...errors('bad_request', ...MODERATOR_AUTH, ...OUTAGES),
+    },
   },
   {
     method: 'get',
@@ -334,14 +506,31 @@ export const ROUTES: RouteConfig[] = [
     request: { query: auditQuery.meta({ example: { actor: 'system', limit: 25 } }) },
     responses: { 200: json(anyJson, '{ items, nextCursor }'), ...errors('bad_request', 'invalid_cursor', ...MODERATOR_AUTH, ...OUTAGES) },
   },
-  { method: 'get', path: '/v1/moderation/hash-banks', tags: ['hash banks'], summary: 'The hash banks', security: moderator, responses: { 200: json(anyJson, '{ banks }'), ...errors(...MODERATOR_AUTH, ...OUTAGES) } },
+  {
+    method: 'get',
+    path: '/v1/moderation/hash-banks',
+    tags: ['hash banks'],
+    summary: 'The hash banks',
+    security: moderator,
+    responses: { 200: json(anyJson, '{ banks }'), ...errors(...MODERATOR_AUTH, ...OUTAGES) },
+  },
   {
     method: 'put',
     path: '/v1/moderation/hash-banks/{name}',
     tags: ['hash banks'],
     summary: 'Create or change a hash bank',
     security: moderator,
-    request: { params: z.object({ name: bankName.meta({ example: 'partner-list' }) }), body: { content: { 'application/json': { schema: bankBody, example: { action: 'review', maxDistance: 15, description: 'pictures a partner flagged' } } } } },
+    request: {
+      params: z.object({ name: bankName.meta({ example: 'partner-list' }) }),
+      body: {
+        content: {
+          'application/json': {
+            schema: bankBody,
+            example: { action: 'review', maxDistance: 15, description: 'pictures a partner flagged' },
+          },
+        },
+      },
+    },
     responses: { 200: json(anyJson, 'the bank'), ...errors('bad_request', ...MODERATOR_AUTH, 'bank_managed', ...OUTAGES) },
   },
   {
@@ -353,9 +542,16 @@ export const ROUTES: RouteConfig[] = [
     request: {
       params: z.object({ name: bankName.meta({ example: 'partner-list' }) }),
       query: importQuery,
-      body: { content: { 'text/plain': { schema: { type: 'string' }, example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,100\n' } } },
+      body: {
+        content: {
+          'text/plain': { schema: { type: 'string' }, example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,100\n' },
+        },
+      },
     },
-    responses: { 200: json(anyJson, '{ bank, read, imported, alreadyInBank }'), ...errors('bad_request', 'invalid_bank_file', ...MODERATOR_AUTH, 'not_found', 'bank_managed', 'payload_too_large', ...OUTAGES) },
+    responses: {
+      200: json(anyJson, '{ bank, read, imported, alreadyInBank }'),
+      ...errors('bad_request', 'invalid_bank_file', ...MODERATOR_AUTH, 'not_found', 'bank_managed', 'payload_too_large', ...OUTAGES),
+    },
   },
   {
     method: 'get',
@@ -364,7 +560,10 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Export a bank as a file',
     security: moderator,
     request: { params: z.object({ name: bankName.meta({ example: 'moderators' }) }) },
-    responses: { 200: { description: 'one pdq_hex,quality per line', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', ...OUTAGES) },
+    responses: {
+      200: { description: 'one pdq_hex,quality per line', content: { 'text/plain': { schema: { type: 'string' } } } },
+      ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', ...OUTAGES),
+    },
   },
   {
     method: 'post',
@@ -372,21 +571,51 @@ export const ROUTES: RouteConfig[] = [
     tags: ['moderation'],
     summary: 'Replay real reports under proposed policy settings',
     security: moderator,
-    request: { body: { content: { 'application/json': { schema: replayBody, example: { since: '30d', settings: { AUTO_BLOCK_THRESHOLD: '4' } } } } } },
+    request: {
+      body: { content: { 'application/json': { schema: replayBody, example: { since: '30d', settings: { AUTO_BLOCK_THRESHOLD: '4' } } } } },
+    },
     responses: { 200: json(anyJson, '{ since, settings, summary, images? }'), ...errors('bad_request', ...MODERATOR_AUTH, ...OUTAGES) },
   },
-  { method: 'get', path: '/v1/admin/sessions', tags: ['admin'], summary: 'Active moderator sessions', security: admin, responses: { 200: json(anyJson, '{ sessions }'), ...errors(...MODERATOR_AUTH, ...OUTAGES) } },
+  {
+    method: 'get',
+    path: '/v1/admin/sessions',
+    tags: ['admin'],
+    summary: 'Active moderator sessions',
+    security: admin,
+    responses: { 200: json(anyJson, '{ sessions }'), ...errors(...MODERATOR_AUTH, ...OUTAGES) },
+  },
   {
     method: 'delete',
     path: '/v1/admin/sessions/{idHash}',
     tags: ['admin'],
     summary: 'Revoke a session',
     security: admin,
-    request: { params: z.object({ idHash: z.string().regex(/^[0-9a-f]{64}$/).meta({ example: '0'.repeat(64) }) }) },
+    request: {
+      params: z.object({
+        idHash: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .meta({ example: '0'.repeat(64) }),
+      }),
+    },
     responses: { 204: { description: 'revoked' }, ...errors(...MODERATOR_AUTH, 'not_found', ...OUTAGES) },
   },
-  { method: 'get', path: '/v1/admin/events', tags: ['admin'], summary: 'The operator log', security: admin, responses: { 200: json(anyJson, '{ events }'), ...errors(...MODERATOR_AUTH, ...OUTAGES) } },
-  { method: 'get', path: '/admin/queues', tags: ['admin'], summary: 'The job dashboard (Bull Board)', security: moderator, responses: { 200: { description: 'HTML page' }, ...errors(...MODERATOR_AUTH) } },
+  {
+    method: 'get',
+    path: '/v1/admin/events',
+    tags: ['admin'],
+    summary: 'The operator log',
+    security: admin,
+    responses: { 200: json(anyJson, '{ events }'), ...errors(...MODERATOR_AUTH, ...OUTAGES) },
+  },
+  {
+    method: 'get',
+    path: '/admin/queues',
+    tags: ['admin'],
+    summary: 'The job dashboard (Bull Board)',
+    security: moderator,
+    responses: { 200: { description: 'HTML page' }, ...errors(...MODERATOR_AUTH) },
+  },
 ];
 
 /** `getV1ImagesId` for GET /v1/images/{id}. */
@@ -400,11 +629,11 @@ const TAGS = {
   reports: 'readers report images',
   readers: 'reader identity, receipts and what the widget needs',
   serving: 'the image bytes: only visible images are served',
-  appeals: 'an uploader\'s view of a block and their appeal',
+  appeals: "an uploader's view of a block and their appeal",
   moderation: 'review queues, decisions and the audit log (moderators)',
   'hash banks': 'lists of perceptual hashes checked at every upload (moderators)',
   admin: 'sessions, the operator log and the job dashboard (admins)',
-  'sign-in': 'moderators sign in with the organisation\'s OpenID Connect provider',
+  'sign-in': "moderators sign in with the organisation's OpenID Connect provider",
   pages: 'HTML pages and the widget script',
   operations: 'health, metrics, this document and the error catalogue',
 };
@@ -415,9 +644,24 @@ let document: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined;
 export function openApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   if (document) return document;
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'a first-party token (JWT_SECRET) or a host site\'s signed reader token' });
-  registry.registerComponent('securitySchemes', 'moderatorSession', { type: 'apiKey', in: 'cookie', name: '__Host-imgmod_session', description: 'the moderator page\'s session (imgmod_session over plain HTTP)' });
-  registry.registerComponent('securitySchemes', 'readerCookie', { type: 'apiKey', in: 'cookie', name: 'imgmod_reader', description: 'the anonymous reader cookie from POST /v1/readers/anonymous' });
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: "a first-party token (JWT_SECRET) or a host site's signed reader token",
+  });
+  registry.registerComponent('securitySchemes', 'moderatorSession', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: '__Host-imgmod_session',
+    description: "the moderator page's session (imgmod_session over plain HTTP)",
+  });
+  registry.registerComponent('securitySchemes', 'readerCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'imgmod_reader',
+    description: 'the anonymous reader cookie from POST /v1/readers/anonymous',
+  });
   for (const route of ROUTES) {
     // Public operations say so (security: []); every operation gets an id from its method and path.
     registry.registerPath({ operationId: operationId(route), security: [], ...route });

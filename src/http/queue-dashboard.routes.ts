@@ -33,7 +33,8 @@ export function queueDashboardRoutes(deps: Deps): Router {
   const byRole: RequestHandler = async (req, res, next) => {
     const user = currentUser(req);
     if (!hasRole(user.role, 'admin')) {
-      if (!SAFE_METHODS.includes(req.method)) throw new AppError({ code: 'forbidden', message: 'the job dashboard is read-only for moderators; changes need the admin role' });
+      if (!SAFE_METHODS.includes(req.method))
+        throw new AppError({ code: 'forbidden', message: 'the job dashboard is read-only for moderators; changes need the admin role' });
       return readOnly(req, res, next);
     }
     // Recorded before it is made: a change that cannot be recorded is not made (the error middleware answers).

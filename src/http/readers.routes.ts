@@ -17,7 +17,13 @@ export const visibilityQuery = z.object({
   ids: z
     .string()
     .meta({ description: '1 to 100 image ids separated by commas', example: '3f2c8a1e-5b7d-4c19-9e0a-6d4b2f1c8e77' })
-    .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean)).pipe(z.array(z.uuid()).min(1).max(MAX_VISIBILITY_IDS)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.uuid()).min(1).max(MAX_VISIBILITY_IDS)),
 });
 
 /** The router for the reader API besides reports: the anonymous reader cookie, receipts and visibility. */

@@ -22,7 +22,9 @@ function page(res: Response, status: number, title: string, text: string): void 
     .status(status)
     .type('html')
     .set('Cache-Control', 'no-store')
-    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${escape(title)}</title><h1>${escape(title)}</h1><p>${escape(text)}</p><p><a href="/moderate">Back to the moderator page</a></p></html>`);
+    .send(
+      `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escape(title)}</title><h1>${escape(title)}</h1><p>${escape(text)}</p><p><a href="/moderate">Back to the moderator page</a></p></html>`,
+    );
 }
 
 /**
@@ -49,9 +51,20 @@ export function signInRoutes(deps: Deps): Router {
       begun = await oidc.begin(redirectUri(deps, req));
     } catch (error) {
       deps.logger.warn({ err: error }, 'OIDC discovery failed');
-      return page(res.set('Retry-After', '30'), 503, 'Sign-in unavailable', 'The identity provider could not be reached. Try again in a minute.');
+      return page(
+        res.set('Retry-After', '30'),
+        503,
+        'Sign-in unavailable',
+        'The identity provider could not be reached. Try again in a minute.',
+      );
     }
-    res.cookie(PENDING_COOKIE, JSON.stringify(begun.pending), { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/auth', maxAge: PENDING_MAX_AGE_MS });
+    res.cookie(PENDING_COOKIE, JSON.stringify(begun.pending), {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: req.secure,
+      path: '/auth',
+      maxAge: PENDING_MAX_AGE_MS,
+    });
     res.redirect(302, begun.url.href);
   });
 
@@ -71,11 +84,16 @@ export function signInRoutes(deps: Deps): Router {
       claims = await oidc.finish(callbackUrl, pending);
     } catch (error) {
       deps.logger.warn({ err: error }, 'OIDC sign-in refused by the callback checks');
-      return page(res, 400, 'Sign-in failed', 'The identity provider\'s answer could not be verified. Sign in again.');
+      return page(res, 400, 'Sign-in failed', "The identity provider's answer could not be verified. Sign in again.");
     }
     const result = await signInWithClaims(deps, claims);
     if (!result.ok) {
-      return page(res, 403, 'Not a moderator', `Your account (${result.subject}) is not allowed to moderate. Ask an administrator to grant you the moderator role.`);
+      return page(
+        res,
+        403,
+        'Not a moderator',
+        `Your account (${result.subject}) is not allowed to moderate. Ask an administrator to grant you the moderator role.`,
+      );
     }
     const cookie = sessionCookie(req, result.expiresAt.getTime() - Date.now());
     res.cookie(cookie.name, result.sessionId, cookie.options).redirect(302, '/moderate');

@@ -4,7 +4,6 @@ import { makeBlockedPlaceholder } from '../media/thumbnail.js';
 import { BLOCKED_PLACEHOLDER_KEY } from '../storage/keys.js';
 import { StorageNotFoundError, type Storage } from '../storage/storage.js';
 
-
 const cached = new WeakMap<Storage, Promise<Buffer>>();
 
 async function load(storage: Storage): Promise<Buffer> {

@@ -80,7 +80,8 @@ export async function processImage(deps: Pick<Deps, 'pool' | 'storage' | 'config
     if (status === 'removed') return 'removed';
     await recordDerivatives(client, imageId, media);
     // A picture moderators upheld keeps its entries in their bank current (its hashes were made again).
-    if (status === 'blocked') await addImageToBank(client, { bankName: MODERATORS_BANK, imageId, addedBy: null, minQuality: PDQ_MIN_QUALITY });
+    if (status === 'blocked')
+      await addImageToBank(client, { bankName: MODERATORS_BANK, imageId, addedBy: null, minQuality: PDQ_MIN_QUALITY });
     // Reports on near-duplicates already in the system count toward this image: evaluate it once hashed.
     if (media.pdq.quality >= PDQ_MIN_QUALITY) await enqueueOutbox(client, { topic: 'evaluate-image', imageId });
     return publish(client, { imageId, sha256: image.sha256, pdq: media.pdq });
@@ -115,9 +116,24 @@ async function bankMatches(client: PoolClient, input: { sha256: string; pdq: Pdq
   if (input.pdq.quality >= PDQ_MIN_QUALITY) return findBankMatches(client, queryHashesOf(input.pdq));
   const copy = await findBlockedCopy(client, input.sha256);
   if (!copy) return [];
-  const bank = await client.query<{ id: number; maxDistance: number }>(`SELECT id, max_distance AS "maxDistance" FROM hash_banks WHERE name = $1`, [MODERATORS_BANK]);
+  const bank = await client.query<{ id: number; maxDistance: number }>(
+    `SELECT id, max_distance AS "maxDistance" FROM hash_banks WHERE name = $1`,
+    [MODERATORS_BANK],
+  );
   const { id: bankId, maxDistance } = bank.rows[0]!;
-  return [{ bankId, bank: MODERATORS_BANK, action: 'auto_block', maxDistance, entryId: 'sha256', imageId: copy.id, entryKind: 'same bytes', queryKind: 'same bytes', distance: 0 }];
+  return [
+    {
+      bankId,
+      bank: MODERATORS_BANK,
+      action: 'auto_block',
+      maxDistance,
+      entryId: 'sha256',
+      imageId: copy.id,
+      entryKind: 'same bytes',
+      queryKind: 'same bytes',
+      distance: 0,
+    },
+  ];
 }
 
 /** The audit details of a bank match: enough to answer an appeal (which bank, which entry, how close). */
@@ -194,7 +210,8 @@ async function publish(client: PoolClient, input: { imageId: string; sha256: str
  * sharp refused the bytes), then the first line of the error, 500 characters at most.
  */
 export function failureReason(error: unknown): string {
-  const kind = error instanceof StorageNotFoundError ? 'original_missing' : isProcessingTimeout(error) ? 'processing_timeout' : 'cannot decode image';
+  const kind =
+    error instanceof StorageNotFoundError ? 'original_missing' : isProcessingTimeout(error) ? 'processing_timeout' : 'cannot decode image';
   return `${kind}: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`.slice(0, 500);
 }
 

@@ -67,7 +67,14 @@ export async function serveImage(
     return { ...served, bytes: await deps.storage.get(derivative.key), notModified: false };
   }
   if (isBlocked(image.status)) {
-    return { httpStatus: 410, bytes: await blockedPlaceholder(deps), contentType: 'image/webp', maxAgeSeconds: 0, etag: PLACEHOLDER_ETAG, notModified: false };
+    return {
+      httpStatus: 410,
+      bytes: await blockedPlaceholder(deps),
+      contentType: 'image/webp',
+      maxAgeSeconds: 0,
+      etag: PLACEHOLDER_ETAG,
+      notModified: false,
+    };
   }
   if (image.status === 'failed') {
     throw new AppError({ code: 'image_unavailable', message: 'the image could not be processed' });

@@ -92,7 +92,9 @@ function countNetworksOnce(open: readonly (PolicyReport & { identityNetwork: str
     const current = keeper.get(report.identityNetwork);
     if (!current || report.weight > current.weight) keeper.set(report.identityNetwork, report);
   }
-  return open.map((report) => (report.identityNetwork === null || keeper.get(report.identityNetwork) === report ? report : { ...report, weight: 0 }));
+  return open.map((report) =>
+    report.identityNetwork === null || keeper.get(report.identityNetwork) === report ? report : { ...report, weight: 0 },
+  );
 }
 
 /** Replays one image's history under `policy` (see the module comment). */
@@ -116,7 +118,11 @@ export function replayImage(history: ImageHistory, policy: ReportPolicy): ImageR
     if (entry.event) {
       const event = entry.event;
       if (event.action === 'auto_block' && !recorded) {
-        recorded = { at: event.createdAt, reports: recordedReports, msFromFirstReport: event.createdAt.getTime() - (firstReport?.getTime() ?? 0) };
+        recorded = {
+          at: event.createdAt,
+          reports: recordedReports,
+          msFromFirstReport: event.createdAt.getTime() - (firstReport?.getTime() ?? 0),
+        };
         pooled ||= event.nearDuplicateIds.length > 0;
       }
       const decision = event.actorId !== null ? DECISIONS[event.action] : undefined;
@@ -192,7 +198,10 @@ function outcome(replays: readonly ImageReplay[], pick: (replay: ImageReplay) =>
 }
 
 /** Replays every history and sums up before (recorded) and after (replayed with `policy`). */
-export function replayHistories(histories: readonly ImageHistory[], policy: ReportPolicy): { summary: ReplaySummary; images: ImageReplay[] } {
+export function replayHistories(
+  histories: readonly ImageHistory[],
+  policy: ReportPolicy,
+): { summary: ReplaySummary; images: ImageReplay[] } {
   const all = histories.map((history) => replayImage(history, policy));
   const compared = all.filter((replay) => !replay.pooled);
   return {
@@ -211,7 +220,8 @@ export function replayHistories(histories: readonly ImageHistory[], policy: Repo
 /** The replay's summary as a markdown table: before (recorded) and after (replayed). */
 export function formatReplay(summary: ReplaySummary): string {
   const pair = (value: { median: number; p90: number } | null, unit = '') => (value ? `${value.median}${unit} / ${value.p90}${unit}` : '—');
-  const seconds = (value: { median: number; p90: number } | null) => value && { median: Math.round(value.median / 100) / 10, p90: Math.round(value.p90 / 100) / 10 };
+  const seconds = (value: { median: number; p90: number } | null) =>
+    value && { median: Math.round(value.median / 100) / 10, p90: Math.round(value.p90 / 100) / 10 };
   const rows: [string, (outcome: OutcomeSummary) => string][] = [
     ['auto-blocked', (o) => String(o.autoBlocked)],
     ['… later restored by a moderator (false blocks)', (o) => String(o.laterRestored)],

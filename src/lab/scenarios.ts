@@ -33,7 +33,12 @@ class Population {
 
   /** A signed reader whose account is 100 days to 8 years old, with no decided reports. */
   ordinary(network = this.network()): SimReader {
-    return this.add({ kind: 'signed', accountCreatedAtMs: -this.random.int(100, 3_000) * DAY - this.random.int(0, DAY), identityNetwork: network, guardNetwork: network });
+    return this.add({
+      kind: 'signed',
+      accountCreatedAtMs: -this.random.int(100, 3_000) * DAY - this.random.int(0, DAY),
+      identityNetwork: network,
+      guardNetwork: network,
+    });
   }
 
   /** A signed account (`account_created_at` sent) created up to two days before `reportAtMs`. */
@@ -149,7 +154,13 @@ export const SCENARIOS: readonly Scenario[] = [
         pictures.push({ id: `benign-${index}`, abusive: false });
         const count = random.int(0, 3);
         for (let report = 0; report < count; report++) {
-          events.push({ atMs: random.int(0, 3 * DAY), kind: 'report', readerId: people.honest().id, pictureId: `benign-${index}`, reason: random.pick(REASONS) });
+          events.push({
+            atMs: random.int(0, 3 * DAY),
+            kind: 'report',
+            readerId: people.honest().id,
+            pictureId: `benign-${index}`,
+            reason: random.pick(REASONS),
+          });
         }
       }
       return { readers: people.readers, pictures, events };
@@ -167,7 +178,13 @@ export const SCENARIOS: readonly Scenario[] = [
         pictures.push({ id: `restored-${index}`, abusive: false, restored: true });
         const count = random.int(2, 5);
         for (let report = 0; report < count; report++) {
-          events.push({ atMs: random.int(0, DAY), kind: 'report', readerId: people.honest().id, pictureId: `restored-${index}`, reason: random.pick(REASONS.filter((reason) => reason !== 'illegal')) });
+          events.push({
+            atMs: random.int(0, DAY),
+            kind: 'report',
+            readerId: people.honest().id,
+            pictureId: `restored-${index}`,
+            reason: random.pick(REASONS.filter((reason) => reason !== 'illegal')),
+          });
         }
       }
       return { readers: people.readers, pictures, events };
@@ -177,13 +194,29 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'anon-one-network-burst',
     group: 'attack',
     description: 'anonymous readers from one network (cookies cleared between reports), 1–50 within 2 minutes, every reason',
-    build: (random) => attack(random, (people) => { const net = people.network(); return () => people.anonymous(net); }, 2 * MINUTE),
+    build: (random) =>
+      attack(
+        random,
+        (people) => {
+          const net = people.network();
+          return () => people.anonymous(net);
+        },
+        2 * MINUTE,
+      ),
   },
   {
     name: 'anon-one-network-drip',
     group: 'attack',
     description: 'the same brigade spread over 24 hours',
-    build: (random) => attack(random, (people) => { const net = people.network(); return () => people.anonymous(net); }, DAY),
+    build: (random) =>
+      attack(
+        random,
+        (people) => {
+          const net = people.network();
+          return () => people.anonymous(net);
+        },
+        DAY,
+      ),
   },
   {
     name: 'anon-botnet-burst',
@@ -201,19 +234,38 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'fresh-accounts-one-network',
     group: 'attack',
     description: '1–20 signed accounts created in the last two days, one network, every reason',
-    build: (random) => attack(random, (people) => { const net = people.network(); return (_index, at) => people.newAccount(net, at); }, 10 * MINUTE, [1, 2, 3, 5, 10, 20]),
+    build: (random) =>
+      attack(
+        random,
+        (people) => {
+          const net = people.network();
+          return (_index, at) => people.newAccount(net, at);
+        },
+        10 * MINUTE,
+        [1, 2, 3, 5, 10, 20],
+      ),
   },
   {
     name: 'fresh-accounts-many-networks',
     group: 'attack',
     description: '1–20 new accounts, each on its own network, every reason, burst',
-    build: (random) => attack(random, (people) => (_index, at) => people.newAccount(people.network(), at), 10 * MINUTE, [1, 2, 3, 5, 10, 20]),
+    build: (random) =>
+      attack(random, (people) => (_index, at) => people.newAccount(people.network(), at), 10 * MINUTE, [1, 2, 3, 5, 10, 20]),
   },
   {
     name: 'aged-ring-one-network',
     group: 'attack',
     description: '2–10 aged accounts (100 days to 8 years) with no history, from one network, every reason',
-    build: (random) => attack(random, (people) => { const net = people.network(); return () => people.ordinary(net); }, 10 * MINUTE, [2, 3, 5, 10]),
+    build: (random) =>
+      attack(
+        random,
+        (people) => {
+          const net = people.network();
+          return () => people.ordinary(net);
+        },
+        10 * MINUTE,
+        [2, 3, 5, 10],
+      ),
   },
   {
     name: 'aged-ring-ipv6-site',
@@ -249,7 +301,8 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'low-trust-drip-24h',
     group: 'attack',
     description: 'a mix of anonymous readers and new accounts on distinct networks, 1–50 over 24 hours, every reason',
-    build: (random) => attack(random, (people) => (_index, at) => (random.chance(0.5) ? people.anonymous() : people.newAccount(people.network(), at)), DAY),
+    build: (random) =>
+      attack(random, (people) => (_index, at) => (random.chance(0.5) ? people.anonymous() : people.newAccount(people.network(), at)), DAY),
   },
   {
     name: 'farming',
@@ -262,12 +315,20 @@ export const SCENARIOS: readonly Scenario[] = [
       const pictures: SimPicture[] = [];
       for (let index = 0; index < 50; index++) {
         pictures.push({ id: `hidden-${index}`, abusive: true, hidden: true });
-        for (const farmer of farmers) events.push({ atMs: index * MINUTE, kind: 'report', readerId: farmer.id, pictureId: `hidden-${index}`, reason: 'spam' });
+        for (const farmer of farmers)
+          events.push({ atMs: index * MINUTE, kind: 'report', readerId: farmer.id, pictureId: `hidden-${index}`, reason: 'spam' });
       }
       events.push({ atMs: HOUR, kind: 'moderate' });
       for (let index = 0; index < 20; index++) {
         pictures.push({ id: `target-${index}`, abusive: false });
-        for (const farmer of farmers) events.push({ atMs: 2 * HOUR + index * MINUTE, kind: 'report', readerId: farmer.id, pictureId: `target-${index}`, reason: random.pick(REASONS.filter((reason) => reason !== 'illegal')) });
+        for (const farmer of farmers)
+          events.push({
+            atMs: 2 * HOUR + index * MINUTE,
+            kind: 'report',
+            readerId: farmer.id,
+            pictureId: `target-${index}`,
+            reason: random.pick(REASONS.filter((reason) => reason !== 'illegal')),
+          });
       }
       return { readers: people.readers, pictures, events };
     },
@@ -290,7 +351,13 @@ export const SCENARIOS: readonly Scenario[] = [
             events.push({ atMs: start + index * 1_000, kind: 'report', readerId: reader.id, pictureId: picture.id, reason: 'other' });
           }
           for (let index = 0; index < 6; index++) {
-            events.push({ atMs: start + shield * 1_000 + (index + 1) * MINUTE, kind: 'report', readerId: people.ordinary().id, pictureId: picture.id, reason: 'violence' });
+            events.push({
+              atMs: start + shield * 1_000 + (index + 1) * MINUTE,
+              kind: 'report',
+              readerId: people.ordinary().id,
+              pictureId: picture.id,
+              reason: 'violence',
+            });
           }
         }
       }

@@ -13,7 +13,8 @@ export function labConfig(sets: readonly string[], base: NodeJS.ProcessEnv = {})
     const at = pair.indexOf('=');
     const key = pair.slice(0, at);
     if (at <= 0) throw new Error(`"${pair}" is not KEY=VALUE`);
-    if (!(POLICY_KEYS as readonly string[]).includes(key)) throw new Error(`${key} is not a policy setting; settable: ${POLICY_KEYS.join(', ')}`);
+    if (!(POLICY_KEYS as readonly string[]).includes(key))
+      throw new Error(`${key} is not a policy setting; settable: ${POLICY_KEYS.join(', ')}`);
     env[key] = pair.slice(at + 1);
   }
   return loadConfig(env);

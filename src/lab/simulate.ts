@@ -191,7 +191,9 @@ function report(state: PictureState, reader: SimReader, event: Extract<SimEvent,
       kind: reader.kind,
       trustWeight: reportWeight(reader.track, now),
       cooldown: dismissedAt !== undefined && event.atMs - dismissedAt < policy.reflagCooldownMs,
-      networkAlreadyCounted: reader.kind === 'anonymous' && state.open.some((open) => open.anonymous && open.identityNetwork === reader.identityNetwork && open.report.weight > 0),
+      networkAlreadyCounted:
+        reader.kind === 'anonymous' &&
+        state.open.some((open) => open.anonymous && open.identityNetwork === reader.identityNetwork && open.report.weight > 0),
       newAccount: reader.kind === 'signed' && lowTrust,
     },
     policy.weights,

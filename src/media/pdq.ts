@@ -3,7 +3,16 @@
  * The hash itself is src/domain/pdq.ts; which crops, src/domain/pdq-matching.ts.
  */
 import sharp, { type Sharp } from 'sharp';
-import { enlargeLuma, lumaFromPixels, orientLuma, ORIENTATIONS, PDQ_MIN_QUALITY, pdqHash, type Orientation, type PdqHash } from '../domain/pdq.js';
+import {
+  enlargeLuma,
+  lumaFromPixels,
+  orientLuma,
+  ORIENTATIONS,
+  PDQ_MIN_QUALITY,
+  pdqHash,
+  type Orientation,
+  type PdqHash,
+} from '../domain/pdq.js';
 import { CROP_NAMES, CROPS, cropLuma, type CropName } from '../domain/pdq-matching.js';
 import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
 
@@ -56,7 +65,10 @@ async function lumaOf(image: Sharp, deadline: Deadline): Promise<{ luma: Float32
  * The PDQ hash and quality of the picture as displayed, as the reference implementation computes it.
  * @throws sharp's Error for an undecodable file or on timeout
  */
-export async function computePdq(original: Buffer, options: HashOptions): Promise<{ hash: PdqHash; quality: number; luma: Float32Array; width: number; height: number }> {
+export async function computePdq(
+  original: Buffer,
+  options: HashOptions,
+): Promise<{ hash: PdqHash; quality: number; luma: Float32Array; width: number; height: number }> {
   const { luma, width, height } = await lumaOf(displayed(original, options), options.deadline);
   return { ...pdqHash(luma, { width, height }), luma, width, height };
 }

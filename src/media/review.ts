@@ -63,7 +63,10 @@ async function makeContactSheet(original: Buffer, options: ReviewOptions): Promi
   // composite turn the one grey channel into the sheet's three.
   const tiles = await Promise.all(
     Array.from({ length: frames }, (_, i) =>
-      sharp(strip.data.subarray(i * frameBytes, (i + 1) * frameBytes), { raw }).blur(sigma).png({ compressionLevel: 0 }).toBuffer(),
+      sharp(strip.data.subarray(i * frameBytes, (i + 1) * frameBytes), { raw })
+        .blur(sigma)
+        .png({ compressionLevel: 0 })
+        .toBuffer(),
     ),
   );
   const { columns, rows } = contactSheetGrid(frames);

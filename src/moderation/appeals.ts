@@ -42,7 +42,11 @@ async function ownImage(deps: Pick<Deps, 'pool'>, imageId: string, user: User) {
 /** The uploader's view of why their image is hidden, and their appeal. @throws AppError 404 for anyone else */
 export async function getModerationView(deps: Pick<Deps, 'pool'>, input: { imageId: string; user: User }): Promise<ModerationView> {
   const image = await ownImage(deps, input.imageId, input.user);
-  const [reports, events, appeal] = await Promise.all([listReportsForImage(deps.pool, image.id), listEventsForImage(deps.pool, image.id), findAppeal(deps.pool, image.id)]);
+  const [reports, events, appeal] = await Promise.all([
+    listReportsForImage(deps.pool, image.id),
+    listEventsForImage(deps.pool, image.id),
+    findAppeal(deps.pool, image.id),
+  ]);
   const reasons: Partial<Record<ReportReason, number>> = {};
   for (const report of reports) reasons[report.reason] = (reasons[report.reason] ?? 0) + 1;
   const hiding = image.status === 'visible' ? undefined : events.filter((event) => event.action in HIDING_ACTIONS).at(-1);
@@ -52,7 +56,13 @@ export async function getModerationView(deps: Pick<Deps, 'pool'>, input: { image
     hiddenBy: hiding ? HIDING_ACTIONS[hiding.action]! : null,
     reasons,
     reports: reports.length,
-    appeal: appeal && { message: appeal.message, createdAt: appeal.createdAt, decidedAt: appeal.decidedAt, outcome: appeal.outcome, response: appeal.response },
+    appeal: appeal && {
+      message: appeal.message,
+      createdAt: appeal.createdAt,
+      decidedAt: appeal.decidedAt,
+      outcome: appeal.outcome,
+      response: appeal.response,
+    },
     mayAppeal: image.uploaderId === input.user.id && mayAppeal(image.status, appeal !== null),
   };
 }

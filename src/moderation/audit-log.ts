@@ -24,7 +24,10 @@ export type AuditItem = ModerationEventRow & { actor: string };
  * One page of the audit log, filtered by image, actor and time, keyset-paginated on the event id.
  * @throws AppError 400 `invalid_cursor`
  */
-export async function auditLogPage(deps: Pick<Deps, 'pool'>, query: AuditPageQuery): Promise<{ items: AuditItem[]; nextCursor: string | null }> {
+export async function auditLogPage(
+  deps: Pick<Deps, 'pool'>,
+  query: AuditPageQuery,
+): Promise<{ items: AuditItem[]; nextCursor: string | null }> {
   const beforeId = query.cursor ? Number(decodeCursor(query.cursor, auditCursor)[0]) : undefined;
   const rows = await listAudit(deps.pool, {
     imageId: query.imageId,

@@ -2,7 +2,14 @@
 import { recordDecision } from '../metrics.js';
 import type { Deps } from '../deps.js';
 import { addImageToBank, MODERATORS_BANK, removeImageFromBank } from '../db/hash-banks.repository.js';
-import { clearBrigadeFlag, listNearDuplicates, listVisibleByteCopies, lockImage, setScore, transitionImage } from '../db/images.repository.js';
+import {
+  clearBrigadeFlag,
+  listNearDuplicates,
+  listVisibleByteCopies,
+  lockImage,
+  setScore,
+  transitionImage,
+} from '../db/images.repository.js';
 import type { PoolClient } from '../db/pool.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
@@ -85,10 +92,21 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     });
     await releaseClaim(client, image.id);
     // The decision answers the uploader's open appeal, with the moderator's note as the response.
-    await answerAppeal(client, { imageId: image.id, outcome: appealOutcome(input.action), decidedBy: input.moderatorId, response: input.note });
+    await answerAppeal(client, {
+      imageId: image.id,
+      outcome: appealOutcome(input.action),
+      decidedBy: input.moderatorId,
+      response: input.note,
+    });
     if (input.action === 'remove') await enqueueOutbox(client, { topic: 'purge-image', imageId: image.id });
     if (input.action === 'restore') await removeImageFromBank(client, { bankName: MODERATORS_BANK, imageId: image.id });
-    else await addImageToBank(client, { bankName: MODERATORS_BANK, imageId: image.id, addedBy: input.moderatorId, minQuality: PDQ_MIN_QUALITY });
+    else
+      await addImageToBank(client, {
+        bankName: MODERATORS_BANK,
+        imageId: image.id,
+        addedBy: input.moderatorId,
+        minQuality: PDQ_MIN_QUALITY,
+      });
     if (plan.to === 'blocked') await blockVisibleCopies(client, image.id, deps.config.PHASH_MATCH_DISTANCE);
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };
   });
@@ -128,7 +146,8 @@ async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDist
 export const MAX_BULK_DECISION = 100;
 
 /** One image's outcome in a bulk decision: its result, or the error that refused it. */
-export type BulkDecisionResult = ({ ok: true } & DecisionResult) | { ok: false; imageId: string; error: { code: ErrorCode; message: string } };
+export type BulkDecisionResult =
+  ({ ok: true } & DecisionResult) | { ok: false; imageId: string; error: { code: ErrorCode; message: string } };
 
 /**
  * Applies one decision to each image in turn, each in its own transaction (decideImage): one image's refusal
@@ -147,7 +166,8 @@ export async function decideImages(
       results.push({ ok: true, ...(await decideImage(deps, { ...decision, imageId })) });
     } catch (error) {
       if (!(error instanceof AppError)) deps.logger.error({ err: error, imageId }, 'bulk decision failed');
-      const known = error instanceof AppError ? error : new AppError({ code: 'internal_error', message: 'this image could not be decided' });
+      const known =
+        error instanceof AppError ? error : new AppError({ code: 'internal_error', message: 'this image could not be decided' });
       results.push({ ok: false, imageId, error: { code: known.code, message: known.message } });
     }
   }

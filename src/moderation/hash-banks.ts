@@ -3,7 +3,15 @@
  * Shared by the HTTP routes (/v1/moderation/hash-banks) and the CLI (`npm run hash-banks`).
  */
 import type { Deps } from '../deps.js';
-import { exportEntries, findBank, importEntries, listBanks, MODERATORS_BANK, upsertBank, type HashBank } from '../db/hash-banks.repository.js';
+import {
+  exportEntries,
+  findBank,
+  importEntries,
+  listBanks,
+  MODERATORS_BANK,
+  upsertBank,
+  type HashBank,
+} from '../db/hash-banks.repository.js';
 import { withTransaction } from '../db/pool.js';
 import { BANK_NAME, formatBankFile, parseBankFile, type BankAction } from '../domain/hash-banks.js';
 import { MAX_INDEXED_DISTANCE } from '../domain/pdq-matching.js';
@@ -47,22 +55,36 @@ export interface ImportResult {
  * @throws AppError 404 unknown bank; 409 `bank_managed` for the moderators' bank (fed by decisions only);
  *   400 `invalid_bank_file` naming the first bad lines (nothing is imported)
  */
-export async function importHashBank(deps: Pick<Deps, 'pool'>, input: { bank: string; file: string; moderatorId: string; note?: string | undefined }): Promise<ImportResult> {
+export async function importHashBank(
+  deps: Pick<Deps, 'pool'>,
+  input: { bank: string; file: string; moderatorId: string; note?: string | undefined },
+): Promise<ImportResult> {
   if (input.bank === MODERATORS_BANK) {
-    throw new AppError({ code: 'bank_managed', message: 'the moderators bank is filled by moderators\' decisions; import into another bank' });
+    throw new AppError({
+      code: 'bank_managed',
+      message: "the moderators bank is filled by moderators' decisions; import into another bank",
+    });
   }
   const parsed = parseBankFile(input.file);
   if (parsed.errors.length > 0) {
     throw new AppError({
       code: 'invalid_bank_file',
-      message: `${parsed.errors.length} line(s) are not "pdq_hex[,quality]": ${parsed.errors.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`).join('; ')}`,
+      message: `${parsed.errors.length} line(s) are not "pdq_hex[,quality]": ${parsed.errors
+        .slice(0, 5)
+        .map((e) => `line ${e.line}: ${e.reason}`)
+        .join('; ')}`,
       details: { errors: parsed.errors.slice(0, 100) },
     });
   }
   return withTransaction(deps.pool, async (client) => {
     const bank = await findBank(client, input.bank);
     if (!bank) throw notFound('hash bank');
-    const imported = await importEntries(client, { bankId: bank.id, entries: parsed.entries, addedBy: input.moderatorId, note: input.note ?? null });
+    const imported = await importEntries(client, {
+      bankId: bank.id,
+      entries: parsed.entries,
+      addedBy: input.moderatorId,
+      note: input.note ?? null,
+    });
     return { bank: bank.name, read: parsed.entries.length, imported, alreadyInBank: parsed.entries.length - imported };
   });
 }

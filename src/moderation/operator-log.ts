@@ -11,7 +11,15 @@ export function latestOperatorEvents(deps: Pick<Deps, 'pool'>, limit = 200): Ret
  * Records an admin's change to the job queues (pause, retry, clean…) before it is made: a change that cannot
  * be recorded must not be made, so this throws when the database does.
  */
-export async function recordQueueChange(deps: Pick<Deps, 'pool'>, change: { adminId: string; path: string; method: string }): Promise<void> {
-  const event: OperatorEvent = { actorId: change.adminId, action: 'job_queue_changed', target: change.path, details: { method: change.method } };
+export async function recordQueueChange(
+  deps: Pick<Deps, 'pool'>,
+  change: { adminId: string; path: string; method: string },
+): Promise<void> {
+  const event: OperatorEvent = {
+    actorId: change.adminId,
+    action: 'job_queue_changed',
+    target: change.path,
+    details: { method: change.method },
+  };
   await appendOperatorEvent(deps.pool, event);
 }

@@ -36,11 +36,16 @@ export async function replayPolicy(
 ): Promise<PolicyReplay> {
   const since = typeof input.since === 'string' ? replaySince(input.since) : input.since;
   if (!since || (input.maxDays !== undefined && Date.now() - since.getTime() > input.maxDays * 86_400_000)) {
-    throw badRequest(`since must be a duration such as 30d, or an ISO date-time${input.maxDays === undefined ? '' : `, at most ${input.maxDays} days back`}`);
+    throw badRequest(
+      `since must be a duration such as 30d, or an ISO date-time${input.maxDays === undefined ? '' : `, at most ${input.maxDays} days back`}`,
+    );
   }
   let config;
   try {
-    config = proposedConfig(deps.config, Object.entries(input.settings).map(([key, value]) => `${key}=${value}`));
+    config = proposedConfig(
+      deps.config,
+      Object.entries(input.settings).map(([key, value]) => `${key}=${value}`),
+    );
   } catch (error) {
     throw badRequest(`invalid settings: ${(error as Error).message.replaceAll('\n', ' ')}`);
   }

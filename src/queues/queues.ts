@@ -57,11 +57,7 @@ export async function addJob(queues: Queues, topic: JobTopic, imageId: string, r
     await queues[topic].add(topic, data, { jobId });
     return;
   }
-  await queues['evaluate-image'].add(
-    'evaluate-image',
-    data,
-    { deduplication: { id: `evaluate-${imageId}` } },
-  );
+  await queues['evaluate-image'].add('evaluate-image', data, { deduplication: { id: `evaluate-${imageId}` } });
 }
 
 /** Closes every producer queue. */

@@ -37,14 +37,23 @@ export interface ReportInput {
  * reader is proven (domain/trust.ts isProven), from the facts read in one statement. The re-flag cooldown
  * (inReflagCooldown) looks up near-duplicates only for the rare reader with a recent dismissal.
  */
-async function weighingOf(db: Queryable, input: ReportInput, facts: ReporterFacts, config: Config, now: Date): Promise<{ weighing: Weighing; proven: boolean }> {
+async function weighingOf(
+  db: Queryable,
+  input: ReportInput,
+  facts: ReporterFacts,
+  config: Config,
+  now: Date,
+): Promise<{ weighing: Weighing; proven: boolean }> {
   const kind = input.reporterKind ?? 'user';
   const role = hasRole(input.reporterRole, 'moderator') ? 'moderator' : 'reader';
   if (role === 'moderator') {
     return { weighing: { role, kind, trustWeight: 1, cooldown: false, networkAlreadyCounted: false, newAccount: false }, proven: false };
   }
   const dismissed = facts.recentlyDismissedImageIds;
-  const copies = dismissed.length === 0 || dismissed.includes(input.imageId) ? [] : await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE);
+  const copies =
+    dismissed.length === 0 || dismissed.includes(input.imageId)
+      ? []
+      : await listNearDuplicateIds(db, input.imageId, config.PHASH_MATCH_DISTANCE);
   const weighing: Weighing = {
     role,
     kind,
@@ -81,7 +90,7 @@ export async function reportImage(
       });
     }
     if (!demoReaderMayReport(input.reporterId, image.uploaderId)) {
-      throw new AppError({ code: 'demo_reader', message: 'demo readers may only report the demo page\'s photos' });
+      throw new AppError({ code: 'demo_reader', message: "demo readers may only report the demo page's photos" });
     }
     const facts = await reporterFacts(client, {
       reporterId: input.reporterId,

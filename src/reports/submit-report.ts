@@ -60,7 +60,12 @@ export async function submitReport(
   let result;
   try {
     result = await gate.perImage.run(input.imageId, () =>
-      reportImage(deps, { imageId: input.imageId, reason: input.reason, note: input.note, ...reporterOf(input.reader, input.guardNetworkHash) }),
+      reportImage(deps, {
+        imageId: input.imageId,
+        reason: input.reason,
+        note: input.note,
+        ...reporterOf(input.reader, input.guardNetworkHash),
+      }),
     );
   } catch (error) {
     // A report that was refused, or not recorded because of an outage or a busy image (503), costs nothing:

@@ -28,7 +28,10 @@ describe('/docs', () => {
     });
     await page.goto(`${service.baseUrl}/docs`);
     const expected = Object.values(openApiDocument().paths ?? {}).reduce((n, item) => n + Object.keys(item as object).length, 0);
-    await page.locator('.opblock').nth(expected - 1).waitFor({ timeout: 90_000 });
+    await page
+      .locator('.opblock')
+      .nth(expected - 1)
+      .waitFor({ timeout: 90_000 });
     expect(await page.locator('.opblock').count()).toBe(expected);
     expect(await page.locator('.opblock-summary-path', { hasText: '/v1/images/{id}/reports' }).count()).toBe(1);
     expect(foreign).toEqual([]);

@@ -30,11 +30,20 @@ async function autoBlocked(): Promise<string> {
 }
 
 async function decide(id: string, action: string): Promise<void> {
-  const response = await service.request(`/v1/moderation/images/${id}/decision`, { method: 'POST', as: 'setup', role: 'moderator', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action }) });
+  const response = await service.request(`/v1/moderation/images/${id}/decision`, {
+    method: 'POST',
+    as: 'setup',
+    role: 'moderator',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action }),
+  });
   expect(response.status).toBe(200);
 }
 
-async function signedIn(width = 1280, as: { sub: string; role: 'moderator' | 'admin' } = { sub: 'mod-nora', role: 'moderator' }): Promise<Page> {
+async function signedIn(
+  width = 1280,
+  as: { sub: string; role: 'moderator' | 'admin' } = { sub: 'mod-nora', role: 'moderator' },
+): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   await page.goto(`${service.baseUrl}/moderate`);
   await page.locator('#token').fill(await service.token(as.sub, as.role));
@@ -57,13 +66,17 @@ describe('the moderator page on a busy queue', () => {
     const queue = page.getByRole('listbox', { name: 'Images in this queue' });
     await expect.poll(() => queue.getByRole('option').count()).toBe(3);
     await expect.poll(() => page.locator('select[name="state"] option[value="auto_blocked"]').textContent()).toBe('Auto-blocked (3)');
-    expect(await queue.getAttribute('aria-activedescendant')).toBe(`item-${await queue.getByRole('option', { selected: true }).getAttribute('data-id')}`);
+    expect(await queue.getAttribute('aria-activedescendant')).toBe(
+      `item-${await queue.getByRole('option', { selected: true }).getAttribute('data-id')}`,
+    );
 
     await page.keyboard.press('c');
     await page.keyboard.press('j');
     await page.keyboard.press('c');
     await expect.poll(() => page.locator('#bulk-count').textContent()).toBe('2 checked');
-    const checked = await Promise.all((await page.locator('#queue li[aria-checked="true"]').all()).map((item) => item.getAttribute('data-id')));
+    const checked = await Promise.all(
+      (await page.locator('#queue li[aria-checked="true"]').all()).map((item) => item.getAttribute('data-id')),
+    );
     await page.locator('#note').fill('Spam campaign, checked by hand');
     await page.getByRole('button', { name: 'Uphold checked' }).click();
     await expect.poll(() => page.locator('#status').textContent()).toBe('Upheld 2 images.');
@@ -72,7 +85,9 @@ describe('the moderator page on a busy queue', () => {
       expect(await service.status(id!)).toBe('blocked');
       expect(await auditReasons(id!)).toEqual(['Spam campaign, checked by hand']);
     }
-    await expect.poll(() => page.locator('select[name="state"] option[value="blocked"]').textContent()).toBe(`Blocked (${blockedBefore + 2})`);
+    await expect
+      .poll(() => page.locator('select[name="state"] option[value="blocked"]').textContent())
+      .toBe(`Blocked (${blockedBefore + 2})`);
 
     // A single decision takes a note too.
     const last = ids.find((id) => !checked.includes(id))!;
@@ -154,8 +169,11 @@ describe('the moderator page on a busy queue', () => {
     await page.close();
   }, 90_000);
 
-  it('when an admin opens Sessions, then they see a moderator\'s session and revoke it at once; moderators have no such button', async () => {
-    const moderator = await fetch(`${service.baseUrl}/v1/moderation/session`, { method: 'POST', headers: { authorization: `Bearer ${await service.token('mod-otto', 'moderator')}` } });
+  it("when an admin opens Sessions, then they see a moderator's session and revoke it at once; moderators have no such button", async () => {
+    const moderator = await fetch(`${service.baseUrl}/v1/moderation/session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await service.token('mod-otto', 'moderator')}` },
+    });
     const cookie = moderator.headers.getSetCookie()[0]!.split(';')[0]!;
     const plain = await signedIn();
     expect(await plain.getByRole('button', { name: 'Sessions' }).isVisible()).toBe(false);

@@ -50,7 +50,11 @@ async function selectedId(page: Page): Promise<string> {
 describe('the moderator page', () => {
   it('when a moderator signs in and uses the keyboard, then u upholds, r restores, and a stale decision is explained in words', async () => {
     await clearAutoBlockedQueue(service);
-    const ids = [await autoBlocked('real/flowers.jpeg', 'violence'), await autoBlocked('real/Landscape_6.jpg', 'spam'), await autoBlocked('real/concert.jpg', 'hate')];
+    const ids = [
+      await autoBlocked('real/flowers.jpeg', 'violence'),
+      await autoBlocked('real/Landscape_6.jpg', 'spam'),
+      await autoBlocked('real/concert.jpg', 'hate'),
+    ];
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${service.baseUrl}/moderate`);
 
@@ -93,7 +97,8 @@ describe('the moderator page', () => {
     expect(new Set([upheld, restored, stale])).toEqual(new Set(ids));
     expect(await service.status(upheld)).toBe('blocked');
     expect(await service.status(restored)).toBe('visible');
-    const decisions = (await Promise.all(ids.map((id) => auditEvents(service, id)))).flat()
+    const decisions = (await Promise.all(ids.map((id) => auditEvents(service, id))))
+      .flat()
       .filter((event) => event.actorId !== null)
       .sort((a, b) => a.id - b.id)
       .map((event) => ({ actor_id: event.actorId, action: event.action, image_id: event.imageId }));

@@ -16,7 +16,9 @@ beforeAll(async () => {
   idp = await startIdentityProvider();
   idp.accounts.set('marie', { name: 'Marie Curie', groups: ['staff', 'imgmod-moderator'] });
   idp.accounts.set('paul', { name: 'Paul', groups: ['staff'] });
-  service = await startTestService({ env: { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, MODERATOR_TOKEN_SIGNIN: 'false' } });
+  service = await startTestService({
+    env: { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, MODERATOR_TOKEN_SIGNIN: 'false' },
+  });
   idp.register(`${service.baseUrl}/auth/callback`);
   browser = await launchBrowser();
 }, 60_000);
@@ -36,7 +38,7 @@ async function signInAs(page: Page, login: string): Promise<void> {
   await page.getByRole('button', { name: 'Continue' }).click();
 }
 
-describe('signing in with the organisation\'s identity provider', () => {
+describe("signing in with the organisation's identity provider", () => {
   it('when a moderator signs in, decides and signs out, then the audit names them and the old cookie no longer works', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -47,7 +49,11 @@ describe('signing in with the organisation\'s identity provider', () => {
 
     const id = await service.uploadDistinct();
     const decided = await page.evaluate(async (imageId) => {
-      const response = await fetch(`/v1/moderation/images/${imageId}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'uphold', note: 'seen' }) });
+      const response = await fetch(`/v1/moderation/images/${imageId}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'uphold', note: 'seen' }),
+      });
       return response.status;
     }, id);
     expect(decided).toBe(200);
@@ -74,7 +80,7 @@ describe('signing in with the organisation\'s identity provider', () => {
     await context.close();
   }, 90_000);
 
-  it('when the provider revokes a moderator\'s role, then their next sign-in is refused', async () => {
+  it("when the provider revokes a moderator's role, then their next sign-in is refused", async () => {
     // An account of its own: revoking marie's role would refuse her in whichever test runs after this one.
     idp.accounts.set('irene', { name: 'Irène Joliot-Curie', groups: ['staff', 'imgmod-moderator'] });
     const before = await browser.newContext();

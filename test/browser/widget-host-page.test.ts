@@ -20,8 +20,12 @@ let pageIds: string[] = [];
 beforeAll(async () => {
   host = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
-    const images = pageIds.map((id) => `<img src="${service.baseUrl}/i/${id.toLowerCase()}" data-imgmod-id="${id}" alt="a photo" width="80">`);
-    res.end(`<!doctype html><html lang="en"><body>${images.join('\n')}<script src="${service.baseUrl}/widget.js" defer></script></body></html>`);
+    const images = pageIds.map(
+      (id) => `<img src="${service.baseUrl}/i/${id.toLowerCase()}" data-imgmod-id="${id}" alt="a photo" width="80">`,
+    );
+    res.end(
+      `<!doctype html><html lang="en"><body>${images.join('\n')}<script src="${service.baseUrl}/widget.js" defer></script></body></html>`,
+    );
   }).listen(0, '127.0.0.1');
   await once(host, 'listening');
   hostPort = (host.address() as AddressInfo).port;

@@ -64,7 +64,9 @@ describe('the reader widget on /demo', () => {
     const third = pages[2]!;
     await expect.poll(() => third.locator('article').first().locator('.imgmod-placeholder').isVisible(), { timeout: 60_000 }).toBe(true);
     expect(await third.locator('article').first().locator('img').count()).toBe(0);
-    expect(await third.locator('article').first().getByRole('img').getAttribute('aria-label')).toBe('Image masquée après des signalements de lecteurs');
+    expect(await third.locator('article').first().getByRole('img').getAttribute('aria-label')).toBe(
+      'Image masquée après des signalements de lecteurs',
+    );
     // The reader whose report hid it is told so, not still promised a block to come.
     await expect.poll(() => status(third, 0).textContent()).toBe(HIDDEN_NOW_FR);
     const shot = screenshotPath('widget-blocked.png');
@@ -100,7 +102,9 @@ describe('the reader widget on /demo', () => {
     expect(await page.evaluate<string>('document.cookie')).not.toContain('imgmod_reader');
     const imageId = await page.locator('article').nth(1).locator('img').getAttribute('data-imgmod-id');
     const stored = await reportsOf(service, imageId!);
-    expect(stored.map(({ reporterId, reporterKind, weight }) => ({ reporterId, reporterKind, weight }))).toEqual([{ reporterId: readerId, reporterKind: 'anonymous', weight: 0.5 }]);
+    expect(stored.map(({ reporterId, reporterKind, weight }) => ({ reporterId, reporterKind, weight }))).toEqual([
+      { reporterId: readerId, reporterKind: 'anonymous', weight: 0.5 },
+    ]);
     const receipts = await page.evaluate(async () => (await fetch('/v1/me/reports')).json());
     expect(receipts).toMatchObject({ readerId, kind: 'anonymous', reports: [{ imageId, outcome: 'open', reason: 'spam' }] });
 
@@ -113,7 +117,9 @@ describe('the reader widget on /demo', () => {
     // …and the next one within the window is refused: the dialog stays open and says when to try again.
     await reportThroughWidget(page, 1, 'Autre chose');
     const dialogStatus = page.getByRole('dialog').locator('.imgmod-dialog-status');
-    await expect.poll(() => dialogStatus.textContent()).toMatch(/^Vous avez envoyé beaucoup de signalements en peu de temps\. Réessayez dans \d+\u00a0s\.$/);
+    await expect
+      .poll(() => dialogStatus.textContent())
+      .toMatch(/^Vous avez envoyé beaucoup de signalements en peu de temps\. Réessayez dans \d+\u00a0s\.$/);
     expect(await page.getByRole('dialog').isVisible()).toBe(true);
     await page.context().close();
   });

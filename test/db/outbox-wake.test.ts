@@ -43,7 +43,10 @@ describe('wakeOutboxRelay', () => {
     received = 0;
     expect((await service.report(upload, `wake-reader-${Date.now()}`)).status).toBe(202);
     await waitFor(() => Promise.resolve(received >= 1));
-    const rows = await service.deps.pool.query<{ topic: string }>(`SELECT topic FROM outbox WHERE image_id = $1 AND topic = 'evaluate-image' AND done_at IS NULL`, [upload]);
+    const rows = await service.deps.pool.query<{ topic: string }>(
+      `SELECT topic FROM outbox WHERE image_id = $1 AND topic = 'evaluate-image' AND done_at IS NULL`,
+      [upload],
+    );
     expect(rows.rowCount).toBe(1);
   });
 });

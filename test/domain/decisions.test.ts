@@ -7,8 +7,22 @@ import { IMAGE_STATUSES, type ImageStatus } from '../../src/domain/image-status.
 // The whole table, written out by hand: every action from every status.
 const expected: Record<DecisionAction, Record<ImageStatus, string | null>> = {
   uphold: { processing: null, visible: 'blocked/upheld', auto_blocked: 'blocked/upheld', blocked: null, removed: null, failed: null },
-  restore: { processing: null, visible: 'visible/dismissed', auto_blocked: 'visible/dismissed', blocked: 'visible/dismissed', removed: null, failed: null },
-  remove: { processing: null, visible: 'removed/upheld', auto_blocked: 'removed/upheld', blocked: 'removed/upheld', removed: null, failed: 'removed/upheld' },
+  restore: {
+    processing: null,
+    visible: 'visible/dismissed',
+    auto_blocked: 'visible/dismissed',
+    blocked: 'visible/dismissed',
+    removed: null,
+    failed: null,
+  },
+  remove: {
+    processing: null,
+    visible: 'removed/upheld',
+    auto_blocked: 'removed/upheld',
+    blocked: 'removed/upheld',
+    removed: null,
+    failed: 'removed/upheld',
+  },
 };
 
 describe('planDecision', () => {
@@ -24,7 +38,14 @@ describe('planDecision', () => {
 // The automatic changes, written out by hand: every action from every status ('=' keeps the status).
 const automatic: Record<AutomaticAction, Record<ImageStatus, string | null>> = {
   auto_block: { processing: 'auto_blocked', visible: 'auto_blocked', auto_blocked: null, blocked: null, removed: null, failed: null },
-  near_duplicate_block: { processing: 'auto_blocked', visible: 'auto_blocked', auto_blocked: null, blocked: null, removed: null, failed: null },
+  near_duplicate_block: {
+    processing: 'auto_blocked',
+    visible: 'auto_blocked',
+    auto_blocked: null,
+    blocked: null,
+    removed: null,
+    failed: null,
+  },
   suspected_brigade: { processing: '=', visible: '=', auto_blocked: null, blocked: null, removed: null, failed: null },
   review_overdue: { processing: null, visible: null, auto_blocked: '=', blocked: null, removed: null, failed: null },
   overdue_restore: { processing: null, visible: null, auto_blocked: 'visible', blocked: null, removed: null, failed: null },
@@ -43,30 +64,40 @@ describe('planAutomatic', () => {
 });
 
 describe('restore rules', () => {
-  it.each(DECISION_ACTIONS.flatMap((action) => IMAGE_STATUSES.map((status) => ({ action, status, reverses: action === 'restore' && status === 'blocked' }))))(
-    'when a moderator decides $action on a $status image, then the uphold is reversed: $reverses',
-    ({ action, status, reverses }) => {
-      expect(reversesUphold(action, status)).toBe(reverses);
-    },
-  );
+  it.each(
+    DECISION_ACTIONS.flatMap((action) =>
+      IMAGE_STATUSES.map((status) => ({ action, status, reverses: action === 'restore' && status === 'blocked' })),
+    ),
+  )('when a moderator decides $action on a $status image, then the uphold is reversed: $reverses', ({ action, status, reverses }) => {
+    expect(reversesUphold(action, status)).toBe(reverses);
+  });
 
   it.each([
     { image: false, copies: [], restored: false },
     { image: true, copies: [], restored: true },
     { image: false, copies: [false, true], restored: true },
     { image: false, copies: [false, false], restored: false },
-  ])('when the image restored=$image and its copies $copies, then the picture counts as restored: $restored', ({ image, copies, restored }) => {
-    expect(pictureWasRestored({ restored: image }, copies.map((copy) => ({ restored: copy })))).toBe(restored);
-  });
+  ])(
+    'when the image restored=$image and its copies $copies, then the picture counts as restored: $restored',
+    ({ image, copies, restored }) => {
+      expect(
+        pictureWasRestored(
+          { restored: image },
+          copies.map((copy) => ({ restored: copy })),
+        ),
+      ).toBe(restored);
+    },
+  );
 });
 
 describe('appeals', () => {
-  it.each(IMAGE_STATUSES.flatMap((status) => [false, true].map((already) => ({ status, already, allowed: !already && (status === 'auto_blocked' || status === 'blocked') }))))(
-    'when the image is $status and appealed before: $already, then an appeal is allowed: $allowed',
-    ({ status, already, allowed }) => {
-      expect(mayAppeal(status, already)).toBe(allowed);
-    },
-  );
+  it.each(
+    IMAGE_STATUSES.flatMap((status) =>
+      [false, true].map((already) => ({ status, already, allowed: !already && (status === 'auto_blocked' || status === 'blocked') })),
+    ),
+  )('when the image is $status and appealed before: $already, then an appeal is allowed: $allowed', ({ status, already, allowed }) => {
+    expect(mayAppeal(status, already)).toBe(allowed);
+  });
 
   it.each([
     { action: 'uphold', outcome: 'rejected' },

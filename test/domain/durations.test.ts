@@ -19,7 +19,13 @@ describe('parseDurationMs', () => {
 
 describe('parseRateLimits', () => {
   it.each([
-    ['2/3s,20/1d', [{ points: 2, durationSeconds: 3 }, { points: 20, durationSeconds: 86_400 }]],
+    [
+      '2/3s,20/1d',
+      [
+        { points: 2, durationSeconds: 3 },
+        { points: 20, durationSeconds: 86_400 },
+      ],
+    ],
     [' 6/3s ', [{ points: 6, durationSeconds: 3 }]],
     ['none', []],
     ['2/1.5s', null],

@@ -60,7 +60,10 @@ describe('pdqHash', () => {
   it('when a picture is brightened, then its hash stays close; another picture is far', () => {
     const picture = texture(300, 200, 1);
     const { hash } = pdqHash(picture, { width: 300, height: 200 });
-    const brighter = pdqHash(picture.map((v) => v + 12), { width: 300, height: 200 }).hash;
+    const brighter = pdqHash(
+      picture.map((v) => v + 12),
+      { width: 300, height: 200 },
+    ).hash;
     const other = pdqHash(texture(300, 200, 2), { width: 300, height: 200 }).hash;
     expect(pdqDistance(hash, brighter)).toBeLessThanOrEqual(4);
     expect(pdqDistance(hash, other)).toBeGreaterThan(64);
@@ -83,31 +86,39 @@ describe('dihedral hashes', () => {
   const size = { width: 320, height: 320 };
   const picture = texture(320, 320, 5);
 
-  it.each(ORIENTATIONS)('when the picture is turned to %s pixel by pixel, then its hash is the one derived from the DCT of the original', (orientation) => {
-    const fromDct = pdqDihedralHashes(picture, size).hashes[orientation];
-    const turned = orientLuma(picture, size, orientation);
-    expect(pdqDistance(pdqHash(turned.luma, turned).hash, fromDct)).toBe(0);
-  });
+  it.each(ORIENTATIONS)(
+    'when the picture is turned to %s pixel by pixel, then its hash is the one derived from the DCT of the original',
+    (orientation) => {
+      const fromDct = pdqDihedralHashes(picture, size).hashes[orientation];
+      const turned = orientLuma(picture, size, orientation);
+      expect(pdqDistance(pdqHash(turned.luma, turned).hash, fromDct)).toBe(0);
+    },
+  );
 
   it.each(ORIENTATIONS)('when a picture is turned to %s and turned back, then it is the original (the group is closed)', (orientation) => {
     const rect = { width: 7, height: 5 };
     const pixels = Float32Array.from({ length: 35 }, (_, i) => i);
     const turned = orientLuma(pixels, rect, orientation);
-    const back = ORIENTATIONS.map((inverse) => orientLuma(turned.luma, turned, inverse)).find((undo) => undo.width === 7 && undo.luma.every((v, i) => v === i));
+    const back = ORIENTATIONS.map((inverse) => orientLuma(turned.luma, turned, inverse)).find(
+      (undo) => undo.width === 7 && undo.luma.every((v, i) => v === i),
+    );
     expect(back).toBeDefined();
   });
 });
 
 describe('enlargeLuma', () => {
-  it.each(ORIENTATIONS)('when a small picture is turned to %s and enlarged, then it is the enlarged picture turned (pixel for pixel)', (orientation) => {
-    const size = { width: 37, height: 23 };
-    const picture = texture(37, 23, 7);
-    const a = enlargeLuma(orientLuma(picture, size, orientation).luma, orientLuma(picture, size, orientation), 512);
-    const enlarged = enlargeLuma(picture, size, 512);
-    const b = orientLuma(enlarged.luma, enlarged, orientation);
-    expect([a.width, a.height]).toEqual([b.width, b.height]);
-    expect(a.luma.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b.luma[i]!)), 0)).toBeLessThan(1e-3);
-  });
+  it.each(ORIENTATIONS)(
+    'when a small picture is turned to %s and enlarged, then it is the enlarged picture turned (pixel for pixel)',
+    (orientation) => {
+      const size = { width: 37, height: 23 };
+      const picture = texture(37, 23, 7);
+      const a = enlargeLuma(orientLuma(picture, size, orientation).luma, orientLuma(picture, size, orientation), 512);
+      const enlarged = enlargeLuma(picture, size, 512);
+      const b = orientLuma(enlarged.luma, enlarged, orientation);
+      expect([a.width, a.height]).toEqual([b.width, b.height]);
+      expect(a.luma.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b.luma[i]!)), 0)).toBeLessThan(1e-3);
+    },
+  );
 
   it('when the picture is already 512 px on its longest side, then it is returned as it is; else its longest side becomes 512', () => {
     const large = texture(512, 300, 1);
@@ -140,7 +151,12 @@ describe('matching', () => {
       { kind: 'original' as const, hash: three, ref: 'a' },
       { kind: 'cut-top-10' as const, hash: one, ref: 'b' },
     ];
-    expect(closestMatch([{ kind: 'flipY', hash: zero }], stored, 4)).toEqual({ ref: 'b', distance: 1, queryKind: 'flipY', storedKind: 'cut-top-10' });
+    expect(closestMatch([{ kind: 'flipY', hash: zero }], stored, 4)).toEqual({
+      ref: 'b',
+      distance: 1,
+      queryKind: 'flipY',
+      storedKind: 'cut-top-10',
+    });
     expect(closestMatch([{ kind: 'original', hash: zero }], stored, 0)).toBeNull();
   });
 });

@@ -25,7 +25,8 @@ function report(standing: ReporterStanding, options: Partial<PolicyReport> = {})
     ...options,
   };
 }
-const many = (count: number, standing: ReporterStanding, options: Partial<PolicyReport> = {}) => Array.from({ length: count }, () => report(standing, options));
+const many = (count: number, standing: ReporterStanding, options: Partial<PolicyReport> = {}) =>
+  Array.from({ length: count }, () => report(standing, options));
 const ordinary = (count: number, options: Partial<PolicyReport> = {}) => many(count, 'ordinary', options);
 const lowTrust = (count: number, options: Partial<PolicyReport> = {}) => many(count, 'low_trust', options);
 
@@ -37,44 +38,104 @@ describe('crossing (rule 4)', () => {
   const reports = (...entries: [ReportReason, number][]) => entries.map(([reason, weight]) => ({ reason, weight }));
   it.each([
     { why: 'two readers at 1.0 stay under 3', list: reports(['spam', 1], ['nudity', 1]), expected: null },
-    { why: 'three readers at 1.0 reach 3', list: reports(['spam', 1], ['spam', 1], ['nudity', 1]), expected: { rule: 'total_score', score: 3, threshold: 3 } },
-    { why: 'two readers at 1.5 reach 3', list: reports(['spam', 1.5], ['violence', 1.5]), expected: { rule: 'total_score', score: 3, threshold: 3 } },
+    {
+      why: 'three readers at 1.0 reach 3',
+      list: reports(['spam', 1], ['spam', 1], ['nudity', 1]),
+      expected: { rule: 'total_score', score: 3, threshold: 3 },
+    },
+    {
+      why: 'two readers at 1.5 reach 3',
+      list: reports(['spam', 1.5], ['violence', 1.5]),
+      expected: { rule: 'total_score', score: 3, threshold: 3 },
+    },
     { why: 'one reader at the maximum weight 2 never crosses alone', list: reports(['illegal', 2]), expected: null },
-    { why: 'one reader plus suppressed readers (weight 0) never crosses', list: reports(['spam', 2], ['spam', 0], ['spam', 0], ['spam', 0]), expected: null },
-    { why: 'two "illegal" reports reach the illegal threshold 2', list: reports(['illegal', 1], ['illegal', 1]), expected: { rule: 'reason_score', reason: 'illegal', score: 2, threshold: 2 } },
+    {
+      why: 'one reader plus suppressed readers (weight 0) never crosses',
+      list: reports(['spam', 2], ['spam', 0], ['spam', 0], ['spam', 0]),
+      expected: null,
+    },
+    {
+      why: 'two "illegal" reports reach the illegal threshold 2',
+      list: reports(['illegal', 1], ['illegal', 1]),
+      expected: { rule: 'reason_score', reason: 'illegal', score: 2, threshold: 2 },
+    },
     { why: '"illegal" and "spam" do not add up toward the illegal threshold', list: reports(['illegal', 1], ['spam', 1]), expected: null },
-    { why: 'weights 0.1 + 0.2 + … are summed without float drift', list: reports(['spam', 0.1], ['spam', 0.2], ['spam', 2.7]), expected: { rule: 'total_score', score: 3, threshold: 3 } },
+    {
+      why: 'weights 0.1 + 0.2 + … are summed without float drift',
+      list: reports(['spam', 0.1], ['spam', 0.2], ['spam', 2.7]),
+      expected: { rule: 'total_score', score: 3, threshold: 3 },
+    },
   ])('when $why, then the crossing is $expected', ({ list, expected }) => {
     expect(crossing(list, policy)).toEqual(expected);
   });
 
   it('when the factor is 2 (restored), then every threshold doubles', () => {
     expect(crossing(reports(['spam', 1], ['spam', 1], ['spam', 1], ['spam', 1]), policy, 2)).toBeNull();
-    expect(crossing(reports(['illegal', 1], ['illegal', 1], ['illegal', 1], ['illegal', 1]), policy, 2)).toMatchObject({ rule: 'reason_score', threshold: 4 });
+    expect(crossing(reports(['illegal', 1], ['illegal', 1], ['illegal', 1], ['illegal', 1]), policy, 2)).toMatchObject({
+      rule: 'reason_score',
+      threshold: 4,
+    });
   });
 });
 
 describe('decideAutoBlock (report policy v2)', () => {
-  const blockable: Record<ImageStatus, boolean> = { processing: true, visible: true, auto_blocked: false, blocked: false, removed: false, failed: false };
+  const blockable: Record<ImageStatus, boolean> = {
+    processing: true,
+    visible: true,
+    auto_blocked: false,
+    blocked: false,
+    removed: false,
+    failed: false,
+  };
   it.each(IMAGE_STATUSES)('when the image is %s and three ordinary readers report, then it blocks only if the status allows', (status) => {
     expect(decide(ordinary(3), { status }).block).toBe(blockable[status]);
   });
 
-  it.each(['auto_blocked', 'blocked', 'removed', 'failed'] as const)('when the image is already %s, then a burst flags nothing', (status) => {
-    expect(decide(lowTrust(8), { status })).toEqual({ block: false });
-  });
+  it.each(['auto_blocked', 'blocked', 'removed', 'failed'] as const)(
+    'when the image is already %s, then a burst flags nothing',
+    (status) => {
+      expect(decide(lowTrust(8), { status })).toEqual({ block: false });
+    },
+  );
 
   it('when a moderator reports during a burst, then the image blocks at once', () => {
-    expect(decide([...lowTrust(6), report('ordinary', { reporterRole: 'moderator', reporterKind: 'user' })])).toEqual({ block: true, rule: 'moderator_report' });
+    expect(decide([...lowTrust(6), report('ordinary', { reporterRole: 'moderator', reporterKind: 'user' })])).toEqual({
+      block: true,
+      rule: 'moderator_report',
+    });
   });
 
   it.each([
-    { why: 'three ordinary readers on three networks', list: () => ordinary(3), expected: { block: true, basis: 'trusted', corroboration: 'quorum', rule: 'total_score', score: 3 } },
-    { why: 'two ordinary readers choosing illegal', list: () => ordinary(2, { reason: 'illegal' }), expected: { block: true, basis: 'trusted', rule: 'reason_score', reason: 'illegal' } },
-    { why: 'a proven reader and an ordinary one at 1.5 each', list: () => [report('proven'), report('ordinary', { weight: 1.5 })], expected: { block: true, corroboration: 'proven' } },
-    { why: 'a proven reader (1.5) with three anonymous readers (1.5)', list: () => [report('proven'), ...lowTrust(3)], expected: { block: true, basis: 'all', corroboration: 'proven', score: 3 } },
-    { why: 'two ordinary readers and two anonymous ones', list: () => [...ordinary(2), ...lowTrust(2)], expected: { block: true, basis: 'all', corroboration: 'quorum', score: 3 } },
-    { why: 'first-party users (no network watched)', list: () => ordinary(3, { reporterKind: 'user', guardNetwork: null }), expected: { block: true, basis: 'trusted', corroboration: 'quorum' } },
+    {
+      why: 'three ordinary readers on three networks',
+      list: () => ordinary(3),
+      expected: { block: true, basis: 'trusted', corroboration: 'quorum', rule: 'total_score', score: 3 },
+    },
+    {
+      why: 'two ordinary readers choosing illegal',
+      list: () => ordinary(2, { reason: 'illegal' }),
+      expected: { block: true, basis: 'trusted', rule: 'reason_score', reason: 'illegal' },
+    },
+    {
+      why: 'a proven reader and an ordinary one at 1.5 each',
+      list: () => [report('proven'), report('ordinary', { weight: 1.5 })],
+      expected: { block: true, corroboration: 'proven' },
+    },
+    {
+      why: 'a proven reader (1.5) with three anonymous readers (1.5)',
+      list: () => [report('proven'), ...lowTrust(3)],
+      expected: { block: true, basis: 'all', corroboration: 'proven', score: 3 },
+    },
+    {
+      why: 'two ordinary readers and two anonymous ones',
+      list: () => [...ordinary(2), ...lowTrust(2)],
+      expected: { block: true, basis: 'all', corroboration: 'quorum', score: 3 },
+    },
+    {
+      why: 'first-party users (no network watched)',
+      list: () => ordinary(3, { reporterKind: 'user', guardNetwork: null }),
+      expected: { block: true, basis: 'trusted', corroboration: 'quorum' },
+    },
   ])('when $why report, then the image is auto-blocked', ({ list, expected }) => {
     expect(decide(list())).toMatchObject(expected);
   });
@@ -106,11 +167,21 @@ describe('decideAutoBlock (report policy v2)', () => {
     });
 
     it('when one ordinary reader joins many low-trust ones, then quorum is not met and the block is held', () => {
-      expect(decide([...lowTrust(8), ...ordinary(1)])).toMatchObject({ block: false, rule: 'suspected_brigade', heldBack: true, signals: ['low_trust_burst', 'uncorroborated'] });
+      expect(decide([...lowTrust(8), ...ordinary(1)])).toMatchObject({
+        block: false,
+        rule: 'suspected_brigade',
+        heldBack: true,
+        signals: ['low_trust_burst', 'uncorroborated'],
+      });
     });
 
     it('when two ordinary readers and a low-trust burst cross together, then the burst holds the block', () => {
-      expect(decide([...ordinary(2), ...lowTrust(6)])).toMatchObject({ block: false, rule: 'suspected_brigade', signals: ['low_trust_burst'], heldBack: true });
+      expect(decide([...ordinary(2), ...lowTrust(6)])).toMatchObject({
+        block: false,
+        rule: 'suspected_brigade',
+        signals: ['low_trust_burst'],
+        heldBack: true,
+      });
     });
   });
 
@@ -122,7 +193,10 @@ describe('decideAutoBlock (report policy v2)', () => {
     });
 
     it('when two aged accounts from one network choose illegal, then one network is no quorum', () => {
-      expect(decide(ordinary(2, { guardNetwork: 'office', reason: 'illegal' }))).toMatchObject({ block: false, signals: ['uncorroborated'] });
+      expect(decide(ordinary(2, { guardNetwork: 'office', reason: 'illegal' }))).toMatchObject({
+        block: false,
+        signals: ['uncorroborated'],
+      });
     });
 
     it('when a ring is joined by two honest readers elsewhere, then the honest quorum blocks', () => {
@@ -164,7 +238,7 @@ describe('decideAutoBlock (report policy v2)', () => {
       expect(decide(lowTrust(5, { weight: 0.6 }))).toMatchObject({ signals: ['low_trust_burst', 'uncorroborated'], heldBack: true });
     });
 
-    it('when a flagged image\'s burst left the window, then the flag keeps holding while low-trust carries the score', () => {
+    it("when a flagged image's burst left the window, then the flag keeps holding while low-trust carries the score", () => {
       const reports = [...ordinary(2, { createdAt: minutesAgo(90) }), ...lowTrust(6, { createdAt: minutesAgo(80) })];
       expect(decide(reports)).toMatchObject({ block: true, basis: 'all' });
       expect(decide(reports, { flagged: true })).toMatchObject({ block: false, signals: ['low_trust_burst'], heldBack: true });

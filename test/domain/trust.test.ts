@@ -15,10 +15,13 @@ describe('reporter trust', () => {
     { upheld: 0, dismissed: 6, bonus: -6.46, weight: 0, why: '0 % of 6: −1 × 1.292 × 5; weight −0.292 floored at 0' },
     { upheld: 7, dismissed: 3, bonus: 0, weight: 0, why: '70 % of 10 is on the axis, but 30 % dismissed over 10 decided: suppressed' },
     { upheld: 30, dismissed: 10, bonus: 2.22, weight: 0, why: '75 % of 40 earns a bonus, but 25 % dismissed: suppressed' },
-  ])('when a reader has $upheld upheld and $dismissed dismissed, then the weight is $weight ($why)', ({ upheld, dismissed, bonus, weight }) => {
-    expect(discourseAccuracyBonus({ upheld, dismissed })).toBeCloseTo(bonus, 2);
-    expect(reportWeight({ upheld, dismissed })).toBeCloseTo(weight, 3);
-  });
+  ])(
+    'when a reader has $upheld upheld and $dismissed dismissed, then the weight is $weight ($why)',
+    ({ upheld, dismissed, bonus, weight }) => {
+      expect(discourseAccuracyBonus({ upheld, dismissed })).toBeCloseTo(bonus, 2);
+      expect(reportWeight({ upheld, dismissed })).toBeCloseTo(weight, 3);
+    },
+  );
 
   it.each([
     { upheld: 7, dismissed: 2, suppressed: false, why: '22 % dismissed' },
@@ -38,11 +41,14 @@ describe('reporter trust', () => {
       { lastDismissed: 6.5, until: 0.5, weight: 0, why: 'half a day left' },
       { lastDismissed: 7, until: null, weight: 0.762, why: 'a week later the penalty alone applies (60 % of 10: 1 − 1.19 / 5)' },
       { lastDismissed: 30, until: null, weight: 0.762, why: 'a month later' },
-    ])('when 6 upheld and 4 dismissed, the last $lastDismissed days ago, then suppressed until +$until days ($why)', ({ lastDismissed, until, weight }) => {
-      const track = { upheld: 6, dismissed: 4, lastDismissedAt: daysAgo(lastDismissed) };
-      expect(suppressedUntil(track, now)).toEqual(until === null ? null : new Date(daysAgo(lastDismissed).getTime() + SUPPRESSION_MS));
-      expect(reportWeight(track, now)).toBeCloseTo(weight, 3);
-    });
+    ])(
+      'when 6 upheld and 4 dismissed, the last $lastDismissed days ago, then suppressed until +$until days ($why)',
+      ({ lastDismissed, until, weight }) => {
+        const track = { upheld: 6, dismissed: 4, lastDismissedAt: daysAgo(lastDismissed) };
+        expect(suppressedUntil(track, now)).toEqual(until === null ? null : new Date(daysAgo(lastDismissed).getTime() + SUPPRESSION_MS));
+        expect(reportWeight(track, now)).toBeCloseTo(weight, 3);
+      },
+    );
 
     it('when a suppressed reader is dismissed again after the expiry, then suppression starts over', () => {
       expect(isSuppressed({ upheld: 6, dismissed: 5, lastDismissedAt: daysAgo(1) }, now)).toBe(true);

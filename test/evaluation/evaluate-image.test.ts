@@ -17,7 +17,15 @@ async function imageWithReports(count: number): Promise<string> {
   const response = await service.upload('real/concert.jpg');
   const { id } = (await response.json()) as { id: string };
   for (let i = 0; i < count; i++) {
-    await insertReportOnce(service.deps.pool, { id: randomUUID(), imageId: id, reporterId: `r${i}-${id}`, reporterRole: 'reader', reason: 'spam', note: null, weight: 1 });
+    await insertReportOnce(service.deps.pool, {
+      id: randomUUID(),
+      imageId: id,
+      reporterId: `r${i}-${id}`,
+      reporterRole: 'reader',
+      reason: 'spam',
+      note: null,
+      weight: 1,
+    });
   }
   return id;
 }

@@ -131,7 +131,13 @@ async function runScenario(meta: TaskMeta, scenario: Scenario): Promise<void> {
   let pairs: ReportPair[] = [];
   try {
     await deployment.start();
-    ids = await uploadVisible({ baseUrl: deployment.baseUrl(), jwtSecret: JWT_SECRET, databaseUrl: postgres.url(database), count: IMAGES, seed: 7000 + scenarioCount * 10 });
+    ids = await uploadVisible({
+      baseUrl: deployment.baseUrl(),
+      jwtSecret: JWT_SECRET,
+      databaseUrl: postgres.url(database),
+      count: IMAGES,
+      seed: 7000 + scenarioCount * 10,
+    });
     await scenario.extra?.(deployment, notes);
     pairs = scenario.pairs?.(ids) ?? ids.flatMap((imageId) => READERS.map((reader) => ({ imageId, reader })));
     let injected: Promise<void> | undefined;
@@ -148,10 +154,16 @@ async function runScenario(meta: TaskMeta, scenario: Scenario): Promise<void> {
     });
     await injected;
     // A job cut by kill -9 is recovered by BullMQ's stalled check: its lock (30 s) must expire, then a check (every 30 s) run.
-    await waitFor(async () => (await tally(postgres.url(database), ids, outcome!.acknowledged)).blocked === ids.length, 90_000).catch(() => undefined);
+    await waitFor(async () => (await tally(postgres.url(database), ids, outcome!.acknowledged)).blocked === ids.length, 90_000).catch(
+      () => undefined,
+    );
   } finally {
     const counted = outcome ? await tally(postgres.url(database), ids, outcome.acknowledged).catch(() => null) : null;
-    const statuses = outcome ? Object.entries(outcome.statuses).map(([code, n]) => `${n}×${code}`).join(' ') : 'no load';
+    const statuses = outcome
+      ? Object.entries(outcome.statuses)
+          .map(([code, n]) => `${n}×${code}`)
+          .join(' ')
+      : 'no load';
     const row: FaultRow = {
       fault: scenario.fault,
       reportsSent: new Set(pairs.map((pair) => `${pair.imageId}/${pair.reader}`)).size,
@@ -299,13 +311,22 @@ describe('fault suite', () => {
         const token = await signToken(JWT_SECRET, { sub: 'uploader', role: 'reader' });
         const form = new FormData();
         form.append('file', new Blob([await slowAnimation()]), 'slow.gif');
-        const response = await fetch(`${deployment.baseUrl()}/v1/images`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
+        const response = await fetch(`${deployment.baseUrl()}/v1/images`, {
+          method: 'POST',
+          body: form,
+          headers: { authorization: `Bearer ${token}` },
+        });
         const { id } = (await response.json()) as { id: string };
         const db = new pg.Client({ connectionString: deployment.env.DATABASE_URL });
         await db.connect();
         try {
           const reason = await waitFor(async () => {
-            const row = (await db.query<{ status: string; reason: string | null }>('SELECT status, failure_reason AS reason FROM images WHERE id = $1', [id])).rows[0];
+            const row = (
+              await db.query<{ status: string; reason: string | null }>(
+                'SELECT status, failure_reason AS reason FROM images WHERE id = $1',
+                [id],
+              )
+            ).rows[0];
             return row?.status === 'failed' ? (row.reason ?? '') : undefined;
           }, 30_000);
           notes.push(`slow GIF failed: ${reason.split(':')[0]}`);

@@ -26,6 +26,7 @@ export function ensureCompiled(): void {
   const built = newestMtime(join(root, 'dist/src')) && statSync(join(root, 'dist/src/main.js'), { throwIfNoEntry: false })?.mtimeMs;
   const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'workers')));
   if (built && built >= sources) return;
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
 }
-

@@ -11,14 +11,20 @@ export function repoFile(path: string): string {
 
 /** docker-compose.yml parsed, with YAML merge keys (<<) resolved. */
 export function composeFile(): { services: Record<string, Record<string, unknown>>; volumes: Record<string, unknown> } {
-  return parse(repoFile('docker-compose.yml'), { merge: true }) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, unknown> };
+  return parse(repoFile('docker-compose.yml'), { merge: true }) as {
+    services: Record<string, Record<string, unknown>>;
+    volumes: Record<string, unknown>;
+  };
 }
 
 /** Every PromQL expression of deploy/prometheus-alerts.yml and deploy/grafana-dashboard.json. */
 export function deployExpressions(): string[] {
   const alerts = parse(repoFile('deploy/prometheus-alerts.yml')) as { groups: { rules: { expr: string }[] }[] };
   const dashboard = JSON.parse(repoFile('deploy/grafana-dashboard.json')) as { panels: { targets: { expr: string }[] }[] };
-  return [...alerts.groups.flatMap((group) => group.rules.map((rule) => rule.expr)), ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr))];
+  return [
+    ...alerts.groups.flatMap((group) => group.rules.map((rule) => rule.expr)),
+    ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
+  ];
 }
 
 /** The imgmod_* metric names the alerts and the dashboard use (as written: histograms with _bucket). */

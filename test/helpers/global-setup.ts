@@ -23,7 +23,9 @@ export default async function setup(project: TestProject) {
   const redis = new Redis(TEST_REDIS_URL);
   await redis.ping();
   return async () => {
-    const left = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`imgmod_test_${runId}_%`]);
+    const left = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `imgmod_test_${runId}_%`,
+    ]);
     for (const { datname } of left.rows) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
     await admin.end();
     const keys = await redis.keys(`imgmod-test-${runId}-*`);

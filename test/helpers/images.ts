@@ -40,8 +40,10 @@ export async function slowAnimation(options: { side?: number; frames?: number } 
       }
     }
   }
-  return sharp(raw, { raw: { width: side, height: side * frames, channels: 3, pageHeight: side } })
-    // One palette for every frame (reuse) keeps making it fast; it is the reading that is slow.
-    .gif({ reuse: true, effort: 1, dither: 0, colours: 64, delay: Array.from({ length: frames }, () => 40), loop: 0 })
-    .toBuffer();
+  return (
+    sharp(raw, { raw: { width: side, height: side * frames, channels: 3, pageHeight: side } })
+      // One palette for every frame (reuse) keeps making it fast; it is the reading that is slow.
+      .gif({ reuse: true, effort: 1, dither: 0, colours: 64, delay: Array.from({ length: frames }, () => 40), loop: 0 })
+      .toBuffer()
+  );
 }

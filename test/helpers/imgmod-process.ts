@@ -29,7 +29,11 @@ export interface ImgmodProcess {
  * Spawns `node dist/src/main.js --role <role>` with `env` on top of the current environment and waits until
  * it says it listens (api, all) or its workers started (worker).
  */
-export async function spawnImgmod(role: 'api' | 'worker' | 'all', env: Record<string, string>, args: string[] = []): Promise<ImgmodProcess> {
+export async function spawnImgmod(
+  role: 'api' | 'worker' | 'all',
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<ImgmodProcess> {
   const port = env.PORT ? Number(env.PORT) : role === 'worker' ? null : await sparePort();
   const child = spawn(process.execPath, [entry, '--role', role, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...(port === null ? {} : { PORT: String(port) }), ...env },

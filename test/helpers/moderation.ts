@@ -10,7 +10,12 @@ import { waitFor, type TestService } from './test-service.js';
 export const MOD = { as: 'mod-1', role: 'moderator' as const };
 
 /** POSTs `body` as JSON to `path`, as the user (and role) in `as`. */
-export function postJson(service: TestService, path: string, body: unknown, as: { as: string; role?: 'reader' | 'moderator' }): Promise<Response> {
+export function postJson(
+  service: TestService,
+  path: string,
+  body: unknown,
+  as: { as: string; role?: 'reader' | 'moderator' },
+): Promise<Response> {
   return service.request(path, { method: 'POST', ...as, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
@@ -20,7 +25,12 @@ export function reportFor(service: TestService, imageId: string, reader: string,
 }
 
 /** A moderator's decision on one image: `body` holds the action and optionally note and expectedStatus. */
-export function decide(service: TestService, imageId: string, body: { action: string; note?: string; expectedStatus?: string }, moderator = MOD.as): Promise<Response> {
+export function decide(
+  service: TestService,
+  imageId: string,
+  body: { action: string; note?: string; expectedStatus?: string },
+  moderator = MOD.as,
+): Promise<Response> {
   return postJson(service, `/v1/moderation/images/${imageId}/decision`, body, { as: moderator, role: 'moderator' });
 }
 
@@ -53,6 +63,11 @@ export async function clearAutoBlockedQueue(service: TestService): Promise<void>
   const queue = await service.request('/v1/moderation/queue?limit=100', { as: 'mod-cleanup', role: 'moderator' });
   const { items } = await json<{ items: { id: string }[] }>(queue);
   if (items.length === 0) return;
-  const response = await postJson(service, '/v1/moderation/decisions', { ids: items.map((item) => item.id), action: 'uphold' }, { as: 'mod-cleanup', role: 'moderator' });
+  const response = await postJson(
+    service,
+    '/v1/moderation/decisions',
+    { ids: items.map((item) => item.id), action: 'uphold' },
+    { as: 'mod-cleanup', role: 'moderator' },
+  );
   expect(response.status).toBe(200);
 }

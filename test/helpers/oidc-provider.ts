@@ -40,10 +40,24 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
     accounts,
     register(redirectUri) {
       const provider = new Provider(issuer, {
-        clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], response_types: ['code'], grant_types: ['authorization_code'] }],
+        clients: [
+          {
+            client_id: clientId,
+            client_secret: clientSecret,
+            redirect_uris: [redirectUri],
+            response_types: ['code'],
+            grant_types: ['authorization_code'],
+          },
+        ],
         findAccount: (_ctx: unknown, id: string) => ({
           accountId: id,
-          claims: () => Promise.resolve({ sub: id, preferred_username: id, name: accounts.get(id)?.name ?? id, groups: accounts.get(id)?.groups ?? [] }),
+          claims: () =>
+            Promise.resolve({
+              sub: id,
+              preferred_username: id,
+              name: accounts.get(id)?.name ?? id,
+              groups: accounts.get(id)?.groups ?? [],
+            }),
         }),
         claims: { openid: ['sub'], profile: ['name', 'preferred_username', 'groups'] },
         conformIdTokenClaims: false,

@@ -21,7 +21,10 @@ function random(seed: number): () => number {
 /** A colour field of `cells` random values a side, smoothly enlarged to the picture's size, as PNG. */
 async function field(next: () => number, cells: { width: number; height: number }, size: { width: number; height: number }) {
   const pixels = Buffer.from(Array.from({ length: cells.width * cells.height * 3 }, () => Math.floor(next() * 256)));
-  return sharp(pixels, { raw: { ...cells, channels: 3 } }).resize(size.width, size.height, { fit: 'fill', kernel: 'cubic' }).png().toBuffer();
+  return sharp(pixels, { raw: { ...cells, channels: 3 } })
+    .resize(size.width, size.height, { fit: 'fill', kernel: 'cubic' })
+    .png()
+    .toBuffer();
 }
 
 const WORDS = ['harbour', 'market', 'sunday', 'garden', 'station', 'winter', 'festival', 'bridge', 'valley', 'river', 'square', 'night'];
@@ -41,7 +44,9 @@ export async function syntheticPhoto(seed: number): Promise<Buffer> {
   const colour = () => `rgb(${Math.floor(next() * 256)},${Math.floor(next() * 256)},${Math.floor(next() * 256)})`;
   const shapes: string[] = [];
   const horizon = size.height * (0.3 + next() * 0.4);
-  shapes.push(`<path d="M0 ${horizon} Q ${size.width / 2} ${horizon + (next() - 0.5) * size.height * 0.4} ${size.width} ${horizon + (next() - 0.5) * 80} L ${size.width} ${size.height} L 0 ${size.height} Z" fill="${colour()}" fill-opacity="0.55"/>`);
+  shapes.push(
+    `<path d="M0 ${horizon} Q ${size.width / 2} ${horizon + (next() - 0.5) * size.height * 0.4} ${size.width} ${horizon + (next() - 0.5) * 80} L ${size.width} ${size.height} L 0 ${size.height} Z" fill="${colour()}" fill-opacity="0.55"/>`,
+  );
   for (let i = 0, n = 3 + Math.floor(next() * 5); i < n; i++) {
     const x = next() * size.width;
     const y = next() * size.height;
@@ -53,7 +58,9 @@ export async function syntheticPhoto(seed: number): Promise<Buffer> {
     );
   }
   const word = `${WORDS[Math.floor(next() * WORDS.length)]} ${Math.floor(next() * 100)}`;
-  shapes.push(`<text x="${next() * size.width * 0.5}" y="${size.height * (0.15 + next() * 0.7)}" font-family="DejaVu Sans" font-size="${18 + next() * 30}" fill="${colour()}">${word}</text>`);
+  shapes.push(
+    `<text x="${next() * size.width * 0.5}" y="${size.height * (0.15 + next() * 0.7)}" font-family="DejaVu Sans" font-size="${18 + next() * 30}" fill="${colour()}">${word}</text>`,
+  );
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${size.width}" height="${size.height}">${shapes.join('')}</svg>`);
   return sharp(coarse)
     .composite([
@@ -93,5 +100,8 @@ export async function captionBand(bytes: Buffer, options: { fraction: number; to
   const band = Math.round(height * options.fraction);
   const y = options.top ? 0 : height - band;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="0" y="${y}" width="${width}" height="${band}" fill="white"/><text x="${width / 2}" y="${y + band * 0.68}" font-family="DejaVu Sans" font-weight="bold" font-size="${band * 0.5}" text-anchor="middle" fill="black">${options.text}</text></svg>`;
-  return sharp(bytes).composite([{ input: Buffer.from(svg) }]).jpeg({ quality: 85 }).toBuffer();
+  return sharp(bytes)
+    .composite([{ input: Buffer.from(svg) }])
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }

@@ -129,7 +129,13 @@ export async function errorCode(response: Response): Promise<{ status: number; c
 
 /** Who reported the image and how each report was weighed, oldest first (the reader-facing columns of reportsOf). */
 export async function readerReports(service: Pick<TestService, 'deps'>, imageId: string) {
-  return (await reportsOf(service, imageId)).map(({ reporterId, reporterKind, weight, lowTrust, networkHash }) => ({ reporterId, reporterKind, weight, lowTrust, networkHash }));
+  return (await reportsOf(service, imageId)).map(({ reporterId, reporterKind, weight, lowTrust, networkHash }) => ({
+    reporterId,
+    reporterKind,
+    weight,
+    lowTrust,
+    networkHash,
+  }));
 }
 
 /** The host-site origin the reader tests' services allow (ALLOWED_ORIGINS). */

@@ -103,7 +103,11 @@ export async function forceStatus(service: WithDeps, imageId: string, status: Im
 }
 
 /** A new, processed, distinct image put in `status` (see forceStatus); returns its id. */
-export async function imageIn(service: Pick<TestService, 'deps' | 'uploadDistinct'>, status: ImageStatus, uploader?: string): Promise<string> {
+export async function imageIn(
+  service: Pick<TestService, 'deps' | 'uploadDistinct'>,
+  status: ImageStatus,
+  uploader?: string,
+): Promise<string> {
   const id = await service.uploadDistinct(uploader);
   await forceStatus(service, id, status);
   return id;
@@ -143,9 +147,13 @@ export async function ageDecisions(service: WithDeps, reporterId: string, days: 
  */
 export async function ageSessions(service: WithDeps, subject: string, change: { idleMinutes?: number; expired?: boolean }): Promise<void> {
   if (change.idleMinutes !== undefined) {
-    await service.deps.pool.query(`UPDATE sessions SET last_seen_at = last_seen_at - make_interval(mins => $2) WHERE subject = $1`, [subject, change.idleMinutes]);
+    await service.deps.pool.query(`UPDATE sessions SET last_seen_at = last_seen_at - make_interval(mins => $2) WHERE subject = $1`, [
+      subject,
+      change.idleMinutes,
+    ]);
   }
-  if (change.expired) await service.deps.pool.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE subject = $1`, [subject]);
+  if (change.expired)
+    await service.deps.pool.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE subject = $1`, [subject]);
 }
 
 /** The targets of the operator events of `action` (sign-in refusals, job queue changes…), oldest first; only `actorId`'s when given. */
@@ -159,5 +167,7 @@ export async function operatorTargets(service: WithDeps, query: { action: string
 
 /** The hash-bank entry kinds stored for the image. */
 export async function bankEntryKinds(service: WithDeps, imageId: string): Promise<string[]> {
-  return (await service.deps.pool.query<{ kind: string }>('SELECT kind FROM hash_bank_entries WHERE image_id = $1', [imageId])).rows.map((row) => row.kind);
+  return (await service.deps.pool.query<{ kind: string }>('SELECT kind FROM hash_bank_entries WHERE image_id = $1', [imageId])).rows.map(
+    (row) => row.kind,
+  );
 }

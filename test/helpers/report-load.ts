@@ -48,7 +48,15 @@ export async function driveReports(options: {
 }): Promise<LoadOutcome> {
   const hangMs = options.hangMs ?? 10_000;
   const deadline = Date.now() + (options.deadlineMs ?? 60_000);
-  const outcome: LoadOutcome = { sent: 0, acknowledged: new Set(), unacknowledged: 0, statuses: {}, hung: 0, serverErrors: 0, missingRetryAfter: 0 };
+  const outcome: LoadOutcome = {
+    sent: 0,
+    acknowledged: new Set(),
+    unacknowledged: 0,
+    statuses: {},
+    hung: 0,
+    serverErrors: 0,
+    missingRetryAfter: 0,
+  };
   const tokens = new Map<string, string>();
   const queue = [...options.pairs];
 
@@ -97,13 +105,23 @@ export async function driveReports(options: {
 }
 
 /** Uploads `count` distinct pictures through the API and waits until each is visible; returns their ids. */
-export async function uploadVisible(options: { baseUrl: string; jwtSecret: string; databaseUrl: string; count: number; seed: number }): Promise<string[]> {
+export async function uploadVisible(options: {
+  baseUrl: string;
+  jwtSecret: string;
+  databaseUrl: string;
+  count: number;
+  seed: number;
+}): Promise<string[]> {
   const token = await signToken(options.jwtSecret, { sub: 'uploader', role: 'reader' });
   const ids: string[] = [];
   for (let i = 0; i < options.count; i++) {
     const form = new FormData();
     form.append('file', new Blob([await distinctPicture(options.seed + i)]), 'picture.jpg');
-    const response = await fetch(`${options.baseUrl}/v1/images`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${options.baseUrl}/v1/images`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
     ids.push(((await response.json()) as { id: string }).id);
   }
@@ -111,7 +129,9 @@ export async function uploadVisible(options: { baseUrl: string; jwtSecret: strin
   await db.connect();
   try {
     await waitFor(async () => {
-      const result = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM images WHERE id = ANY($1) AND status = 'visible'`, [ids]);
+      const result = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM images WHERE id = ANY($1) AND status = 'visible'`, [
+        ids,
+      ]);
       return result.rows[0]!.n === ids.length;
     }, 60_000);
   } finally {
@@ -142,7 +162,9 @@ export async function tally(databaseUrl: string, imageIds: string[], acknowledge
       [imageIds],
     );
     const stored = new Map(reports.rows.map((row) => [row.key, row.n]));
-    const blocked = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM images WHERE id = ANY($1) AND status = 'auto_blocked'`, [imageIds]);
+    const blocked = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM images WHERE id = ANY($1) AND status = 'auto_blocked'`, [
+      imageIds,
+    ]);
     const events = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM moderation_events WHERE image_id = ANY($1) AND action = 'auto_block'`,
       [imageIds],

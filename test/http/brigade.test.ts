@@ -46,8 +46,15 @@ describe('brigade guard', () => {
     const events = await audit(id);
     const flags = events.filter((event) => event.action === 'suspected_brigade');
     expect(flags).toHaveLength(1);
-    expect(flags[0]).toMatchObject({ actor: 'system', fromStatus: 'visible', toStatus: 'visible', details: { heldBack: false, lowTrustScore: 0.5 } });
-    expect(events.find((event) => event.action === 'suspected_brigade')!.reason).toMatch(/suspected brigade \(most of a burst's score from low-trust reporters\): \d reports within 60 min.*low-trust reporters/);
+    expect(flags[0]).toMatchObject({
+      actor: 'system',
+      fromStatus: 'visible',
+      toStatus: 'visible',
+      details: { heldBack: false, lowTrustScore: 0.5 },
+    });
+    expect(events.find((event) => event.action === 'suspected_brigade')!.reason).toMatch(
+      /suspected brigade \(most of a burst's score from low-trust reporters\): \d reports within 60 min.*low-trust reporters/,
+    );
     expect((await reportedQueue()).find((item) => item.id === id)).toMatchObject({ suspectedBrigade: true, score: 0.5 });
 
     // The moderator clears it: the reports are dismissed, the flag is gone, and the image stays up.
@@ -72,7 +79,9 @@ describe('brigade guard', () => {
     await waitFor(async () => (await audit(id)).some((event) => event.action === 'suspected_brigade' && event.details.heldBack === true));
     await evaluationsSettled(service);
     expect(await service.status(id)).toBe('visible');
-    expect((await audit(id)).find((event) => event.action === 'suspected_brigade')!.reason).toMatch(/threshold was reached but the image was not auto-blocked/);
+    expect((await audit(id)).find((event) => event.action === 'suspected_brigade')!.reason).toMatch(
+      /threshold was reached but the image was not auto-blocked/,
+    );
 
     for (const [i, sub] of ['ana', 'ben', 'chloe'].entries()) {
       expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}` }), ip: `203.0.${i}.1` })).status).toBe(202);
@@ -86,7 +95,9 @@ describe('brigade guard', () => {
     const old = new Date('2019-05-01T00:00:00Z');
     for (const [i, sub] of ['dora', 'eli', 'fay'].entries()) {
       const accountCreatedAt = new Date(old.getTime() + i * 40 * 86_400_000);
-      expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt }), ip: `203.0.${i}.2` })).status).toBe(202);
+      expect(
+        (await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt }), ip: `203.0.${i}.2` })).status,
+      ).toBe(202);
     }
     await waitFor(async () => (await service.status(id)) === 'auto_blocked');
     expect((await audit(id)).map((event) => event.action)).toEqual(['auto_block', 'processed']);
@@ -101,7 +112,9 @@ describe('brigade guard', () => {
     for (let i = 0; i < count; i++) {
       // Accounts created 20 minutes apart: accounts created together would be a batch (ACCOUNT_CLUSTER_WINDOW).
       const accountCreatedAt = new Date(createdAt.getTime() - i * 20 * 60_000);
-      expect((await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt }), ip: `203.0.${i}.3` })).status).toBe(202);
+      expect(
+        (await reportAs(service, id, { token: await newsToken({ sub: `acct-${i}-${id}`, accountCreatedAt }), ip: `203.0.${i}.3` })).status,
+      ).toBe(202);
     }
     await evaluationsSettled(service);
     // New accounts: 0.5 × 3 + 0.5 × 4 = 3.5, all of it low-trust. Established: 0.5 × 3 + 1 × 2 = 3.5, 1.5 low-trust.
@@ -115,7 +128,9 @@ describe('brigade guard', () => {
     for (const quality of [95, 85, 75, 65]) copies.push(await service.uploadProcessed(await sharp(original).jpeg({ quality }).toBuffer()));
     const network = freshNetwork(); // one /24 no other test reports from
     for (const [i, id] of copies.entries()) {
-      expect((await reportAs(service, id, await anonymousReader(service, network.replace(/\d+$/, String(20 + i))), 'illegal')).status).toBe(202);
+      expect((await reportAs(service, id, await anonymousReader(service, network.replace(/\d+$/, String(20 + i))), 'illegal')).status).toBe(
+        202,
+      );
     }
     await evaluationsSettled(service);
     expect(await Promise.all(copies.map((id) => service.status(id)))).toEqual(['visible', 'visible', 'visible', 'visible']);
@@ -126,7 +141,8 @@ describe('brigade guard', () => {
   it('when three new accounts report, then they do not block alone: one person with several accounts is not a crowd', async () => {
     const id = await service.uploadDistinct();
     const young = new Date(Date.now() - 3_600_000);
-    for (const sub of ['n1', 'n2', 'n3']) expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt: young }) })).status).toBe(202);
+    for (const sub of ['n1', 'n2', 'n3'])
+      expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt: young }) })).status).toBe(202);
     await evaluationsSettled(service);
     expect(await service.status(id)).toBe('visible');
   });

@@ -72,7 +72,7 @@ describe('the corpus', () => {
     expect(listed.sort()).toEqual([...FILES].sort());
   });
 
-  it.each(FILES)('when %s is uploaded, then the answer and the final state are the README\'s', async (file) => {
+  it.each(FILES)("when %s is uploaded, then the answer and the final state are the README's", async (file) => {
     const expected = EXPECTED[file]!;
     const response = await uploadAsJpeg(file);
     const body = (await response.json()) as { id: string; error?: { code: string; message: string } };
@@ -92,14 +92,26 @@ describe('the corpus', () => {
     expect(bytes.equals(await fixture(file))).toBe(false); // re-encoded, never the uploaded bytes
     const meta = await sharp(bytes).metadata();
     expect(served.headers.get('content-type')).toBe(`image/${meta.format}`);
-    expect([meta.width, meta.height, meta.pages ?? 1, meta.exif]).toEqual([expected.width, expected.height, expected.frames ?? 1, undefined]);
+    expect([meta.width, meta.height, meta.pages ?? 1, meta.exif]).toEqual([
+      expected.width,
+      expected.height,
+      expected.frames ?? 1,
+      undefined,
+    ]);
   });
 
-  it.each(REFUSED)('when %s reaches the worker behind intake\'s back, then the image is failed and the worker goes on', async (file) => {
+  it.each(REFUSED)("when %s reaches the worker behind intake's back, then the image is failed and the worker goes on", async (file) => {
     const bytes = await fixture(file);
     const id = randomUUID();
     await service.deps.storage.put(`originals/${id}`, bytes);
-    await insertImage(service.deps.pool, { id, uploaderId: 'u', sha256: '0'.repeat(64), bytes: bytes.length || 1, mimeType: 'image/jpeg', storageKey: `originals/${id}` });
+    await insertImage(service.deps.pool, {
+      id,
+      uploaderId: 'u',
+      sha256: '0'.repeat(64),
+      bytes: bytes.length || 1,
+      mimeType: 'image/jpeg',
+      storageKey: `originals/${id}`,
+    });
     await enqueueOutbox(service.deps.pool, { topic: 'process-image', imageId: id });
     await waitFor(async () => (await service.status(id)) === 'failed');
     expect((await service.request(`/i/${id}`)).status).toBe(404);

@@ -19,7 +19,8 @@ afterAll(async () => {
 /** An upload by `uploader` that three first-party readers auto-block. */
 async function autoBlocked(on: TestService, uploader = 'uploader'): Promise<string> {
   const id = await on.uploadDistinct(uploader);
-  for (const reader of ['a', 'b', 'c']) expect((await on.report(id, `witness-${reader}-${id}`, { reason: reader === 'a' ? 'spam' : 'hate' })).status).toBe(202);
+  for (const reader of ['a', 'b', 'c'])
+    expect((await on.report(id, `witness-${reader}-${id}`, { reason: reader === 'a' ? 'spam' : 'hate' })).status).toBe(202);
   await waitFor(async () => (await on.status(id)) === 'auto_blocked');
   // The later reports' evaluations hold the image's row lock while they run; a sweep meanwhile skips it.
   await evaluationsSettled(on);
@@ -79,7 +80,14 @@ describe('uploader appeals', () => {
     const view = await service.request(`/v1/images/${id}/moderation`, { as: 'photographer' });
     expect(view.status).toBe(200);
     const body = (await view.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ status: 'auto_blocked', hiddenBy: 'reports', reasons: { spam: 1, hate: 2 }, reports: 3, appeal: null, mayAppeal: true });
+    expect(body).toMatchObject({
+      status: 'auto_blocked',
+      hiddenBy: 'reports',
+      reasons: { spam: 1, hate: 2 },
+      reports: 3,
+      appeal: null,
+      mayAppeal: true,
+    });
     expect(JSON.stringify(body)).not.toContain('witness'); // never who reported
 
     const appeal = await service.request(`/v1/images/${id}/appeal`, {
@@ -90,7 +98,12 @@ describe('uploader appeals', () => {
     });
     expect(appeal.status).toBe(201);
     expect((await queue(service, 'appealed')).map((item) => item.id)).toContain(id);
-    const again = await service.request(`/v1/images/${id}/appeal`, { method: 'POST', as: 'photographer', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'please' }) });
+    const again = await service.request(`/v1/images/${id}/appeal`, {
+      method: 'POST',
+      as: 'photographer',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'please' }),
+    });
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('appeal_exists');
 
@@ -103,28 +116,70 @@ describe('uploader appeals', () => {
     });
     expect(decision.status).toBe(200);
     expect((await queue(service, 'appealed')).map((item) => item.id)).not.toContain(id);
-    const answered = (await (await service.request(`/v1/images/${id}/moderation`, { as: 'photographer' })).json()) as Record<string, unknown>;
-    expect(answered).toMatchObject({ status: 'visible', hiddenBy: null, appeal: { outcome: 'granted', response: 'Newsworthy: restored.' }, mayAppeal: false });
+    const answered = (await (await service.request(`/v1/images/${id}/moderation`, { as: 'photographer' })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(answered).toMatchObject({
+      status: 'visible',
+      hiddenBy: null,
+      appeal: { outcome: 'granted', response: 'Newsworthy: restored.' },
+      mayAppeal: false,
+    });
   });
 
   it('when someone else asks about or appeals an image, then 404 as if it did not exist; a visible image cannot be appealed', async () => {
     const id = await autoBlocked(service, 'owner');
     expect((await service.request(`/v1/images/${id}/moderation`, { as: 'stranger' })).status).toBe(404);
-    const foreign = await service.request(`/v1/images/${id}/appeal`, { method: 'POST', as: 'stranger', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'mine' }) });
+    const foreign = await service.request(`/v1/images/${id}/appeal`, {
+      method: 'POST',
+      as: 'stranger',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'mine' }),
+    });
     expect(foreign.status).toBe(404);
     const visible = await service.uploadDistinct('owner');
-    const early = await service.request(`/v1/images/${visible}/appeal`, { method: 'POST', as: 'owner', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'pre-emptive' }) });
+    const early = await service.request(`/v1/images/${visible}/appeal`, {
+      method: 'POST',
+      as: 'owner',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'pre-emptive' }),
+    });
     expect(early.status).toBe(409);
     expect(((await early.json()) as { error: { code: string } }).error.code).toBe('not_appealable');
-    const empty = await service.request(`/v1/images/${id}/appeal`, { method: 'POST', as: 'owner', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: '   ' }) });
+    const empty = await service.request(`/v1/images/${id}/appeal`, {
+      method: 'POST',
+      as: 'owner',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: '   ' }),
+    });
     expect(empty.status).toBe(400);
   });
 
   it('when the moderator upholds an appealed block, then the appeal is rejected with the note', async () => {
     const id = await autoBlocked(service, 'reporter-of-war');
-    await service.request(`/v1/images/${id}/appeal`, { method: 'POST', as: 'reporter-of-war', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'context matters' }) });
-    await service.request(`/v1/moderation/images/${id}/decision`, { method: 'POST', as: 'mod-lea', role: 'moderator', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'uphold', note: 'Graphic violence.' }) });
-    const view = (await (await service.request(`/v1/images/${id}/moderation`, { as: 'reporter-of-war' })).json()) as Record<string, unknown>;
-    expect(view).toMatchObject({ status: 'blocked', hiddenBy: 'moderator', appeal: { outcome: 'rejected', response: 'Graphic violence.' }, mayAppeal: false });
+    await service.request(`/v1/images/${id}/appeal`, {
+      method: 'POST',
+      as: 'reporter-of-war',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'context matters' }),
+    });
+    await service.request(`/v1/moderation/images/${id}/decision`, {
+      method: 'POST',
+      as: 'mod-lea',
+      role: 'moderator',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'uphold', note: 'Graphic violence.' }),
+    });
+    const view = (await (await service.request(`/v1/images/${id}/moderation`, { as: 'reporter-of-war' })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(view).toMatchObject({
+      status: 'blocked',
+      hiddenBy: 'moderator',
+      appeal: { outcome: 'rejected', response: 'Graphic violence.' },
+      mayAppeal: false,
+    });
   });
 });

@@ -23,14 +23,25 @@ beforeAll(async () => {
 afterAll(() => service.close());
 
 const moderator = { as: 'mod-banks', role: 'moderator' as const };
-const pdqHexOf = async (bytes: Buffer) => pdqToHex((await computePdq(bytes, { maxInputPixels: 40_000_000, deadline: deadlineIn(30_000) })).hash);
+const pdqHexOf = async (bytes: Buffer) =>
+  pdqToHex((await computePdq(bytes, { maxInputPixels: 40_000_000, deadline: deadlineIn(30_000) })).hash);
 const mirrored = (bytes: Buffer) => sharp(bytes).flop().jpeg({ quality: 85 }).toBuffer();
 
 function putBank(name: string, body: unknown, as = moderator) {
-  return service.request(`/v1/moderation/hash-banks/${name}`, { method: 'PUT', ...as, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return service.request(`/v1/moderation/hash-banks/${name}`, {
+    method: 'PUT',
+    ...as,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 function importFile(name: string, text: string) {
-  return service.request(`/v1/moderation/hash-banks/${name}/entries?note=partner-list.txt`, { method: 'POST', ...moderator, headers: { 'content-type': 'text/plain' }, body: text });
+  return service.request(`/v1/moderation/hash-banks/${name}/entries?note=partner-list.txt`, {
+    method: 'POST',
+    ...moderator,
+    headers: { 'content-type': 'text/plain' },
+    body: text,
+  });
 }
 const events = (id: string) => auditEvents(service, id);
 async function banks(): Promise<{ name: string; action: string; maxDistance: number; entries: number }[]> {
@@ -76,7 +87,10 @@ describe('hash banks API', () => {
     const copy = await service.uploadProcessed(await mirrored(photo));
     expect(await service.status(copy)).toBe('auto_blocked');
     const [event] = await events(copy);
-    expect(event).toMatchObject({ action: 'near_duplicate_block', details: { rule: 'auto_block', bank: 'partner-c', matchedImageId: null, queryKind: 'flipY' } });
+    expect(event).toMatchObject({
+      action: 'near_duplicate_block',
+      details: { rule: 'auto_block', bank: 'partner-c', matchedImageId: null, queryKind: 'flipY' },
+    });
     expect(event!.details.bankEntryId).toEqual(expect.any(String));
     expect(event!.details.distance).toBeLessThanOrEqual(15);
 
@@ -89,7 +103,10 @@ describe('hash banks API', () => {
     const photo = await syntheticPhoto(9002);
     const blocked = await service.uploadProcessed(photo);
     const uphold = await service.request(`/v1/moderation/images/${blocked}/decision`, {
-      method: 'POST', ...moderator, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'uphold' }),
+      method: 'POST',
+      ...moderator,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'uphold' }),
     });
     expect(uphold.status).toBe(200);
     expect(await service.status(await service.uploadProcessed(await mirrored(photo)))).toBe('auto_blocked');
@@ -111,9 +128,13 @@ describe('hash banks API', () => {
     const copy = await service.uploadProcessed(photo);
     expect(await service.status(copy)).toBe('visible');
     const reports = await reportsOf(service, copy);
-    expect(reports.map(({ reporterId, weight, status }) => ({ reporterId, weight, status }))).toEqual([{ reporterId: 'hash-bank:watch', weight: 0, status: 'open' }]);
+    expect(reports.map(({ reporterId, weight, status }) => ({ reporterId, weight, status }))).toEqual([
+      { reporterId: 'hash-bank:watch', weight: 0, status: 'open' },
+    ]);
     await waitFor(async () => {
-      const queue = (await (await service.request('/v1/moderation/queue?state=reported&sort=newest', moderator)).json()) as { items: { id: string }[] };
+      const queue = (await (await service.request('/v1/moderation/queue?state=reported&sort=newest', moderator)).json()) as {
+        items: { id: string }[];
+      };
       return queue.items.some((item) => item.id === copy);
     });
   });
@@ -121,7 +142,12 @@ describe('hash banks API', () => {
   it('when a moderator upholds a photo, then the moderators bank holds it and its crops; a restore empties it again', async () => {
     const id = await service.uploadProcessed(await syntheticPhoto(9004));
     const decide = (action: string) =>
-      service.request(`/v1/moderation/images/${id}/decision`, { method: 'POST', ...moderator, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action }) });
+      service.request(`/v1/moderation/images/${id}/decision`, {
+        method: 'POST',
+        ...moderator,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action }),
+      });
     const entries = () => bankEntryKinds(service, id);
     expect((await decide('uphold')).status).toBe(200);
     expect(await entries()).toContain('original');
@@ -141,7 +167,9 @@ describe('hash banks CLI', () => {
       promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/hash-banks.ts', ...args], {
         env: { ...process.env, DATABASE_URL: service.deps.config.DATABASE_URL },
       });
-    expect((await run('create', 'cli-bank', '--action', 'review', '--max-distance', '10')).stdout).toContain('cli-bank: review at ≤ 10 bits');
+    expect((await run('create', 'cli-bank', '--action', 'review', '--max-distance', '10')).stdout).toContain(
+      'cli-bank: review at ≤ 10 bits',
+    );
     expect((await run('import', 'cli-bank', input)).stdout).toContain('2 hashes read, 2 imported');
     await run('export', 'cli-bank', output);
     expect((await readFile(output, 'utf8')).split('\n').filter(Boolean).sort()).toEqual([`${'1'.repeat(64)},77`, '2'.repeat(64)]);

@@ -59,7 +59,10 @@ describe('errors', () => {
 
   it('when something unexpected fails, then the answer is 500 internal_error with the request id and no detail of the failure', async () => {
     const id = ((await (await service.upload('real/concert.jpg')).json()) as { id: string }).id;
-    await service.deps.pool.query(`UPDATE images SET status = 'visible', display_key = 'display/x.jpeg', display_mime_type = 'image/jpeg' WHERE id = $1`, [id]);
+    await service.deps.pool.query(
+      `UPDATE images SET status = 'visible', display_key = 'display/x.jpeg', display_mime_type = 'image/jpeg' WHERE id = $1`,
+      [id],
+    );
     const storage = service.deps.storage;
     service.deps.storage = { ...storage, get: () => Promise.reject(new Error('disk controller on fire at /var/secret/path')) };
     try {

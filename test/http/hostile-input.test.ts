@@ -49,7 +49,11 @@ describe('hostile input', () => {
       const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
       return (expires ? jwt.setExpirationTime('1h') : jwt).sign(secret);
     };
-    const tokens = [await sign({ sub: 'forever' }, false), await sign({ sub: 'a\u0000b' }), await sign({ sub: 'system', role: 'moderator' })];
+    const tokens = [
+      await sign({ sub: 'forever' }, false),
+      await sign({ sub: 'a\u0000b' }),
+      await sign({ sub: 'system', role: 'moderator' }),
+    ];
     for (const token of tokens) {
       const response = await service.request('/v1/moderation/queue', { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(401);

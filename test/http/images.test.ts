@@ -31,7 +31,15 @@ describe('POST /v1/images', () => {
     expect(meta.orientation ?? 1).toBe(1); // rotation applied to the pixels, no tag left to rotate twice
 
     const record = (await (await service.request(`/v1/images/${body.id}`, { as: 'alice' })).json()) as Record<string, unknown>;
-    expect(record).toMatchObject({ status: 'visible', width: 450, height: 600, format: 'jpeg', openReports: 0, score: 0, uploaderId: 'alice' });
+    expect(record).toMatchObject({
+      status: 'visible',
+      width: 450,
+      height: 600,
+      format: 'jpeg',
+      openReports: 0,
+      score: 0,
+      uploaderId: 'alice',
+    });
   });
 
   it('when the image is visible, then /i/:id serves the re-encoded image with a sniff-proof content type', async () => {
@@ -67,13 +75,20 @@ describe('POST /v1/images', () => {
     const id = await service.uploadProcessed('real/concert.jpg', 'carol');
     const record = (await (await service.request(`/v1/images/${id}`, { as: 'dave' })).json()) as Record<string, unknown>;
     expect(record.uploaderId).toBeUndefined();
-    const asModerator = (await (await service.request(`/v1/images/${id}`, { as: 'mod', role: 'moderator' })).json()) as Record<string, unknown>;
+    const asModerator = (await (await service.request(`/v1/images/${id}`, { as: 'mod', role: 'moderator' })).json()) as Record<
+      string,
+      unknown
+    >;
     expect(asModerator.uploaderId).toBe('carol');
   });
 
   it('when the bytes are text named .jpg and sent as image/jpeg, then 415 names the detected type', async () => {
     const form = new FormData();
-    form.append('file', new Blob([Buffer.from('this is not an image at all, just some text pretending to be one')], { type: 'image/jpeg' }), 'photo.jpg');
+    form.append(
+      'file',
+      new Blob([Buffer.from('this is not an image at all, just some text pretending to be one')], { type: 'image/jpeg' }),
+      'photo.jpg',
+    );
     const response = await service.request('/v1/images', { method: 'POST', body: form, as: 'alice' });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({ error: { code: 'unsupported_media_type' } });
@@ -94,7 +109,11 @@ describe('POST /v1/images', () => {
     const response = await service.upload('real/2569067123_aca715a2ee_o.jpg');
     expect(response.status).toBe(422);
     expect(await response.json()).toMatchObject({
-      error: { code: 'image_too_large', message: 'image too large: 2725x2225 has a side over 2000 pixels', details: { width: 2725, height: 2225 } },
+      error: {
+        code: 'image_too_large',
+        message: 'image too large: 2725x2225 has a side over 2000 pixels',
+        details: { width: 2725, height: 2225 },
+      },
     });
   });
 
@@ -153,7 +172,11 @@ describe('storage outages', () => {
       expect(await served.json()).toMatchObject({ error: { code: 'storage_unavailable' } });
       const form = new FormData();
       form.append('file', new Blob([await fixture('real/concert.jpg')]), 'concert.jpg');
-      const upload = await fetch(`${base}/v1/images`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await service.token('u')}` } });
+      const upload = await fetch(`${base}/v1/images`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: `Bearer ${await service.token('u')}` },
+      });
       expect(upload.status).toBe(503);
     } finally {
       server.close();

@@ -39,7 +39,9 @@ describe('request logs', () => {
       expect(response.status).toBe(200);
       const log = lines.join('');
       expect(log).not.toContain(token);
-      const completed = lines.map((line) => JSON.parse(line) as { msg: string; req?: Record<string, unknown> }).find((entry) => entry.msg === 'request completed')!;
+      const completed = lines
+        .map((line) => JSON.parse(line) as { msg: string; req?: Record<string, unknown> })
+        .find((entry) => entry.msg === 'request completed')!;
       // Headers are allow-listed: credentials and the client address are not in the line at all.
       expect(completed.req).not.toHaveProperty('remoteAddress');
       expect(completed.req!.headers).not.toHaveProperty('authorization');

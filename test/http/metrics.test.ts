@@ -124,7 +124,13 @@ describe('metrics for operators (issue 15)', () => {
   it('when reports, an auto-block, a decision and jobs happen, then their counters, histograms and every metric the dashboard and alerts name are in a live scrape', async () => {
     const id = await service.uploadDistinct('uploader-metrics');
     const report = (reader: string, role: 'reader' | 'moderator', reason: string) =>
-      service.request(`/v1/images/${id}/reports`, { method: 'POST', as: reader, role, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason }) });
+      service.request(`/v1/images/${id}/reports`, {
+        method: 'POST',
+        as: reader,
+        role,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reason }),
+      });
     expect((await report('reader-metrics', 'reader', 'spam')).status).toBe(202);
     expect((await report('reader-metrics', 'reader', 'spam')).status).toBe(200);
     expect((await report('reader-metrics', 'reader', 'boring')).status).toBe(400);
@@ -133,7 +139,11 @@ describe('metrics for operators (issue 15)', () => {
     expect((await decideAs(service, id, 'uphold')).status).toBe(200);
     const text = await waitFor(async () => {
       const scrape = await (await service.request('/metrics')).text();
-      return /^imgmod_report_to_block_seconds_count 1$/m.test(scrape) && /^imgmod_queue_workers\{queue="process-image"\} [1-9]/m.test(scrape) && scrape;
+      return (
+        /^imgmod_report_to_block_seconds_count 1$/m.test(scrape) &&
+        /^imgmod_queue_workers\{queue="process-image"\} [1-9]/m.test(scrape) &&
+        scrape
+      );
     });
     expect(text).toMatch(/^imgmod_reports_received_total\{reason="spam",outcome="new"\} 1$/m);
     expect(text).toMatch(/^imgmod_reports_received_total\{reason="spam",outcome="duplicate"\} 1$/m);

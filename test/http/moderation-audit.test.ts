@@ -24,7 +24,9 @@ describe('audit log', () => {
     const second = await json<Page>(await service.request(`/v1/moderation/audit?image=${id}&limit=2&cursor=${first.nextCursor}`, MOD));
     expect([...first.items, ...second.items].map((event) => event.action)).toEqual(['restore', 'auto_block', 'processed']);
     expect(second.nextCursor).toBeNull();
-    const future = await json<Page>(await service.request(`/v1/moderation/audit?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, MOD));
+    const future = await json<Page>(
+      await service.request(`/v1/moderation/audit?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, MOD),
+    );
     expect(future.items).toEqual([]);
   });
 });

@@ -23,13 +23,19 @@ describe('decisions on copies of a picture', () => {
     expect(await service.status(copy)).toBe('visible');
     expect((await decide(service, original, { action: 'uphold' })).status).toBe(200);
     expect(await service.status(copy)).toBe('auto_blocked');
-    expect((await auditEvents(service, copy)).at(-1)).toMatchObject({ action: 'near_duplicate_block', details: { matchedImageId: original } });
+    expect((await auditEvents(service, copy)).at(-1)).toMatchObject({
+      action: 'near_duplicate_block',
+      details: { matchedImageId: original },
+    });
   });
 
   it('when two moderators uphold two copies of one picture at once, then both succeed (no deadlock 500)', async () => {
     const a = await service.uploadProcessed('synthetic/valid-photo.jpg');
     const b = await service.uploadProcessed('synthetic/huge-exif.jpg'); // the same scene, 2 bits apart
-    const [first, second] = await Promise.all([decide(service, a, { action: 'uphold' }, 'mod-a'), decide(service, b, { action: 'uphold' }, 'mod-b')]);
+    const [first, second] = await Promise.all([
+      decide(service, a, { action: 'uphold' }, 'mod-a'),
+      decide(service, b, { action: 'uphold' }, 'mod-b'),
+    ]);
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(await Promise.all([service.status(a), service.status(b)])).toEqual(['blocked', 'blocked']);
   });

@@ -19,9 +19,17 @@ describe('decisions on one image', () => {
     const id = await reportedImage(service, 3);
     const response = await decide(service, id, { action: 'uphold', note: 'graphic', expectedStatus: 'auto_blocked' });
     expect(response.status).toBe(200);
-    expect(await json(response)).toEqual({ imageId: id, action: 'uphold', fromStatus: 'auto_blocked', status: 'blocked', closedReports: 3 });
+    expect(await json(response)).toEqual({
+      imageId: id,
+      action: 'uphold',
+      fromStatus: 'auto_blocked',
+      status: 'blocked',
+      closedReports: 3,
+    });
     const reports = await reportsOf(service, id);
-    expect(reports.map(({ status, decidedBy }) => ({ status, decidedBy }))).toEqual(Array(3).fill({ status: 'upheld', decidedBy: 'mod-1' }));
+    expect(reports.map(({ status, decidedBy }) => ({ status, decidedBy }))).toEqual(
+      Array(3).fill({ status: 'upheld', decidedBy: 'mod-1' }),
+    );
     const audit = await json<{ items: { action: string; actor: string; reason: string }[] }>(
       await service.request(`/v1/moderation/audit?image=${id}`, MOD),
     );
@@ -56,12 +64,21 @@ describe('decisions on one image', () => {
     expect(await json(response)).toMatchObject({ status: 'removed', closedReports: 3 });
     await waitFor(async () => {
       const keys = [`originals/${id}`, `thumbnails/${id}.webp`, `review/${id}.webp`];
-      const present = await Promise.all(keys.map((key) => service.deps.storage.get(key).then(() => true, () => false)));
+      const present = await Promise.all(
+        keys.map((key) =>
+          service.deps.storage.get(key).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
       return present.every((found) => !found);
     });
     expect((await service.request(`/i/${id}`)).status).toBe(410);
     expect((await service.request(`/v1/moderation/images/${id}/original`, MOD)).status).toBe(410);
-    const detail = await json<{ image: { status: string }; history: { action: string }[] }>(await service.request(`/v1/moderation/images/${id}`, MOD));
+    const detail = await json<{ image: { status: string }; history: { action: string }[] }>(
+      await service.request(`/v1/moderation/images/${id}`, MOD),
+    );
     expect(detail.image.status).toBe('removed');
     expect(detail.history.map((event) => event.action)).toEqual(['processed', 'auto_block', 'remove']);
   });
@@ -114,7 +131,9 @@ describe('decisions on one image', () => {
       const racing = reportFor(service, id, `racer-${id}`);
       // The report must be waiting on the decision's lock, not answered from the status before it.
       await waitFor(async () => {
-        const waiting = await service.deps.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+        const waiting = await service.deps.pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+        );
         return (waiting.rowCount ?? 0) > 0;
       });
       await decision.query('COMMIT');
@@ -137,7 +156,12 @@ describe('bulk decisions', () => {
   it('when a moderator decides many images at once, then each gets its own result', async () => {
     const blocked = await reportedImage(service, 3);
     const visible = await reportedImage(service, 1);
-    const response = await postJson(service, '/v1/moderation/decisions', { ids: [blocked, visible, '00000000-0000-4000-8000-000000000000'], action: 'uphold' }, MOD);
+    const response = await postJson(
+      service,
+      '/v1/moderation/decisions',
+      { ids: [blocked, visible, '00000000-0000-4000-8000-000000000000'], action: 'uphold' },
+      MOD,
+    );
     expect(response.status).toBe(200);
     const { results } = await json<{ results: { ok: boolean; imageId: string; error?: { code: string } }[] }>(response);
     expect(results.map((result) => [result.imageId, result.ok, result.error?.code])).toEqual([
@@ -153,7 +177,12 @@ describe('bulk decisions', () => {
     const a = await reportedImage(service, 3);
     const b = await reportedImage(service, 3);
     await decide(service, b, { action: 'uphold' });
-    const response = await postJson(service, '/v1/moderation/decisions', { ids: [a, a.toUpperCase(), b], action: 'restore', expectedStatus: 'auto_blocked' }, MOD);
+    const response = await postJson(
+      service,
+      '/v1/moderation/decisions',
+      { ids: [a, a.toUpperCase(), b], action: 'restore', expectedStatus: 'auto_blocked' },
+      MOD,
+    );
     const { results } = await json<{ results: { ok: boolean; imageId: string; error?: { code: string } }[] }>(response);
     expect(results.map((result) => [result.imageId, result.ok, result.error?.code])).toEqual([
       [a, true, undefined],

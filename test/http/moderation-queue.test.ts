@@ -17,7 +17,15 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-type QueueItem = { id: string; status: string; openReports: number; score: number; byReason: Record<string, number>; previewUrl: string; uploaderId: string };
+type QueueItem = {
+  id: string;
+  status: string;
+  openReports: number;
+  score: number;
+  byReason: Record<string, number>;
+  previewUrl: string;
+  uploaderId: string;
+};
 type Page = { items: QueueItem[]; nextCursor: string | null };
 
 async function queuePage(query: string): Promise<Page> {
@@ -33,7 +41,13 @@ describe('review queues', () => {
     expect(autoBlocked.items.map((item) => item.id)).not.toContain(reported);
     expect(autoBlocked.items.every((item) => item.status === 'auto_blocked' && item.byReason.hate! > 0)).toBe(true);
     const item = autoBlocked.items.find((candidate) => candidate.id === hate)!;
-    expect(item).toMatchObject({ openReports: 3, score: 3, byReason: { hate: 3 }, previewUrl: `/v1/moderation/images/${hate}/preview`, uploaderId: 'uploader' });
+    expect(item).toMatchObject({
+      openReports: 3,
+      score: 3,
+      byReason: { hate: 3 },
+      previewUrl: `/v1/moderation/images/${hate}/preview`,
+      uploaderId: 'uploader',
+    });
 
     const visible = await queuePage('state=reported&reason=copyright&limit=100');
     expect(visible.items.map((candidate) => candidate.id)).toContain(reported);
@@ -56,7 +70,7 @@ describe('review queues', () => {
     for (let i = 0; i < 3; i++) await reportFor(service, unseen, `late-${unseen}-${i}`, reason);
     await scoreReaches(service, unseen, 6);
 
-    for (let cursor = first.nextCursor; cursor; ) {
+    for (let cursor = first.nextCursor; cursor;) {
       const next = await page(cursor);
       seen.push(...next.items.map((item) => item.id));
       cursor = next.nextCursor;
@@ -109,18 +123,26 @@ describe('review queues', () => {
 describe('one image under review', () => {
   it('when a moderator opens an image, then reports, reporters, history and safe links are shown; the preview is blurred and grey', async () => {
     const id = await reportedImage(service, 3, 'violence');
-    const detail = await json<{ image: Record<string, unknown>; reports: unknown[]; history: { action: string; details: Record<string, unknown> }[]; links: { previewUrl: string; originalUrl: string } }>(
-      await service.request(`/v1/moderation/images/${id}`, MOD),
-    );
+    const detail = await json<{
+      image: Record<string, unknown>;
+      reports: unknown[];
+      history: { action: string; details: Record<string, unknown> }[];
+      links: { previewUrl: string; originalUrl: string };
+    }>(await service.request(`/v1/moderation/images/${id}`, MOD));
     expect(detail.image).toMatchObject({ id, status: 'auto_blocked', openReports: 3, openScore: 3, byReason: { violence: 3 } });
     expect(detail.reports).toHaveLength(3);
     expect(detail.reports[0]).toMatchObject({ reason: 'violence', weight: 1, status: 'open', reporterRole: 'reader' });
-    expect(detail.history.at(-1)).toMatchObject({ action: 'auto_block', details: { rule: 'total_score', score: 3, threshold: 3, byReason: { violence: 3 } } });
+    expect(detail.history.at(-1)).toMatchObject({
+      action: 'auto_block',
+      details: { rule: 'total_score', score: 3, threshold: 3, byReason: { violence: 3 } },
+    });
 
     const preview = await service.request(detail.links.previewUrl, MOD);
     expect(preview.headers.get('content-type')).toBe('image/webp');
     expect(preview.headers.get('cache-control')).toBe('private, no-store');
-    const { data, info } = await sharp(Buffer.from(await preview.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(Buffer.from(await preview.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(info.width).toBeLessThanOrEqual(320);
     for (let pixel = 0; pixel < data.length; pixel += info.channels * 97) {
       const [r, g, b] = [data[pixel]!, data[pixel + 1]!, data[pixel + 2]!];

@@ -23,7 +23,9 @@ type Operation = {
 };
 
 const document = openApiDocument() as unknown as { paths: Record<string, Record<string, Operation>> };
-const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
+const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+  Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+);
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
@@ -38,7 +40,8 @@ function mountedRoutes(app: Express): string[] {
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
         for (const path of paths) {
-          for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) found.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
+          for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all'))
+            found.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
         }
       } else if (layer.handle?.stack) {
         walk(layer.handle.stack);
@@ -50,10 +53,12 @@ function mountedRoutes(app: Express): string[] {
 }
 
 describe('the OpenAPI document', () => {
-  it('when checked with Redocly\'s recommended rules, then it has no errors', async () => {
+  it("when checked with Redocly's recommended rules, then it has no errors", async () => {
     const config = await createConfig({ extends: ['recommended'] });
     const problems = await lintFromString({ source: JSON.stringify(document), absoluteRef: 'openapi.json', config });
-    expect(problems.filter((problem) => problem.severity === 'error').map((problem) => `${problem.ruleId}: ${problem.message}`)).toEqual([]);
+    expect(problems.filter((problem) => problem.severity === 'error').map((problem) => `${problem.ruleId}: ${problem.message}`)).toEqual(
+      [],
+    );
     expect((document as unknown as { openapi: string }).openapi).toBe('3.1.0');
   });
 
@@ -97,7 +102,11 @@ describe('the OpenAPI document', () => {
         body = typeof media.example === 'string' ? media.example : JSON.stringify(media.example);
       }
       const secured = (operation.security ?? []).length > 0;
-      const role = path.startsWith('/v1/admin') ? 'admin' : path.startsWith('/v1/moderation') || path.startsWith('/admin') ? 'moderator' : 'reader';
+      const role = path.startsWith('/v1/admin')
+        ? 'admin'
+        : path.startsWith('/v1/moderation') || path.startsWith('/admin')
+          ? 'moderator'
+          : 'reader';
       const response = await service.request(`${url}${query.size ? `?${query.toString()}` : ''}`, {
         method: method.toUpperCase(),
         headers,

@@ -93,10 +93,18 @@ describe('request ids', () => {
   it('when an upload carries X-Request-Id, then the thumbnail job it causes carries the same id', async () => {
     const form = new FormData();
     form.append('file', new Blob([await distinctPicture(90_210)]), 'picture.jpg');
-    const response = await service.request('/v1/images', { method: 'POST', body: form, as: 'uploader-rid', headers: { 'x-request-id': 'upload-req-42' } });
+    const response = await service.request('/v1/images', {
+      method: 'POST',
+      body: form,
+      as: 'uploader-rid',
+      headers: { 'x-request-id': 'upload-req-42' },
+    });
     expect(response.status).toBe(201);
     const { id } = (await response.json()) as { id: string };
-    const row = await service.deps.pool.query<{ request_id: string }>(`SELECT request_id FROM outbox WHERE image_id = $1 AND topic = 'process-image'`, [id]);
+    const row = await service.deps.pool.query<{ request_id: string }>(
+      `SELECT request_id FROM outbox WHERE image_id = $1 AND topic = 'process-image'`,
+      [id],
+    );
     expect(row.rows[0]?.request_id).toBe('upload-req-42');
     const job = await waitFor(async () => (await service.deps.queues['process-image'].getJob(`process-image-${id}`)) ?? false);
     expect(job.data).toEqual({ imageId: id, requestId: 'upload-req-42' });
@@ -121,7 +129,10 @@ describe('review-queue cursors', () => {
       expect(response.status, `${sort} ${key}`).toBe(400);
       expect(await response.json()).toMatchObject({ error: { code: 'invalid_cursor' } });
     }
-    for (const [sort, key] of [['score', '2.5'], ['oldest', '2026-01-01 00:00:00.123456+00']]) {
+    for (const [sort, key] of [
+      ['score', '2.5'],
+      ['oldest', '2026-01-01 00:00:00.123456+00'],
+    ]) {
       expect((await service.request(`/v1/moderation/queue?sort=${sort}&cursor=${cursor(sort!, key!)}`, MOD)).status).toBe(200);
     }
   });

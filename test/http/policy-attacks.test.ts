@@ -46,13 +46,19 @@ const decide = (imageId: string, action: string) => decideAs(service, imageId, a
 describe('report policy v2 under attack', () => {
   it('when three aged accounts with no history report from one network, then the picture stays up, flagged as a ring', async () => {
     const id = await service.uploadDistinct();
-    await oneByOne(id, [0, 1, 2].map((n) => async () => reportAs(service, id, { token: await aged(`ring-${n}-${id}`, n), ip: '198.51.100.20' })));
+    await oneByOne(
+      id,
+      [0, 1, 2].map((n) => async () => reportAs(service, id, { token: await aged(`ring-${n}-${id}`, n), ip: '198.51.100.20' })),
+    );
     expect(await service.status(id)).toBe('visible');
     const flag = (await audit(id)).find((event) => event.action === 'suspected_brigade');
     expect(flag?.details).toMatchObject({ heldBack: true, demotedReaders: 3 });
     expect(flag?.details.signals).toEqual(expect.arrayContaining(['unproven_network', 'uncorroborated']));
     // Three honest readers elsewhere still block it.
-    await oneByOne(id, [0, 1, 2].map((n) => async () => reportAs(service, id, { token: await aged(`honest-${n}-${id}`, n + 5), ip: network() })));
+    await oneByOne(
+      id,
+      [0, 1, 2].map((n) => async () => reportAs(service, id, { token: await aged(`honest-${n}-${id}`, n + 5), ip: network() })),
+    );
     expect(await service.status(id)).toBe('auto_blocked');
     expect((await audit(id))[0]).toMatchObject({ action: 'auto_block', details: { basis: 'trusted', corroboration: 'quorum' } });
   });
@@ -60,29 +66,52 @@ describe('report policy v2 under attack', () => {
   it('when accounts registered together report from several networks, then they are demoted as a batch', async () => {
     const id = await service.uploadDistinct();
     const batch = new Date(Date.now() - 400 * DAY_MS);
-    await oneByOne(id, [0, 1, 2].map((n) => async () => reportAs(service, id, { token: await newsToken({ sub: `batch-${n}-${id}`, accountCreatedAt: new Date(batch.getTime() + n * 60_000) }), ip: network() })));
+    await oneByOne(
+      id,
+      [0, 1, 2].map(
+        (n) => async () =>
+          reportAs(service, id, {
+            token: await newsToken({ sub: `batch-${n}-${id}`, accountCreatedAt: new Date(batch.getTime() + n * 60_000) }),
+            ip: network(),
+          }),
+      ),
+    );
     expect(await service.status(id)).toBe('visible');
-    expect((await audit(id)).find((event) => event.action === 'suspected_brigade')?.details.signals).toEqual(expect.arrayContaining(['account_cluster']));
+    expect((await audit(id)).find((event) => event.action === 'suspected_brigade')?.details.signals).toEqual(
+      expect.arrayContaining(['account_cluster']),
+    );
   });
 
   it('when ten fresh accounts shield a picture first, then three ordinary readers still block it', async () => {
     const id = await service.uploadDistinct();
-    for (let n = 0; n < 10; n++) expect((await reportAs(service, id, { token: await fresh(`shield-${n}-${id}`), ip: network() }, 'other')).status).toBe(202);
+    for (let n = 0; n < 10; n++)
+      expect((await reportAs(service, id, { token: await fresh(`shield-${n}-${id}`), ip: network() }, 'other')).status).toBe(202);
     await evaluationsSettled(service);
     expect(await service.status(id)).toBe('visible');
-    await oneByOne(id, [0, 1, 2].map((n) => async () => reportAs(service, id, { token: await aged(`reader-${n}-${id}`, n), ip: network() }, 'violence')));
+    await oneByOne(
+      id,
+      [0, 1, 2].map((n) => async () => reportAs(service, id, { token: await aged(`reader-${n}-${id}`, n), ip: network() }, 'violence')),
+    );
     expect(await service.status(id)).toBe('auto_blocked');
   });
 
   it('when four fresh accounts from one address choose illegal one by one, then nothing blocks', async () => {
     const id = await service.uploadDistinct();
-    await oneByOne(id, [0, 1, 2, 3].map((n) => async () => reportAs(service, id, { token: await fresh(`illegal-${n}-${id}`), ip: '203.0.113.9' }, 'illegal')));
+    await oneByOne(
+      id,
+      [0, 1, 2, 3].map(
+        (n) => async () => reportAs(service, id, { token: await fresh(`illegal-${n}-${id}`), ip: '203.0.113.9' }, 'illegal'),
+      ),
+    );
     expect(await service.status(id)).toBe('visible');
   });
 
   it('when anonymous readers of twelve networks drip in one by one, then low-trust weight alone never blocks', async () => {
     const id = await service.uploadDistinct();
-    await oneByOne(id, Array.from({ length: 12 }, () => async () => reportAs(service, id, await anonymousReader(service, network()), 'illegal')));
+    await oneByOne(
+      id,
+      Array.from({ length: 12 }, () => async () => reportAs(service, id, await anonymousReader(service, network()), 'illegal')),
+    );
     expect(await service.status(id)).toBe('visible');
     const held = (await audit(id)).filter((event) => event.action === 'suspected_brigade');
     expect(held.some((event) => event.details.heldBack === true)).toBe(true);
@@ -101,7 +130,10 @@ describe('report policy v2 under attack', () => {
     const farmer = `farmer-${Date.now()}`;
     for (let n = 0; n < 4; n++) {
       const hidden = await service.uploadDistinct();
-      await oneByOne(hidden, [0, 1, 2].map((k) => async () => reportAs(service, hidden, { token: await aged(`honest-${k}-${hidden}`, k), ip: network() })));
+      await oneByOne(
+        hidden,
+        [0, 1, 2].map((k) => async () => reportAs(service, hidden, { token: await aged(`honest-${k}-${hidden}`, k), ip: network() })),
+      );
       expect(await service.status(hidden)).toBe('auto_blocked');
       expect((await reportAs(service, hidden, { token: await aged(farmer, 9), ip: network() })).status).toBe(202);
       expect((await decide(hidden, 'uphold')).status).toBe(200);
@@ -125,7 +157,8 @@ describe('report policy v2 under attack', () => {
       expect((await reportAs(service, id, { token, ip: network() })).status).toBe(202);
       expect((await decide(id, action)).status).toBe(200);
     }
-    const receipts = async () => (await (await asReader(service, '/v1/me/reports', { token })).json()) as { standing: { suppressedUntil: string | null } };
+    const receipts = async () =>
+      (await (await asReader(service, '/v1/me/reports', { token })).json()) as { standing: { suppressedUntil: string | null } };
     const until = new Date((await receipts()).standing.suppressedUntil!);
     expect(until.getTime() - Date.now()).toBeGreaterThan(6.9 * DAY_MS);
     const during = await service.uploadDistinct();
@@ -139,9 +172,12 @@ describe('report policy v2 under attack', () => {
     expect((await reportsOf(service, [during, after])).map((report) => report.weight)).toEqual([0, 0.762]);
   }, 90_000); // twelve uploads and ten decisions: 18 s alone, over 30 s while the whole suite runs on 2 cores
 
-  it('when first-party users report from one address, then their network is recorded but not watched: the operator\'s own tokens still block', async () => {
+  it("when first-party users report from one address, then their network is recorded but not watched: the operator's own tokens still block", async () => {
     const id = await service.uploadDistinct();
-    await oneByOne(id, ['op-1', 'op-2', 'op-3'].map((user) => () => service.report(id, `${user}-${id}`)));
+    await oneByOne(
+      id,
+      ['op-1', 'op-2', 'op-3'].map((user) => () => service.report(id, `${user}-${id}`)),
+    );
     expect(await service.status(id)).toBe('auto_blocked');
     const reports = await reportsOf(service, id);
     expect(reports).toHaveLength(3);

@@ -19,12 +19,24 @@ const send = (report: () => Promise<Response>) => reportInTurn(service, [report]
 const decide = (imageId: string, action: string) => decideAs(service, imageId, action);
 
 function replay(body: Record<string, unknown>): Promise<Response> {
-  return service.request('/v1/moderation/policy/replay', { method: 'POST', as: 'mod', role: 'moderator', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return service.request('/v1/moderation/policy/replay', {
+    method: 'POST',
+    as: 'mod',
+    role: 'moderator',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 interface Summary {
   images: number;
-  before: { autoBlocked: number; laterRestored: number; laterUpheld: number; missedUpheld: number; reportsToBlock: { median: number } | null };
+  before: {
+    autoBlocked: number;
+    laterRestored: number;
+    laterUpheld: number;
+    missedUpheld: number;
+    reportsToBlock: { median: number } | null;
+  };
   after: Summary['before'];
   newlyBlocked: string[];
   noLongerBlocked: string[];
@@ -32,13 +44,17 @@ interface Summary {
 
 beforeAll(async () => {
   jwks = await startJwksSite();
-  service = await startTestService({ env: { TRUST_PROXY: 'loopback', SIGNED_READER_SITES: signedSitesEnv(jwks.url), RATE_LIMIT_READER: 'none', RATE_LIMIT_NETWORK: 'none' } });
+  service = await startTestService({
+    env: { TRUST_PROXY: 'loopback', SIGNED_READER_SITES: signedSitesEnv(jwks.url), RATE_LIMIT_READER: 'none', RATE_LIMIT_NETWORK: 'none' },
+  });
   // Three ordinary readers: auto-blocked, then upheld.
   images.three = await service.uploadDistinct();
-  for (const n of [0, 1, 2]) await send(async () => reportAs(service, images.three!, { token: await aged(`three-${n}`, n), ip: network() }));
+  for (const n of [0, 1, 2])
+    await send(async () => reportAs(service, images.three!, { token: await aged(`three-${n}`, n), ip: network() }));
   // Four ordinary readers: auto-blocked at the third, then restored (a false block).
   images.four = await service.uploadDistinct();
-  for (const n of [0, 1, 2, 3]) await send(async () => reportAs(service, images.four!, { token: await aged(`four-${n}`, n), ip: network() }));
+  for (const n of [0, 1, 2, 3])
+    await send(async () => reportAs(service, images.four!, { token: await aged(`four-${n}`, n), ip: network() }));
   // Two ordinary readers and two anonymous ones: auto-blocked with low-trust help.
   images.mixed = await service.uploadDistinct();
   for (const n of [0, 1]) await send(async () => reportAs(service, images.mixed!, { token: await aged(`mixed-${n}`, n), ip: network() }));
@@ -71,8 +87,18 @@ describe('policy replay', () => {
     const { msToBlock: replayedMs, ...replayed } = body.summary.after as Summary['before'] & { msToBlock: { median: number } };
     expect(recorded).toEqual(replayed);
     expect(recordedMs.median).toBeGreaterThanOrEqual(replayedMs.median);
-    expect(body.summary.before).toMatchObject({ autoBlocked: 3, laterRestored: 1, laterUpheld: 1, missedUpheld: 1, reportsToBlock: { median: 3 } });
-    const blocked = (list: typeof body.images, key: 'recorded' | 'replayed') => list.filter((image) => image[key] !== null).map((image) => image.imageId).sort();
+    expect(body.summary.before).toMatchObject({
+      autoBlocked: 3,
+      laterRestored: 1,
+      laterUpheld: 1,
+      missedUpheld: 1,
+      reportsToBlock: { median: 3 },
+    });
+    const blocked = (list: typeof body.images, key: 'recorded' | 'replayed') =>
+      list
+        .filter((image) => image[key] !== null)
+        .map((image) => image.imageId)
+        .sort();
     expect(blocked(body.images, 'replayed')).toEqual([images.three, images.four, images.mixed].sort());
     expect(blocked(body.images, 'recorded')).toEqual(blocked(body.images, 'replayed'));
   });
@@ -80,11 +106,22 @@ describe('policy replay', () => {
   it('when a higher threshold is proposed, then the replay shows which blocks it would have prevented', async () => {
     const body = (await (await replay({ since: '1h', settings: { AUTO_BLOCK_THRESHOLD: 4 } })).json()) as { summary: Summary };
     expect(body.summary.noLongerBlocked.sort()).toEqual([images.three, images.mixed].sort());
-    expect(body.summary.after).toMatchObject({ autoBlocked: 1, laterRestored: 1, laterUpheld: 0, missedUpheld: 2, reportsToBlock: { median: 4 } });
+    expect(body.summary.after).toMatchObject({
+      autoBlocked: 1,
+      laterRestored: 1,
+      laterUpheld: 0,
+      missedUpheld: 2,
+      reportsToBlock: { median: 4 },
+    });
   });
 
   it('when a setting is not a policy setting or a value is invalid, then 400 and nothing runs', async () => {
-    for (const body of [{ settings: { JWT_SECRET: 'x' } }, { settings: { AUTO_BLOCK_THRESHOLD: '-1' } }, { since: 'yesterday' }, { since: '400d' }]) {
+    for (const body of [
+      { settings: { JWT_SECRET: 'x' } },
+      { settings: { AUTO_BLOCK_THRESHOLD: '-1' } },
+      { since: 'yesterday' },
+      { since: '400d' },
+    ]) {
       const response = await replay(body);
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('bad_request');
@@ -92,14 +129,23 @@ describe('policy replay', () => {
   });
 
   it('when a reader asks for a replay, then 403', async () => {
-    const response = await service.request('/v1/moderation/policy/replay', { method: 'POST', as: 'alice', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const response = await service.request('/v1/moderation/policy/replay', {
+      method: 'POST',
+      as: 'alice',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(response.status).toBe(403);
   });
 
   it('when the operator runs npm run policy:replay, then it prints the same comparison', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/policy-replay.ts', '--since', '1h', '--set', 'AUTO_BLOCK_THRESHOLD=4'], {
-      env: { ...process.env, DATABASE_URL: service.deps.config.DATABASE_URL, JWT_SECRET: service.deps.config.JWT_SECRET },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/policy-replay.ts', '--since', '1h', '--set', 'AUTO_BLOCK_THRESHOLD=4'],
+      {
+        env: { ...process.env, DATABASE_URL: service.deps.config.DATABASE_URL, JWT_SECRET: service.deps.config.JWT_SECRET },
+      },
+    );
     expect(stdout).toContain('5 images replayed');
     expect(stdout).toMatch(/\| auto-blocked \| 3 \| 1 \|/);
     expect(stdout).toContain('no longer auto-blocked: 2');

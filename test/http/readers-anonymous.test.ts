@@ -30,13 +30,23 @@ describe('anonymous readers', () => {
     expect(again.headers.getSetCookie()).toEqual([]);
     expect(await again.json()).toEqual({ readerId });
 
-    const forged = await asReader(service, '/v1/readers/anonymous', { ip, cookie: cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) }, { method: 'POST' });
+    const forged = await asReader(
+      service,
+      '/v1/readers/anonymous',
+      { ip, cookie: cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) },
+      { method: 'POST' },
+    );
     expect(forged.status).toBe(201);
     expect(((await forged.json()) as { readerId: string }).readerId).not.toBe(readerId);
   });
 
   it('when served over TLS behind the proxy, then the cookie is SameSite=None; Secure; Partitioned', async () => {
-    const response = await asReader(service, '/v1/readers/anonymous', { ip: freshNetwork() }, { method: 'POST', headers: { 'x-forwarded-proto': 'https' } });
+    const response = await asReader(
+      service,
+      '/v1/readers/anonymous',
+      { ip: freshNetwork() },
+      { method: 'POST', headers: { 'x-forwarded-proto': 'https' } },
+    );
     expect(response.headers.getSetCookie()[0]).toMatch(/; HttpOnly; Secure; Partitioned; SameSite=None$/);
   });
 

@@ -16,7 +16,10 @@ beforeAll(async () => {
   ({ service, jwks: keys, close: closeService } = await startReaderService());
   // A site whose JWKS address answers nothing: its readers' tokens cannot be checked.
   const gone = JSON.stringify([{ id: 'gone', issuer: 'https://gone.example', jwksUrl: 'http://127.0.0.1:1/jwks.json' }]);
-  closed = await startTestService({ workers: false, env: { ANONYMOUS_REPORTS: 'off', ALLOWED_ORIGINS: ALLOWED_ORIGIN, DEMO_MODE: 'off', SIGNED_READER_SITES: gone } });
+  closed = await startTestService({
+    workers: false,
+    env: { ANONYMOUS_REPORTS: 'off', ALLOWED_ORIGINS: ALLOWED_ORIGIN, DEMO_MODE: 'off', SIGNED_READER_SITES: gone },
+  });
 });
 afterAll(async () => {
   await closed?.close();
@@ -42,10 +45,13 @@ describe('a deployment with anonymous reports and demo mode off', () => {
     const demoToken = await signDemoReaderToken(closed.deps.config, 'ana');
     const id = await uploadToClosed('uploader-demo-off');
     expect((await reportAs(closed, id, { token: demoToken })).status).toBe(401);
-    expect((await reportAs(service, await service.uploadDistinct('demo-site'), { token: await signDemoReaderToken(service.deps.config, 'ana') })).status).toBe(202);
+    expect(
+      (await reportAs(service, await service.uploadDistinct('demo-site'), { token: await signDemoReaderToken(service.deps.config, 'ana') }))
+        .status,
+    ).toBe(202);
   });
 
-  it('when a site\'s JWKS cannot be fetched, then 503 reader_keys_unavailable, not a 401 blaming the reader', async () => {
+  it("when a site's JWKS cannot be fetched, then 503 reader_keys_unavailable, not a 401 blaming the reader", async () => {
     const token = await blogToken(keys, { sub: 'stranded', issuer: 'https://gone.example' });
     const id = await uploadToClosed('uploader-jwks-gone');
     expect(await errorCode(await reportAs(closed, id, { token }))).toMatchObject({ status: 503, code: 'reader_keys_unavailable' });

@@ -48,9 +48,10 @@ describe('rate limits', () => {
     expect((await reportAs(service, id, await anonymousReader(service, freshNetwork()))).status).toBe(202);
   });
 
-  it('when first-party tokens report, then they are not limited (the operator\'s own tools)', async () => {
+  it("when first-party tokens report, then they are not limited (the operator's own tools)", async () => {
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await reportAs(service, await service.uploadDistinct(), { token: await service.token('tool') })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await reportAs(service, await service.uploadDistinct(), { token: await service.token('tool') })).status);
     expect(statuses).toEqual([202, 202, 202]);
   });
 });

@@ -4,7 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideAs, waitFor, type TestService } from '../helpers/test-service.js';
-import { ALLOWED_ORIGIN, anonymousReader, asReader, errorCode, freshNetwork, newsToken, reportAs, startReaderService } from '../helpers/readers.js';
+import {
+  ALLOWED_ORIGIN,
+  anonymousReader,
+  asReader,
+  errorCode,
+  freshNetwork,
+  newsToken,
+  reportAs,
+  startReaderService,
+} from '../helpers/readers.js';
 
 let service: TestService;
 let close: () => Promise<void>;
@@ -33,7 +42,11 @@ describe('receipts', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { readerId: string; reports: Record<string, unknown>[] };
     expect(body.readerId).toBe(`news:${me}`);
-    expect(body.reports.map((report) => [report.imageId, report.outcome])).toEqual([[open, 'open'], [dismissed, 'dismissed'], [kept, 'upheld']]);
+    expect(body.reports.map((report) => [report.imageId, report.outcome])).toEqual([
+      [open, 'open'],
+      [dismissed, 'dismissed'],
+      [kept, 'upheld'],
+    ]);
     expect(Object.keys(body.reports[0]!).sort()).toEqual(['createdAt', 'decidedAt', 'imageId', 'note', 'outcome', 'reason', 'reportId']);
     expect(JSON.stringify(body)).not.toContain('other');
   });
@@ -42,8 +55,16 @@ describe('receipts', () => {
     const id = await service.uploadDistinct();
     const reader = await anonymousReader(service, freshNetwork());
     await reportAs(service, id, reader, 'hate');
-    const mine = (await (await asReader(service, '/v1/me/reports', reader)).json()) as { readerId: string; kind: string; reports: { imageId: string; reason: string; outcome: string }[] };
-    expect(mine).toMatchObject({ readerId: reader.readerId, kind: 'anonymous', reports: [{ imageId: id, reason: 'hate', outcome: 'open' }] });
+    const mine = (await (await asReader(service, '/v1/me/reports', reader)).json()) as {
+      readerId: string;
+      kind: string;
+      reports: { imageId: string; reason: string; outcome: string }[];
+    };
+    expect(mine).toMatchObject({
+      readerId: reader.readerId,
+      kind: 'anonymous',
+      reports: [{ imageId: id, reason: 'hate', outcome: 'open' }],
+    });
     expect((await asReader(service, '/v1/me/reports', { ip: reader.ip })).status).toBe(401);
   });
 });
@@ -63,7 +84,12 @@ describe('visibility and CORS', () => {
   });
 
   it('when an allowed origin calls, then CORS allows it with credentials; another origin gets 403', async () => {
-    const preflight = await asReader(service, '/v1/images/x/reports', { origin: ALLOWED_ORIGIN }, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } });
+    const preflight = await asReader(
+      service,
+      '/v1/images/x/reports',
+      { origin: ALLOWED_ORIGIN },
+      { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } },
+    );
     expect(preflight.status).toBe(204);
     expect(Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith('access-control')))).toEqual({
       'access-control-allow-origin': ALLOWED_ORIGIN,
@@ -77,7 +103,12 @@ describe('visibility and CORS', () => {
     expect(issued.status).toBe(201);
     expect(issued.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
 
-    const foreign = await asReader(service, '/v1/readers/anonymous', { origin: 'https://evil.example', ip: freshNetwork() }, { method: 'POST' });
+    const foreign = await asReader(
+      service,
+      '/v1/readers/anonymous',
+      { origin: 'https://evil.example', ip: freshNetwork() },
+      { method: 'POST' },
+    );
     expect(await errorCode(foreign)).toMatchObject({ status: 403, code: 'origin_not_allowed' });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     for (const path of ['/V1/readers/anonymous', '/v1/Readers/Anonymous', '/v1/readers/anonymous/']) {

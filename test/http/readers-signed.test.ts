@@ -6,7 +6,17 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestService } from '../helpers/test-service.js';
 import { reportsOf } from '../helpers/records.js';
-import { asReader, blogToken, errorCode, NEWS, newsToken, readerReports, reportAs, startReaderService, type JwksSite } from '../helpers/readers.js';
+import {
+  asReader,
+  blogToken,
+  errorCode,
+  NEWS,
+  newsToken,
+  readerReports,
+  reportAs,
+  startReaderService,
+  type JwksSite,
+} from '../helpers/readers.js';
 
 let service: TestService;
 let jwks: JwksSite;
@@ -17,11 +27,13 @@ beforeAll(async () => {
 afterAll(() => close?.());
 
 describe('signed readers', () => {
-  it('when a host site signs a good HS256 token, then the report counts as that site\'s reader', async () => {
+  it("when a host site signs a good HS256 token, then the report counts as that site's reader", async () => {
     const id = await service.uploadDistinct();
     const token = await newsToken({ sub: 'alice', accountCreatedAt: new Date('2020-01-01T00:00:00Z') });
     expect((await reportAs(service, id, { token })).status).toBe(202);
-    expect(await readerReports(service, id)).toEqual([{ reporterId: 'news:alice', reporterKind: 'signed', weight: 1, lowTrust: false, networkHash: null }]);
+    expect(await readerReports(service, id)).toEqual([
+      { reporterId: 'news:alice', reporterKind: 'signed', weight: 1, lowTrust: false, networkHash: null },
+    ]);
   });
 
   it('when a host site signs a subject holding a NUL character, then 401, never 500', async () => {
@@ -30,7 +42,7 @@ describe('signed readers', () => {
     expect((await reportAs(service, id, { token })).status).toBe(401);
   });
 
-  it('when a host site\'s clock runs a few seconds ahead, then its fresh token is accepted', async () => {
+  it("when a host site's clock runs a few seconds ahead, then its fresh token is accepted", async () => {
     const id = await service.uploadDistinct();
     const secret = new TextEncoder().encode(NEWS.secret);
     const ahead = Math.floor(Date.now() / 1000) + 5;
@@ -45,7 +57,7 @@ describe('signed readers', () => {
     expect((await reportAs(service, id, { token })).status).toBe(202);
   });
 
-  it('when a first-party token names a signed reader\'s id, then 401: first-party subjects have no colon', async () => {
+  it("when a first-party token names a signed reader's id, then 401: first-party subjects have no colon", async () => {
     const response = await reportAs(service, await service.uploadDistinct(), { token: await service.token('news:zed') });
     expect(response.status).toBe(401);
   });
@@ -81,9 +93,17 @@ describe('signed readers', () => {
     { why: 'expired', make: () => newsToken({ sub: 'a', expiresIn: '-1m' }), message: /expired/ },
     { why: 'signed with a wrong algorithm (HS384)', make: () => newsToken({ sub: 'a' }, 'HS384'), message: /algorithm not allowed/ },
     { why: 'for another audience', make: () => newsToken({ sub: 'a', audience: 'someone-else' }), message: /"aud"/ },
-    { why: 'issued longer ago than SIGNED_TOKEN_MAX_AGE', make: () => newsToken({ sub: 'a', issuedAt: Math.floor(Date.now() / 1000) - 3600, expiresIn: '1h' }), message: /"iat"/ },
+    {
+      why: 'issued longer ago than SIGNED_TOKEN_MAX_AGE',
+      make: () => newsToken({ sub: 'a', issuedAt: Math.floor(Date.now() / 1000) - 3600, expiresIn: '1h' }),
+      message: /"iat"/,
+    },
     { why: 'signed with a key id the JWKS does not publish', make: () => blogToken(jwks, { sub: 'a' }, 'es-unpublished'), message: /kid/ },
-    { why: 'from an unknown issuer (falls back to the first-party secret)', make: () => newsToken({ sub: 'a', issuer: 'https://evil.example' }), message: /invalid/ },
+    {
+      why: 'from an unknown issuer (falls back to the first-party secret)',
+      make: () => newsToken({ sub: 'a', issuer: 'https://evil.example' }),
+      message: /invalid/,
+    },
   ])('when the token is $why, then 401 unauthorized says why and nothing is stored', async ({ make, message }) => {
     const id = await service.uploadDistinct();
     const refused = await errorCode(await reportAs(service, id, { token: await make() }));
@@ -93,9 +113,18 @@ describe('signed readers', () => {
   });
 
   it('when a signed reader token claims the moderator role, then moderator routes still refuse it (host sites sign readers only)', async () => {
-    const token = await new SignJWT({ role: 'moderator' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(NEWS.issuer).setAudience(NEWS.audience)
-      .setSubject('mallory').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(NEWS.secret));
-    expect(await errorCode(await asReader(service, '/v1/moderation/queue', { token }))).toMatchObject({ status: 401, code: 'unauthorized' });
+    const token = await new SignJWT({ role: 'moderator' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(NEWS.issuer)
+      .setAudience(NEWS.audience)
+      .setSubject('mallory')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(NEWS.secret));
+    expect(await errorCode(await asReader(service, '/v1/moderation/queue', { token }))).toMatchObject({
+      status: 401,
+      code: 'unauthorized',
+    });
     const id = await service.uploadDistinct();
     expect((await reportAs(service, id, { token })).status).toBe(202);
     expect((await reportsOf(service, id)).map((report) => report.reporterRole)).toEqual(['reader']);

@@ -61,9 +61,15 @@ describe('POST /v1/images/:id/reports', () => {
     expect((await service.request(`/i/${id}/thumb`)).status).toBe(410);
 
     const audit = await service.request(`/v1/moderation/audit?image=${id}`, { as: 'mod', role: 'moderator' });
-    const { items } = (await audit.json()) as { items: { action: string; actor: string; toStatus: string; details: Record<string, unknown> }[] };
+    const { items } = (await audit.json()) as {
+      items: { action: string; actor: string; toStatus: string; details: Record<string, unknown> }[];
+    };
     expect(items.map((event) => event.action)).toEqual(['auto_block', 'processed']); // newest first
-    expect(items[0]).toMatchObject({ actor: 'system', toStatus: 'auto_blocked', details: { score: 3, threshold: 3, byReason: { spam: 1, violence: 2 } } });
+    expect(items[0]).toMatchObject({
+      actor: 'system',
+      toStatus: 'auto_blocked',
+      details: { score: 3, threshold: 3, byReason: { spam: 1, violence: 2 } },
+    });
   });
 
   it('when 20 distinct readers report at once, then exactly one auto_blocked event is written', async () => {

@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 /** Signs in through the development token sign-in; returns the session cookie as sent back (`name=value`). */
-async function signIn(sub: string, role: 'moderator' | 'admin' = 'moderator', headers: Record<string, string> = {}): Promise<{ cookie: string; setCookie: string }> {
+async function signIn(
+  sub: string,
+  role: 'moderator' | 'admin' = 'moderator',
+  headers: Record<string, string> = {},
+): Promise<{ cookie: string; setCookie: string }> {
   const response = await fetch(`${service.baseUrl}/v1/moderation/session`, {
     method: 'POST',
     headers: { authorization: `Bearer ${await service.token(sub, role)}`, ...headers },
@@ -28,7 +32,8 @@ async function signIn(sub: string, role: 'moderator' | 'admin' = 'moderator', he
   return { cookie: setCookie.split(';')[0]!, setCookie };
 }
 
-const withCookie = (path: string, cookie: string, init: RequestInit = {}) => fetch(`${service.baseUrl}${path}`, { ...init, headers: { ...init.headers, cookie } });
+const withCookie = (path: string, cookie: string, init: RequestInit = {}) =>
+  fetch(`${service.baseUrl}${path}`, { ...init, headers: { ...init.headers, cookie } });
 
 describe('moderator sessions', () => {
   it('when a moderator signs out, then the same cookie no longer works anywhere', async () => {
@@ -67,13 +72,17 @@ describe('moderator sessions', () => {
 
   it('when an admin revokes a session, then it ends at once and the revocation is recorded', async () => {
     const { cookie } = await signIn('mod-leaving');
-    const list = (await (await service.request('/v1/admin/sessions', { as: 'ada', role: 'admin' })).json()) as { sessions: { idHash: string; subject: string }[] };
+    const list = (await (await service.request('/v1/admin/sessions', { as: 'ada', role: 'admin' })).json()) as {
+      sessions: { idHash: string; subject: string }[];
+    };
     const target = list.sessions.find((session) => session.subject === 'mod-leaving')!;
     expect(target.idHash).toMatch(/^[0-9a-f]{64}$/);
     expect((await service.request(`/v1/admin/sessions/${target.idHash}`, { method: 'DELETE', as: 'ada', role: 'admin' })).status).toBe(204);
     expect((await withCookie('/v1/moderation/queue', cookie)).status).toBe(401);
     expect((await service.request(`/v1/admin/sessions/${target.idHash}`, { method: 'DELETE', as: 'ada', role: 'admin' })).status).toBe(404);
-    const events = (await (await service.request('/v1/admin/events', { as: 'ada', role: 'admin' })).json()) as { events: { actorId: string; action: string; target: string }[] };
+    const events = (await (await service.request('/v1/admin/events', { as: 'ada', role: 'admin' })).json()) as {
+      events: { actorId: string; action: string; target: string }[];
+    };
     expect(events.events).toContainEqual(expect.objectContaining({ actorId: 'ada', action: 'session_revoked', target: 'mod-leaving' }));
   });
 
@@ -110,7 +119,9 @@ describe('the job dashboard', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    const queues = (await (await withCookie('/admin/queues/api/queues', cookie)).json()) as { queues: { name: string; readOnlyMode: boolean }[] };
+    const queues = (await (await withCookie('/admin/queues/api/queues', cookie)).json()) as {
+      queues: { name: string; readOnlyMode: boolean }[];
+    };
     expect(queues.queues.map((queue) => queue.readOnlyMode)).toEqual([true, true, true]);
     const pause = await withCookie('/admin/queues/api/queues/process-image/pause', cookie, { method: 'PUT' });
     expect(pause.status).toBe(403);
@@ -125,6 +136,9 @@ describe('the job dashboard', () => {
     expect(await service.deps.queues['process-image'].isPaused()).toBe(true);
     expect((await withCookie('/admin/queues/api/queues/process-image/resume', cookie, { method: 'PUT' })).status).toBeLessThan(300);
     expect(await service.deps.queues['process-image'].isPaused()).toBe(false);
-    expect(await operatorTargets(service, { action: 'job_queue_changed', actorId: 'ada-ops' })).toEqual(['/api/queues/process-image/pause', '/api/queues/process-image/resume']);
+    expect(await operatorTargets(service, { action: 'job_queue_changed', actorId: 'ada-ops' })).toEqual([
+      '/api/queues/process-image/pause',
+      '/api/queues/process-image/resume',
+    ]);
   });
 });

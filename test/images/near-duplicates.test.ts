@@ -30,7 +30,11 @@ async function uploadBytes(bytes: Buffer, uploader = 'uploader'): Promise<string
 async function reencoded(name: string): Promise<Buffer> {
   const original = sharp(await fixture(name), { autoOrient: true });
   const { width } = await original.metadata();
-  return original.resize(Math.round(width / 2)).modulate({ brightness: 1.1 }).jpeg({ quality: 60 }).toBuffer();
+  return original
+    .resize(Math.round(width / 2))
+    .modulate({ brightness: 1.1 })
+    .jpeg({ quality: 60 })
+    .toBuffer();
 }
 
 /** A moderator's decision through the API. */
@@ -44,7 +48,6 @@ async function decide(id: string, action: 'uphold' | 'restore') {
   });
   expect(response.status).toBe(200);
 }
-
 
 describe('near-duplicate blocking', () => {
   it('when a re-encoded copy of a moderator-blocked photo is uploaded, then it is auto-blocked with an event naming the photo and the distance', async () => {
@@ -79,7 +82,10 @@ describe('near-duplicate blocking', () => {
     await decide(blocked, 'uphold');
     const copy = await service.uploadProcessed('real/flowers.jpeg');
     expect(await service.status(copy)).toBe('auto_blocked');
-    expect((await auditEvents(service, copy))[0]).toMatchObject({ action: 'near_duplicate_block', details: { matchedImageId: blocked, distance: 0 } });
+    expect((await auditEvents(service, copy))[0]).toMatchObject({
+      action: 'near_duplicate_block',
+      details: { matchedImageId: blocked, distance: 0 },
+    });
     const plainVariant = await uploadBytes(await reencoded('real/flowers.jpeg'));
     expect(await service.status(plainVariant)).toBe('visible'); // no usable hash: only identical bytes are caught
   });
@@ -119,16 +125,21 @@ describe('near-duplicate blocking', () => {
     const copies = [await uploadBytes(original)];
     for (const quality of [90, 80, 70, 60, 50]) copies.push(await uploadBytes(await sharp(original).jpeg({ quality }).toBuffer()));
     for (const id of copies) await outboxDoneFor(service, id);
-    expect((await service.request(`/v1/images/${copies[0]}/reports`, {
-      method: 'POST',
-      as: 'mod-nd',
-      role: 'moderator',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'illegal' }),
-    })).status).toBe(202);
+    expect(
+      (
+        await service.request(`/v1/images/${copies[0]}/reports`, {
+          method: 'POST',
+          as: 'mod-nd',
+          role: 'moderator',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: 'illegal' }),
+        })
+      ).status,
+    ).toBe(202);
     await waitFor(async () => (await Promise.all(copies.map((id) => service.status(id)))).every((status) => status === 'auto_blocked'));
-    const evaluations = (await service.deps.queues['evaluate-image'].getJobs(['completed', 'failed']))
-      .filter((job) => copies.includes(job.data.imageId));
+    const evaluations = (await service.deps.queues['evaluate-image'].getJobs(['completed', 'failed'])).filter((job) =>
+      copies.includes(job.data.imageId),
+    );
     const retried = evaluations.filter((job) => (job.stacktrace ?? []).length > 0).map((job) => job.stacktrace?.[0]);
     expect(retried).toEqual([]);
   });

@@ -74,9 +74,24 @@ beforeAll(async () => {
     const pdq = await computePdqHashes(displayed, options());
     expect(pdq.quality, name).toBeGreaterThanOrEqual(PDQ_MIN_QUALITY);
     const imageId = randomUUID();
-    await insertImage(service.deps.pool, { id: imageId, uploaderId: 'u', sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'), bytes: bytes.length, mimeType: 'image/png', storageKey: `originals/${imageId}` });
+    await insertImage(service.deps.pool, {
+      id: imageId,
+      uploaderId: 'u',
+      sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'),
+      bytes: bytes.length,
+      mimeType: 'image/png',
+      storageKey: `originals/${imageId}`,
+    });
     await recordDerivatives(service.deps.pool, imageId, {
-      format: 'png', width: 1, height: 1, frames: 1, thumbnailKey: 't', displayKey: 'd', displayMimeType: 'image/png', reviewKey: 'r', pdq,
+      format: 'png',
+      width: 1,
+      height: 1,
+      frames: 1,
+      thumbnailKey: 't',
+      displayKey: 'd',
+      displayMimeType: 'image/png',
+      reviewKey: 'r',
+      pdq,
     });
     await addImageToBank(service.deps.pool, { bankName: MODERATORS_BANK, imageId, addedBy: 'mod', minQuality: PDQ_MIN_QUALITY });
     photos.push({ name, displayed, pdq, imageId });
@@ -85,26 +100,30 @@ beforeAll(async () => {
 afterAll(() => service.close());
 
 describe('re-uploads of a blocked photo', () => {
-  it.each(Object.keys(EVASIONS))('when %s, then ≥ 95% of 56 distinct photos are auto-blocked at upload, each by the photo itself', async (kind) => {
-    const blocked: number[] = [];
-    const missed: string[] = [];
-    for (const [index, photo] of photos.slice(0, EVADED).entries()) {
-      const query = await computePdqHashes(await EVASIONS[kind]!(photo.displayed, index), options());
-      const matches = await findBankMatches(service.deps.pool, queryHashesOf(query));
-      const decision = decideUpload(matches);
-      if (decision.outcome === 'auto_block' && decision.match.imageId === photo.imageId) blocked.push(decision.match.distance);
-      else missed.push(photo.name);
-      // No evasion of one photo matches another photo.
-      const others = photos.filter((other) => other !== photo).flatMap((other, i) => storedOf(other.pdq, i));
-      expect(closestMatch(queryHashesOf(query), others, 15), `${kind} of ${photo.name}`).toBeNull();
-    }
-    // Measured: 55–56 of 56 (98–100 %), at 0–10 bits. The only miss is a corpus graphic, never a photo: the
-    // Dutch flag (flat bands: most of its DCT coefficients sit at the median, so a JPEG re-encoding alone moves
-    // its hash 20+ bits).
-    expect(blocked.length).toBeGreaterThanOrEqual(Math.ceil(0.95 * EVADED));
-    expect(missed.filter((name) => !GRAPHICS.includes(name))).toEqual([]);
-    expect(Math.max(...blocked)).toBeLessThanOrEqual(15);
-  }, 300_000);
+  it.each(Object.keys(EVASIONS))(
+    'when %s, then ≥ 95% of 56 distinct photos are auto-blocked at upload, each by the photo itself',
+    async (kind) => {
+      const blocked: number[] = [];
+      const missed: string[] = [];
+      for (const [index, photo] of photos.slice(0, EVADED).entries()) {
+        const query = await computePdqHashes(await EVASIONS[kind]!(photo.displayed, index), options());
+        const matches = await findBankMatches(service.deps.pool, queryHashesOf(query));
+        const decision = decideUpload(matches);
+        if (decision.outcome === 'auto_block' && decision.match.imageId === photo.imageId) blocked.push(decision.match.distance);
+        else missed.push(photo.name);
+        // No evasion of one photo matches another photo.
+        const others = photos.filter((other) => other !== photo).flatMap((other, i) => storedOf(other.pdq, i));
+        expect(closestMatch(queryHashesOf(query), others, 15), `${kind} of ${photo.name}`).toBeNull();
+      }
+      // Measured: 55–56 of 56 (98–100 %), at 0–10 bits. The only miss is a corpus graphic, never a photo: the
+      // Dutch flag (flat bands: most of its DCT coefficients sit at the median, so a JPEG re-encoding alone moves
+      // its hash 20+ bits).
+      expect(blocked.length).toBeGreaterThanOrEqual(Math.ceil(0.95 * EVADED));
+      expect(missed.filter((name) => !GRAPHICS.includes(name))).toEqual([]);
+      expect(Math.max(...blocked)).toBeLessThanOrEqual(15);
+    },
+    300_000,
+  );
 
   it('when distinct photos are compared both ways (5,050 pairs), then none matches: 0 false matches', () => {
     expect(photos).toHaveLength(GENERATED + CORPUS.length);
@@ -113,7 +132,10 @@ describe('re-uploads of a blocked photo', () => {
     for (let i = 0; i < photos.length; i++) {
       for (let j = i + 1; j < photos.length; j++) {
         pairs++;
-        for (const [a, b] of [[i, j], [j, i]] as const) {
+        for (const [a, b] of [
+          [i, j],
+          [j, i],
+        ] as const) {
           const match = closestMatch(queryHashesOf(photos[a]!.pdq), storedOf(photos[b]!.pdq, b), 256);
           closest = Math.min(closest, match!.distance);
         }
@@ -124,12 +146,16 @@ describe('re-uploads of a blocked photo', () => {
     expect(closest).toBeGreaterThan(15);
   });
 
-  it.each(Object.keys(EVASIONS))('when %s and uploaded through HTTP, then the process-image job auto-blocks it naming the photo and bank', async (kind) => {
-    const photo = photos[GENERATED - 1 + CORPUS.length]!; // a generated photo
-    const response = await service.upload(await EVASIONS[kind]!(photo.displayed, 3));
-    const { id } = (await response.json()) as { id: string };
-    expect(await processImage(service.deps, id)).toBe('auto_blocked');
-    const event = (await auditEvents(service, id)).find((candidate) => candidate.action === 'near_duplicate_block');
-    expect(event?.details).toMatchObject({ bank: MODERATORS_BANK, matchedImageId: photo.imageId, rule: 'auto_block' });
-  }, 60_000);
+  it.each(Object.keys(EVASIONS))(
+    'when %s and uploaded through HTTP, then the process-image job auto-blocks it naming the photo and bank',
+    async (kind) => {
+      const photo = photos[GENERATED - 1 + CORPUS.length]!; // a generated photo
+      const response = await service.upload(await EVASIONS[kind]!(photo.displayed, 3));
+      const { id } = (await response.json()) as { id: string };
+      expect(await processImage(service.deps, id)).toBe('auto_blocked');
+      const event = (await auditEvents(service, id)).find((candidate) => candidate.action === 'near_duplicate_block');
+      expect(event?.details).toMatchObject({ bank: MODERATORS_BANK, matchedImageId: photo.imageId, rule: 'auto_block' });
+    },
+    60_000,
+  );
 });

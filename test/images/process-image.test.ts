@@ -23,7 +23,10 @@ describe('processImage', () => {
     const id = await uploaded('real/2569067123_aca715a2ee_o.jpg');
     const config = { ...service.deps.config, JOB_TIMEOUT_MS: 1 };
     expect(await processImage({ ...service.deps, config }, id)).toBe('failed');
-    expect(await imageRecord(service, id)).toMatchObject({ status: 'failed', failureReason: 'processing_timeout: image processing took longer than 3 ms' });
+    expect(await imageRecord(service, id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'processing_timeout: image processing took longer than 3 ms',
+    });
   });
 
   it('when a visible image without a served derivative is processed again (migration 002), then it gets one and stays visible', async () => {

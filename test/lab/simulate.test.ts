@@ -16,29 +16,34 @@ const bySeed = new Map(SEEDS.map((seed) => [seed, simulate(seed)]));
 const row = (seed: number, name: string) => bySeed.get(seed)!.find((result) => result.scenario === name)!;
 
 describe('policy simulation with the default settings', () => {
-  it.each(SEEDS.flatMap((seed) => SCENARIOS.filter((scenario) => scenario.group === 'attack').map((scenario) => ({ seed, name: scenario.name }))))(
-    'when $name attacks harmless pictures (seed $seed), then none is auto-blocked',
-    ({ seed, name }) => {
-      const result = row(seed, name);
-      expect(result.benign).toBeGreaterThan(0);
-      expect(result.falseBlocks).toBe(0);
+  it.each(
+    SEEDS.flatMap((seed) => SCENARIOS.filter((scenario) => scenario.group === 'attack').map((scenario) => ({ seed, name: scenario.name }))),
+  )('when $name attacks harmless pictures (seed $seed), then none is auto-blocked', ({ seed, name }) => {
+    const result = row(seed, name);
+    expect(result.benign).toBeGreaterThan(0);
+    expect(result.falseBlocks).toBe(0);
+  });
+
+  it.each(SEEDS)(
+    'when ordinary readers report honestly (seed %i), then every abusive picture blocks at exactly 3 reports (2 for illegal content)',
+    (seed) => {
+      const result = row(seed, 'honest-ordinary');
+      expect(result.missed).toBe(0);
+      expect(percentiles(result.reportsToBlock)).toEqual({ median: 3, p90: 3 });
+      expect(result.reportsToBlock.every((count) => count === 2 || count === 3)).toBe(true);
     },
   );
 
-  it.each(SEEDS)('when ordinary readers report honestly (seed %i), then every abusive picture blocks at exactly 3 reports (2 for illegal content)', (seed) => {
-    const result = row(seed, 'honest-ordinary');
-    expect(result.missed).toBe(0);
-    expect(percentiles(result.reportsToBlock)).toEqual({ median: 3, p90: 3 });
-    expect(result.reportsToBlock.every((count) => count === 2 || count === 3)).toBe(true);
-  });
-
-  it.each(SEEDS)('when an honest mix reports (seed %i), then the median is at most 4 reports and at most 1 % wait for a moderator', (seed) => {
-    const result = row(seed, 'honest-mixed');
-    expect(percentiles(result.reportsToBlock)!.median).toBeLessThanOrEqual(4);
-    expect(percentiles(result.reportsToBlock)!.p90).toBeLessThanOrEqual(6);
-    expect(result.missed / result.abusive).toBeLessThanOrEqual(0.01);
-    expect(result.queueEntries).toBe(result.abusive);
-  });
+  it.each(SEEDS)(
+    'when an honest mix reports (seed %i), then the median is at most 4 reports and at most 1 % wait for a moderator',
+    (seed) => {
+      const result = row(seed, 'honest-mixed');
+      expect(percentiles(result.reportsToBlock)!.median).toBeLessThanOrEqual(4);
+      expect(percentiles(result.reportsToBlock)!.p90).toBeLessThanOrEqual(6);
+      expect(result.missed / result.abusive).toBeLessThanOrEqual(0.01);
+      expect(result.queueEntries).toBe(result.abusive);
+    },
+  );
 
   it.each(SEEDS)('when a low-trust shield of any size lands first (seed %i), then three ordinary readers still block', (seed) => {
     const result = row(seed, 'shield');

@@ -121,7 +121,12 @@ describe('review derivative', () => {
     const cell = CONTACT_TILE_SIZE + CONTACT_GAP;
     expect([meta.width, meta.height]).toEqual([2 * cell + CONTACT_GAP, 2 * cell + CONTACT_GAP]);
     const tileMean = (column: number, row: number) =>
-      regionMean(review, { left: CONTACT_GAP + column * cell, top: CONTACT_GAP + row * cell, width: CONTACT_TILE_SIZE, height: CONTACT_TILE_SIZE });
+      regionMean(review, {
+        left: CONTACT_GAP + column * cell,
+        top: CONTACT_GAP + row * cell,
+        width: CONTACT_TILE_SIZE,
+        height: CONTACT_TILE_SIZE,
+      });
     const [first, second, third, fourth] = [await tileMean(0, 0), await tileMean(1, 0), await tileMean(0, 1), await tileMean(1, 1)];
     expect(Math.abs(first - second)).toBeLessThan(3);
     expect(Math.abs(first - third)).toBeLessThan(3);
@@ -133,7 +138,9 @@ describe('PDQ hash', () => {
   it('when a photo is resized, re-encoded and brightened, then its hash stays within PHASH_MATCH_DISTANCE; another photo is far', async () => {
     const original = await fixture('real/2569067123_aca715a2ee_o.jpg');
     const variant = await sharp(original).resize(1000).modulate({ brightness: 1.1 }).jpeg({ quality: 60 }).toBuffer();
-    const [a, b, other] = await Promise.all([original, variant, await fixture('real/concert.jpg')].map((bytes) => makeDerivatives(bytes, limits)));
+    const [a, b, other] = await Promise.all(
+      [original, variant, await fixture('real/concert.jpg')].map((bytes) => makeDerivatives(bytes, limits)),
+    );
     const matchDistance = loadConfig({}).PHASH_MATCH_DISTANCE;
     expect(pdqDistance(a!.pdq.oriented.original, b!.pdq.oriented.original)).toBeLessThanOrEqual(matchDistance);
     expect(pdqDistance(a!.pdq.oriented.original, other!.pdq.oriented.original)).toBeGreaterThan(4 * matchDistance);

@@ -6,7 +6,9 @@ import { startTestService, waitFor, type TestService } from '../helpers/test-ser
 let service: TestService;
 beforeAll(async () => {
   // A long lock timeout (8 s) leaves a loaded machine room to show that other images do not wait for it.
-  service = await startTestService({ env: { DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '2000', RATE_LIMIT_READER: 'none', DB_LOCK_TIMEOUT_MS: '8000' } });
+  service = await startTestService({
+    env: { DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '2000', RATE_LIMIT_READER: 'none', DB_LOCK_TIMEOUT_MS: '8000' },
+  });
 });
 afterAll(() => service.close());
 
@@ -15,7 +17,12 @@ async function timed(request: () => Promise<Response>): Promise<{ status: number
   const started = performance.now();
   const response = await request();
   const body = (await response.json().catch(() => ({}))) as { error?: { code: string } };
-  return { status: response.status, ms: performance.now() - started, retryAfter: response.headers.get('retry-after'), code: body.error?.code };
+  return {
+    status: response.status,
+    ms: performance.now() - started,
+    retryAfter: response.headers.get('retry-after'),
+    code: body.error?.code,
+  };
 }
 
 /** A session outside imgmod holding an image's row lock, as a stuck evaluation would (lockImage). */
@@ -38,7 +45,9 @@ describe('a locked image', () => {
       const onLocked = Array.from({ length: 16 }, (_, i) => timed(() => service.report(locked, `locked-reader-${i}`)));
       // The first four (the per-image line) wait on the row lock in PostgreSQL; the rest wait in line.
       await waitFor(async () => {
-        const waiting = await service.deps.pool.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        const waiting = await service.deps.pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
         return (waiting.rowCount ?? 0) >= 4;
       });
       const onOther = await Promise.all([

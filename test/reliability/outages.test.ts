@@ -79,7 +79,10 @@ describe('outages', () => {
     });
     try {
       await waitFor(() => Promise.resolve(api.logs().find((line) => line.maxmemoryPolicy === 'allkeys-lru')), 10_000);
-      expect(api.logs().find((line) => line.maxmemoryPolicy)).toMatchObject({ level: 40, msg: expect.stringMatching(/noeviction/) as unknown });
+      expect(api.logs().find((line) => line.maxmemoryPolicy)).toMatchObject({
+        level: 40,
+        msg: expect.stringMatching(/noeviction/) as unknown,
+      });
     } finally {
       api.child.kill('SIGKILL');
       await redis.client.config('SET', 'maxmemory-policy', 'noeviction');

@@ -59,7 +59,9 @@ describe('SIGTERM', () => {
     // An upload whose body is half sent when SIGTERM arrives.
     const picture = await distinctPicture(4242);
     const boundary = 'imgmod-shutdown-boundary';
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const body = Buffer.concat([head, picture, tail]);
     const token = await signToken(JWT_SECRET, { sub: 'uploader', role: 'reader' });
@@ -68,7 +70,11 @@ describe('SIGTERM', () => {
       port,
       path: '/v1/images',
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': body.length,
+      },
     });
     const uploaded = new Promise<number>((resolve, reject) => {
       upload.on('response', (res: IncomingMessage) => {

@@ -71,7 +71,11 @@ function partialUpload(token: string, bytes: Buffer, sentBytes: number) {
     port: url.port,
     path: '/v1/images',
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': body.length,
+    },
   });
   const answered = new Promise<number | 'closed'>((resolve) => {
     req.on('response', (res: IncomingMessage) => {
@@ -100,7 +104,7 @@ describe('upload bounds', () => {
     expect((await service.upload(slow)).status).toBe(201);
   });
 
-  it('when an upload stalls, then it is cut after REQUEST_TIMEOUT_MS (408), not after Node\'s default 300 s', async () => {
+  it("when an upload stalls, then it is cut after REQUEST_TIMEOUT_MS (408), not after Node's default 300 s", async () => {
     const token = await service.token('uploader');
     const started = performance.now();
     const stalled = partialUpload(token, slow, 1000);

@@ -29,12 +29,19 @@ describe('report rate limits on Redis', () => {
   afterAll(() => redis.quit());
 
   function limiterWith(limits: string) {
-    return reportRateLimiter({ redis, config: loadConfig({ RATE_LIMIT_READER: limits, QUEUE_PREFIX: prefix }), logger: createLogger('silent') });
+    return reportRateLimiter({
+      redis,
+      config: loadConfig({ RATE_LIMIT_READER: limits, QUEUE_PREFIX: prefix }),
+      logger: createLogger('silent'),
+    });
   }
 
   /** The seconds a refused check asks the reader to wait (sent as Retry-After). */
   async function retryAfter(check: Promise<void>): Promise<number> {
-    const error: unknown = await check.then(() => null, (refused: unknown) => refused);
+    const error: unknown = await check.then(
+      () => null,
+      (refused: unknown) => refused,
+    );
     expect(error).toMatchObject({ code: 'rate_limited', httpStatus: 429 });
     return (error as AppError).retryAfterSeconds ?? 0;
   }

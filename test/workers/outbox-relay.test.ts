@@ -151,11 +151,10 @@ describe('end-to-end delivery', () => {
     const imageId = randomUUID();
     await addJob(service.deps.queues, 'process-image', imageId);
     const connection = openRedis(service.deps.config.REDIS_URL, { blocking: true });
-    const failing = new Worker<ImageJob>(
-      'process-image',
-      () => Promise.reject(new UnrecoverableError('storage unreachable')),
-      { connection, prefix: service.deps.config.QUEUE_PREFIX },
-    );
+    const failing = new Worker<ImageJob>('process-image', () => Promise.reject(new UnrecoverableError('storage unreachable')), {
+      connection,
+      prefix: service.deps.config.QUEUE_PREFIX,
+    });
     const job = () => service.deps.queues['process-image'].getJob(`process-image-${imageId}`);
     try {
       await waitFor(async () => (await job())?.isFailed());

@@ -15,7 +15,14 @@ afterAll(() => service.close());
 async function storeUnchecked(bytes: Buffer): Promise<string> {
   const id = randomUUID();
   await service.deps.storage.put(`originals/${id}`, bytes);
-  await insertImage(service.deps.pool, { id, uploaderId: 'u', sha256: '0'.repeat(64), bytes: bytes.length || 1, mimeType: 'image/jpeg', storageKey: `originals/${id}` });
+  await insertImage(service.deps.pool, {
+    id,
+    uploaderId: 'u',
+    sha256: '0'.repeat(64),
+    bytes: bytes.length || 1,
+    mimeType: 'image/jpeg',
+    storageKey: `originals/${id}`,
+  });
   await enqueueOutbox(service.deps.pool, { topic: 'process-image', imageId: id });
   return id;
 }
@@ -37,7 +44,14 @@ describe('process-image worker', () => {
 
   it('when the original has vanished from storage, then the image is failed rather than retried forever', async () => {
     const id = randomUUID();
-    await insertImage(service.deps.pool, { id, uploaderId: 'u', sha256: '0'.repeat(64), bytes: 1, mimeType: 'image/jpeg', storageKey: `originals/${id}` });
+    await insertImage(service.deps.pool, {
+      id,
+      uploaderId: 'u',
+      sha256: '0'.repeat(64),
+      bytes: 1,
+      mimeType: 'image/jpeg',
+      storageKey: `originals/${id}`,
+    });
     await enqueueOutbox(service.deps.pool, { topic: 'process-image', imageId: id });
     await waitFor(async () => (await service.status(id)) === 'failed');
   });

@@ -26,7 +26,11 @@ export function readerCors(allowedOrigins: readonly string[]): RequestHandler {
       throw new AppError({ code: 'origin_not_allowed', message: `${origin} is not in ALLOWED_ORIGINS` });
     }
     res.vary('Origin');
-    res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', 'Access-Control-Expose-Headers': 'Retry-After' });
+    res.set({
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Expose-Headers': 'Retry-After',
+    });
     if (req.method !== 'OPTIONS') return next();
     res.set({
       'Access-Control-Allow-Methods': 'GET, POST',

@@ -39,7 +39,8 @@ function toAppError(error: unknown): AppError | null {
   const status = (error as { status?: unknown; type?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const type = (error as { type?: unknown }).type;
-    const code = type === 'entity.too.large' || status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
+    const code =
+      type === 'entity.too.large' || status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
     return new AppError({ code, message: (error as Error).message });
   }
   return null;

@@ -35,4 +35,3 @@ export function uploadAdmission(config: Deps['config']): RequestHandler {
     next();
   };
 }
-

@@ -29,7 +29,9 @@ export function decisionsRoutes(deps: Deps): Router {
   router.post('/v1/moderation/images/:id/decision', async (req, res) => {
     const body = parse(decisionBody, req.body, 'decision');
     const { note, ...decision } = body;
-    res.json(await decideImage(deps, { ...decision, note: note || null, imageId: imageIdParam(req.params.id), moderatorId: currentUser(req).id }));
+    res.json(
+      await decideImage(deps, { ...decision, note: note || null, imageId: imageIdParam(req.params.id), moderatorId: currentUser(req).id }),
+    );
   });
   router.post('/v1/moderation/decisions', async (req, res) => {
     const { ids, note, ...decision } = parse(bulkBody, req.body, `bulk decision (1 to ${MAX_BULK_DECISION} ids)`);

@@ -24,7 +24,6 @@ export const bankBody = z.strictObject({
 export const bankName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
 export const importQuery = z.object({ note: textField(200).optional() });
 
-
 /** The router for /v1/moderation/hash-banks (behind the moderator guard of http/moderation/index.ts). */
 export function hashBanksRoutes(deps: Deps): Router {
   const router = Router();
@@ -54,7 +53,11 @@ export function hashBanksRoutes(deps: Deps): Router {
     const name = parse(bankName, req.params.name, 'bank name');
     const file = await exportHashBank(deps, name);
     res
-      .set({ 'Content-Type': 'text/plain; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}.pdq.txt"`, 'Cache-Control': 'private, no-store' })
+      .set({
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Disposition': `attachment; filename="${name}.pdq.txt"`,
+        'Cache-Control': 'private, no-store',
+      })
       .send(file);
   });
 

@@ -21,7 +21,13 @@ export function reviewRoutes(deps: Deps): Router {
   router.get('/v1/moderation/images/:id', async (req, res) => {
     const detail = await getReviewDetail(deps, imageIdParam(req.params.id), currentUser(req).id);
     res.json({
-      image: { ...detail.image, openReports: detail.score.reports, openScore: detail.score.score, byReason: detail.score.byReason, ...imageLinks(detail.image.id) },
+      image: {
+        ...detail.image,
+        openReports: detail.score.reports,
+        openScore: detail.score.score,
+        byReason: detail.score.byReason,
+        ...imageLinks(detail.image.id),
+      },
       reports: detail.reports,
       reporters: detail.reporters,
       history: detail.history.map((event) => ({ ...event, actor: event.actorId ?? 'system' })),

@@ -25,9 +25,17 @@ export function sessionRoutes(deps: Deps): Router {
     requireRole('moderator'),
     async (req, res) => {
       const user = currentUser(req);
-      const { sessionId, expiresAt } = await startSession(deps, { subject: user.id, name: null, role: user.role === 'admin' ? 'admin' : 'moderator', provider: 'token' });
+      const { sessionId, expiresAt } = await startSession(deps, {
+        subject: user.id,
+        name: null,
+        role: user.role === 'admin' ? 'admin' : 'moderator',
+        provider: 'token',
+      });
       const cookie = sessionCookie(req, expiresAt.getTime() - Date.now());
-      res.cookie(cookie.name, sessionId, cookie.options).set('Cache-Control', 'no-store').json({ moderatorId: user.id, role: user.role, expiresAt });
+      res
+        .cookie(cookie.name, sessionId, cookie.options)
+        .set('Cache-Control', 'no-store')
+        .json({ moderatorId: user.id, role: user.role, expiresAt });
     },
   );
   // Sign-out ends the session in the database: the same cookie no longer works anywhere.
