@@ -2,30 +2,13 @@
  * The process entry as an operator runs it: the compiled `node dist/src/main.js` (never through tsx, whose
  * signal relay can kill the child before it answers SIGTERM), its flags, and a graceful stop.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { spawnImgmod } from './helpers/imgmod-process.js';
+import { runToExit, spawnImgmod } from './helpers/imgmod-process.js';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './helpers/test-env.js';
-
-const entry = process.env.IMGMOD_ENTRY ?? new URL('../dist/src/main.js', import.meta.url).pathname;
-
-/** Runs the compiled entry to its end (for start-ups that must fail); returns the exit code and output. */
-async function runToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
-  const child = spawn(process.execPath, [entry, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, output };
-}
 
 const database = `imgmod_test_${inject('runId')}_process_${process.pid}`;
 let dataDir: string;
@@ -51,19 +34,19 @@ describe('the imgmod process', () => {
   it('when a variable is invalid, then it exits 1 naming the variable', async () => {
     const run = await runToExit(['--role', 'all'], { PORT: 'eighty' });
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/PORT: /);
+    expect(`${run.stdout}${run.stderr}`).toMatch(/PORT: /);
   });
 
   it('when --role names no role, then it exits 1 listing the roles', async () => {
     const run = await runToExit(['--role', 'everything'], env);
     expect(run.code).toBe(1);
-    expect(run.output).toContain('--role must be one of api, worker, all');
+    expect(`${run.stdout}${run.stderr}`).toContain('--role must be one of api, worker, all');
   });
 
   it('when --jobs names an unknown job kind, then it exits 1 listing the known ones', async () => {
     const run = await runToExit(['--role', 'worker', '--jobs', 'process-image,resize'], env);
     expect(run.code).toBe(1);
-    expect(run.output).toContain('--jobs: unknown job kind resize; known: process-image, evaluate-image, purge-image');
+    expect(`${run.stdout}${run.stderr}`).toContain('--jobs: unknown job kind resize; known: process-image, evaluate-image, purge-image');
   });
 
   it('when its database does not exist, then it creates it; on SIGTERM it stops gracefully with exit 0', async () => {

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it, inject } from 'vitest';
-import { spawnImgmod } from './helpers/imgmod-process.js';
+import { runToExit, spawnImgmod } from './helpers/imgmod-process.js';
 import { sparePort, startOwnRedis } from './helpers/own-servers.js';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './helpers/test-env.js';
 import { waitFor } from './helpers/test-service.js';
 
-const entry = new URL('../dist/src/main.js', import.meta.url).pathname;
 const database = `imgmod_test_${inject('runId')}_startup_${process.pid}`;
 const databaseUrl = `${TEST_DATABASE_SERVER}/${database}`;
 
@@ -22,32 +21,20 @@ afterAll(async () => {
   await admin.end();
 });
 
-/** Runs the compiled entry until it exits; returns its exit code, stderr and how long it ran. */
-async function runToExit(env: Record<string, string>): Promise<{ code: number; stderr: string; stdout: string; ms: number }> {
-  const started = Date.now();
-  const child = spawn(process.execPath, [entry, '--role', 'all'], {
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      DEMO_MODE: 'false',
-      QUEUE_PREFIX: `imgmod-test-${inject('runId')}-startup`,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Runs the compiled entry (`--role all`) until it exits, with the test's queue prefix and no demo. */
+function startToExit(env: Record<string, string>): ReturnType<typeof runToExit> {
+  return runToExit(['--role', 'all'], {
+    HOST: '127.0.0.1',
+    DEMO_MODE: 'false',
+    QUEUE_PREFIX: `imgmod-test-${inject('runId')}-startup`,
+    ...env,
   });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stderr, stdout, ms: Date.now() - started };
 }
 
 describe('start-up failures', () => {
   it('when PostgreSQL does not answer, then it retries for STARTUP_TIMEOUT_MS and exits 1 with one line naming PostgreSQL, the address without password and DATABASE_URL', async () => {
     const port = await sparePort();
-    const run = await runToExit({
+    const run = await startToExit({
       DATABASE_URL: `postgres://imgmod:s3cret@127.0.0.1:${port}/imgmod`,
       REDIS_URL: TEST_REDIS_URL,
       STARTUP_TIMEOUT_MS: '1500',
@@ -68,7 +55,7 @@ describe('start-up failures', () => {
   it('when the role does not exist, then it exits 1 at once with one line naming the role problem and DATABASE_URL', async () => {
     const url = new URL(databaseUrl);
     url.username = 'no_such_role';
-    const run = await runToExit({ DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, STARTUP_TIMEOUT_MS: '20000' });
+    const run = await startToExit({ DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, STARTUP_TIMEOUT_MS: '20000' });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
@@ -80,7 +67,7 @@ describe('start-up failures', () => {
 
   it('when Redis does not answer, then it exits 1 with one line naming Redis, its address and REDIS_URL', async () => {
     const port = await sparePort();
-    const run = await runToExit({ DATABASE_URL: databaseUrl, REDIS_URL: `redis://:pw@127.0.0.1:${port}/2`, STARTUP_TIMEOUT_MS: '1000' });
+    const run = await startToExit({ DATABASE_URL: databaseUrl, REDIS_URL: `redis://:pw@127.0.0.1:${port}/2`, STARTUP_TIMEOUT_MS: '1000' });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
@@ -97,7 +84,7 @@ describe('start-up failures', () => {
     const port = (taken.address() as { port: number }).port;
     const dataDir = await mkdtemp(join(tmpdir(), 'imgmod-startup-'));
     try {
-      const run = await runToExit({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, PORT: String(port), DATA_DIR: dataDir });
+      const run = await startToExit({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, PORT: String(port), DATA_DIR: dataDir });
       expect(run.code).toBe(1);
       expect(run.stderr.trim().split('\n')).toEqual([
         `imgmod: cannot start: cannot listen on 127.0.0.1:${port} is already in use by another process; choose another with PORT and HOST`,
@@ -109,7 +96,7 @@ describe('start-up failures', () => {
   });
 
   it('when TRUST_PROXY is yes, then it exits 1 naming the variable, with no TypeError', async () => {
-    const run = await runToExit({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, TRUST_PROXY: 'yes' });
+    const run = await startToExit({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, TRUST_PROXY: 'yes' });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/TRUST_PROXY: "yes" is not false, a hop count/);
     expect(run.stderr).not.toMatch(/TypeError|at .*\.js:\d+/);

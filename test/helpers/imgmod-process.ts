@@ -70,3 +70,30 @@ export async function spawnImgmod(
     alive: () => child.exitCode === null && child.signalCode === null,
   };
 }
+
+/**
+ * Runs the compiled entry with `args` and `env` (on top of the current environment) until it exits, for start-ups
+ * that must fail. A process still running after `timeoutMs` is killed and the call rejects, so a start-up that
+ * hangs instead of failing fails the test.
+ * @returns the exit code, stdout, stderr and how long it ran (ms)
+ */
+export async function runToExit(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [entry, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  clearTimeout(timer);
+  if (code === null) throw new Error(`imgmod ${args.join(' ')} did not exit within ${timeoutMs} ms (${signal}):\n${stdout}${stderr}`);
+  return { code, stdout, stderr, ms: Date.now() - started };
+}
