@@ -123,7 +123,7 @@ try {
     if (only.has('scale-out')) await scaleOut(context, images);
   }
   if (only.has('crossing')) await crossing(context, source);
-  if (only.has('serving')) await serving(context, source, (await seedImages(pool, source, 1, 'auto_blocked'))[0]!);
+  if (only.has('serving')) await serving(context, source, (await seedImages(pool, source, 1, 'blocked'))[0]!);
   if (only.has('derivatives')) await derivatives(context);
   if (only.has('uploads')) await uploadIntake(context, uploader, server);
   if (only.has('memory')) await workerMemory(context, uploader);

@@ -79,7 +79,9 @@ export async function startImgmod(
   const port = role === 'api' ? await sparePort() : null;
   const fd = openSync(logFile, 'a');
   const preload = options.jemalloc && existsSync(JEMALLOC) ? { LD_PRELOAD: JEMALLOC } : {};
-  const child = spawn(process.execPath, [`${root}dist/src/main.js`, '--role', role], {
+  // BENCH_CPU_PROF=<dir>: each imgmod process writes a V8 CPU profile there when it exits
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, `${root}dist/src/main.js`, '--role', role], {
     env: { ...process.env, ...env, ...preload, HOST: '127.0.0.1', ...(port === null ? {} : { PORT: String(port) }) },
     stdio: ['ignore', fd, fd],
   });

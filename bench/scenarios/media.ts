@@ -206,6 +206,7 @@ export async function uploadIntake(context: BenchContext, token: string, server:
   try {
     const rates: Record<'imgmod' | 'reference', number[]> = { imgmod: [], reference: [] };
     const cpuEach: number[] = [];
+    const statuses: Record<number, number> = {};
     for (let round = 0; round < context.rounds; round++) {
       const order: Array<'imgmod' | 'reference'> = round % 2 ? ['reference', 'imgmod'] : ['imgmod', 'reference'];
       for (const system of order) {
@@ -217,6 +218,8 @@ export async function uploadIntake(context: BenchContext, token: string, server:
           next: () => multipart(uniqueJpeg(jpeg), token, 'upload.jpg'),
         });
         rates[system].push(run.okPerSecond);
+        if (system === 'imgmod')
+          for (const [code, n] of Object.entries(run.statuses)) statuses[Number(code)] = (statuses[Number(code)] ?? 0) + n;
         if (system === 'imgmod') cpuEach.push((process.cpuMs() - cpuBefore) / Math.max(1, run.statuses[201] ?? 0));
       }
     }
@@ -228,7 +231,7 @@ export async function uploadIntake(context: BenchContext, token: string, server:
       ratio: r,
       target: '',
       met: null,
-      data: { ...rates, cpuPerUploadMs: cpuEach },
+      data: { ...rates, cpuPerUploadMs: cpuEach, statuses },
     });
   } finally {
     await Promise.all([api.stop(), reference.stop()]);

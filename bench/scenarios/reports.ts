@@ -42,7 +42,7 @@ async function newReports(
   context: BenchContext,
   system: System,
   mode: { connections: number } | { rate: number },
-): Promise<LoadResult & { cpuPerReportMs: number }> {
+): Promise<LoadResult & { cpuPerReportMs: number; cpuByProcess: Record<string, number> }> {
   const capacity = 'rate' in mode ? Math.ceil((mode.rate * context.runMs) / 1000) : Math.ceil((MAX_RATE * context.runMs) / 1000);
   const readers = await mintReaders(context.jwtSecret, capacity);
   const offset = Math.floor(Math.random() * system.images.length);
@@ -55,11 +55,16 @@ async function newReports(
     return reportSpec(pair.imageId, pair.token);
   };
   const cpuBefore = cpu(system);
+  const eachBefore = system.processes.map((process) => process.cpuMs());
   const result =
     'rate' in mode
       ? await openLoop(system.base, { ratePerSecond: mode.rate, durationMs: context.runMs, next })
       : await closedLoop(system.base, { connections: mode.connections, durationMs: context.runMs, next });
   const cpuMs = cpu(system) - cpuBefore;
+  const answered = Math.max(1, result.answered.length);
+  const cpuByProcess = Object.fromEntries(
+    system.processes.map((process, i) => [process.name, (process.cpuMs() - eachBefore[i]!) / answered]),
+  );
   system.stored = [];
   for (const { index, status } of result.answered) {
     if (status !== 202) continue;
@@ -67,7 +72,7 @@ async function newReports(
     system.stored.push({ imageId: pair.imageId, token: pair.token });
     if (system.name === 'imgmod') context.acknowledged.add(`${pair.imageId}/${pair.reader}`);
   }
-  return { ...result, cpuPerReportMs: cpuMs / Math.max(1, result.answered.length) };
+  return { ...result, cpuPerReportMs: cpuMs / answered, cpuByProcess };
 }
 
 async function duplicateReports(context: BenchContext, system: System): Promise<LoadResult> {
@@ -140,6 +145,7 @@ export async function ingestion(context: BenchContext, imgmodImages: string[]): 
         reqPerSecond: Object.fromEntries(systems.map((s) => [s.name, fresh.get(s.name)!.map((run) => run.okPerSecond)])),
         p99Ms: Object.fromEntries(systems.map((s) => [s.name, p99(s.name)])),
         cpuPerReportMs: Object.fromEntries(systems.map((s) => [s.name, cpuEach(s.name)])),
+        cpuByProcess: fresh.get('imgmod')!.map((run) => run.cpuByProcess),
         statuses: Object.fromEntries(systems.map((s) => [s.name, statusSummary(fresh.get(s.name)!)])),
         ratioToStatement: ratio(rate('imgmod'), rate('one statement')),
       },
@@ -188,11 +194,12 @@ export async function ingestion(context: BenchContext, imgmodImages: string[]): 
  * readers, the last of which crosses the threshold. The clock runs from that report's answer until the image is
  * seen blocked in PostgreSQL (polled every 5 ms).
  */
-async function crossingRun(context: BenchContext, system: CrossingSystem): Promise<number[]> {
+async function crossingRun(context: BenchContext, system: CrossingSystem, statuses: Record<number, number>): Promise<number[]> {
   const images = await system.seed();
   const readers = await mintReaders(context.jwtSecret, images.length * THRESHOLD_READERS);
   const answeredAt = new Map<string, number>();
   const blockedAt = new Map<string, number>();
+  const acceptances = new Map<string, number>();
   let running = true;
   const poller = (async () => {
     while (running) {
@@ -214,12 +221,13 @@ async function crossingRun(context: BenchContext, system: CrossingSystem): Promi
     next: (index) => reportSpec(images[Math.floor(index / THRESHOLD_READERS)]!, readers[index]!.token),
     onAnswer: (index, status, at) => {
       const imageId = images[Math.floor(index / THRESHOLD_READERS)]!;
+      statuses[status] = (statuses[status] ?? 0) + 1;
       if (status !== 202) return;
       if (system.name === 'imgmod') context.acknowledged.add(`${imageId}/${readers[index]!.reader}`);
-      // the crossing report is the last of its image's three (the other two may still be in flight: then the
-      // later answer of the three starts the clock)
-      if (index % THRESHOLD_READERS === THRESHOLD_READERS - 1 || answeredAt.has(imageId))
-        answeredAt.set(imageId, Math.max(at, answeredAt.get(imageId) ?? 0));
+      // the clock starts at the last of the image's three acceptances (answers can arrive out of order)
+      const accepted = (acceptances.get(imageId) ?? 0) + 1;
+      acceptances.set(imageId, accepted);
+      if (accepted === THRESHOLD_READERS) answeredAt.set(imageId, at);
     },
   });
   const giveUp = performance.now() + 30_000;
@@ -260,8 +268,11 @@ export async function crossing(context: BenchContext, sourceImageId: string): Pr
     ];
     context.log(`crossing report → auto_blocked at ${CROSSING_RATE} reports/s`);
     const runs = new Map<string, number[][]>(systems.map((system) => [system.name, []]));
+    const statuses: Record<string, Record<number, number>> = { imgmod: {}, reference: {} };
     for (let round = 0; round < context.rounds; round++) {
-      for (const system of round % 2 ? [...systems].reverse() : systems) runs.get(system.name)!.push(await crossingRun(context, system));
+      for (const system of round % 2 ? [...systems].reverse() : systems) {
+        runs.get(system.name)!.push(await crossingRun(context, system, statuses[system.name]!));
+      }
     }
     const p = (name: string, q: number) => median(runs.get(name)!.map((latencies) => percentile(latencies, q)));
     const missing = runs
@@ -279,6 +290,7 @@ export async function crossing(context: BenchContext, sourceImageId: string): Pr
         p50Ms: Object.fromEntries(systems.map((s) => [s.name, p(s.name, 50)])),
         p99Ms: Object.fromEntries(systems.map((s) => [s.name, p(s.name, 99)])),
         crossings: runs.get('imgmod')!.map((latencies) => latencies.length),
+        statuses,
         notBlocked: missing,
       },
     });
