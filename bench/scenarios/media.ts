@@ -10,6 +10,7 @@ import http from 'node:http';
 import pg from 'pg';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
+import { lumaFromPixels, pdqHash } from '../../src/domain/pdq.js';
 import { makeDerivatives } from '../../src/media/derivatives.js';
 import { intakeLimitsFrom } from '../../src/media/inspect.js';
 import { configureSharp } from '../../src/media/sharp-settings.js';
@@ -30,7 +31,10 @@ export async function mediaInputs(): Promise<Array<{ name: string; bytes: Buffer
   ];
 }
 
-/** What a plain sharp user writes for the same outputs: display, thumbnail, blurred review image, PDQ's input. */
+/**
+ * What a plain sharp user writes for the same outputs: display, thumbnail, blurred review image, and one PDQ hash
+ * of the picture (imgmod also hashes its eight orientations and a ladder of crops, to catch edited copies).
+ */
 async function rawSharp(bytes: Buffer): Promise<void> {
   const options = { failOn: 'warning' as const, autoOrient: true };
   const metadata = await sharp(bytes).metadata();
@@ -44,12 +48,13 @@ async function rawSharp(bytes: Buffer): Promise<void> {
     .blur(8)
     .webp({ quality: 70 })
     .toBuffer();
-  await sharp(bytes, options)
+  const { data, info } = await sharp(bytes, options)
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb')
     .resize(512, 512, { fit: 'inside', withoutEnlargement: true })
     .raw()
-    .toBuffer();
+    .toBuffer({ resolveWithObject: true });
+  pdqHash(lumaFromPixels(new Uint8Array(data.buffer, data.byteOffset, data.length), info), info);
 }
 
 async function throughput(inputs: Buffer[], concurrency: number, work: (bytes: Buffer) => Promise<unknown>): Promise<number> {
