@@ -42,9 +42,10 @@ async function newReports(
   context: BenchContext,
   system: System,
   mode: { connections: number } | { rate: number },
+  minted?: Array<{ reader: string; token: string }>,
 ): Promise<LoadResult & { cpuPerReportMs: number; cpuByProcess: Record<string, number> }> {
   const capacity = 'rate' in mode ? Math.ceil((mode.rate * context.runMs) / 1000) : Math.ceil((MAX_RATE * context.runMs) / 1000);
-  const readers = await mintReaders(context.jwtSecret, capacity);
+  const readers = minted ?? (await mintReaders(context.jwtSecret, capacity));
   const offset = Math.floor(Math.random() * system.images.length);
   const pairOf = (index: number) => ({
     imageId: system.images[(offset + index) % system.images.length]!,
@@ -315,12 +316,15 @@ export async function scaleOut(context: BenchContext, images: string[]): Promise
     const worker2 = await startImgmod('worker', context.imgmodEnv, context.logFile);
     try {
       const two = new URL(`http://127.0.0.1:${api2.port}`);
+      const half = (base: URL): System => ({ name: 'imgmod', base, processes: [], images, stored: [] });
+      await closedLoop(two, { connections: 4, durationMs: 1000, next: () => ({ method: 'GET', path: '/healthz' }) }); // warm up
+      // Tokens first, then both halves start together.
+      const capacity = Math.ceil((MAX_RATE * context.runMs) / 1000);
+      const minted = [await mintReaders(context.jwtSecret, capacity), await mintReaders(context.jwtSecret, capacity)];
       const halves = await Promise.all(
-        [one, two].map((base) =>
-          newReports(context, { name: 'imgmod', base, processes: [], images, stored: [] }, { connections: CONNECTIONS / 2 }),
-        ),
+        [one, two].map((base, i) => newReports(context, half(base), { connections: CONNECTIONS / 2 }, minted[i])),
       );
-      double.push(halves.reduce((sum, half) => sum + half.okPerSecond, 0));
+      double.push(halves.reduce((sum, result) => sum + result.okPerSecond, 0));
     } finally {
       await Promise.all([api2.stop(), worker2.stop()]);
     }
