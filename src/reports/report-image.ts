@@ -15,9 +15,12 @@ import { hasRole } from '../domain/roles.js';
 import type { ReportReason } from '../domain/reports.js';
 import { isProven, reportWeight } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
+import { siteMayAccess } from '../domain/sites.js';
 
 export interface ReportInput {
   imageId: string;
+  /** The site whose images the reader may report (auth/readers.ts readerImageScope); null: any (moderators). */
+  siteId: string | null;
   reporterId: string;
   reporterRole: Role;
   reason: ReportReason;
@@ -71,18 +74,19 @@ async function weighingOf(
  * The weight (domain/readers.ts weighReport) and the reader's standing are fixed now; a report on a picture that
  * is no longer up is kept as evidence but never enters its reader's track record.
  * @returns `{ reportId, duplicate }`: duplicate=true when this reader already has an open report on the image
- * @throws AppError 404 `not_found` for an unknown image; 409 `image_not_reportable` for a removed or failed one;
+ * @throws AppError 404 `not_found` for an unknown image or one of a site the reader does not act on; 409 `image_not_reportable` for a removed or failed one;
  *   403 `demo_reader` when a demo reader reports anything but a demo photo
  */
 export async function reportImage(
   deps: Pick<Deps, 'pool' | 'config'>,
   input: ReportInput,
-): Promise<{ reportId: string; duplicate: boolean }> {
+): Promise<{ reportId: string; duplicate: boolean; siteId: string }> {
   const result = await withTransaction(deps.pool, async (client) => {
     // A decision in progress on this image finishes first: a report never slips in beside a remove or restore.
     // An anonymous report takes the lock exclusively, so two readers of one network reporting at once count once.
     const image = input.networkHash ? await lockImage(client, input.imageId) : await shareLockImage(client, input.imageId);
-    if (!image) throw notFound('image');
+    // Another site's image does not exist for this reader: the same 404 as an unknown id.
+    if (!image || !siteMayAccess(input.siteId, image.siteId)) throw notFound('image');
     if (!isReportable(image.status)) {
       throw new AppError({
         code: 'image_not_reportable',
@@ -99,7 +103,7 @@ export async function reportImage(
       cooldownHours: deps.config.REFLAG_COOLDOWN_HOURS,
     });
     // A second click writes nothing: the open report answers it.
-    if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true };
+    if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true, siteId: image.siteId };
     const now = new Date();
     const kind = input.reporterKind ?? 'user';
     const { weighing, proven } = await weighingOf(client, input, facts, deps.config, now);
@@ -121,7 +125,7 @@ export async function reportImage(
       weighing,
     });
     if (created) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
-    return { reportId, duplicate: !created };
+    return { reportId, duplicate: !created, siteId: image.siteId };
   });
   if (!result.duplicate) wakeOutboxRelay(deps.pool);
   return result;
