@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDemoReaderToken } from '../../src/demo/demo-site.js';
 import { evaluationsSettled, fixture, waitFor, type TestService } from '../helpers/test-service.js';
-import { errorCode, freshNetwork, newsToken, reportAs, startReaderService } from '../helpers/readers.js';
+import { errorCode, reportAs, startReaderService } from '../helpers/readers.js';
 
 let service: TestService;
 let close: () => Promise<void>;
