@@ -171,3 +171,23 @@ export async function resetSiteBreaker(
     return siteView((await findSite(client, input.id))!, deps.config);
   });
 }
+
+/**
+ * Moves every image of one site to another (an upgrade from a single-site set-up: the images uploaded with
+ * first-party tokens, in `default`, to the site whose readers report them).
+ * @returns how many images moved
+ * @throws AppError 404 when either site is unknown
+ */
+export async function moveImages(deps: Pick<Deps, 'pool'>, input: { from: string; to: string; adminId: string | null }): Promise<number> {
+  return withTransaction(deps.pool, async (client) => {
+    if (!(await findSite(client, input.from)) || !(await findSite(client, input.to))) throw notFound('site');
+    const moved = (await client.query('UPDATE images SET site_id = $2 WHERE site_id = $1', [input.from, input.to])).rowCount ?? 0;
+    await appendOperatorEvent(client, {
+      actorId: input.adminId,
+      action: 'site_images_moved',
+      target: input.to,
+      details: { from: input.from, moved },
+    });
+    return moved;
+  });
+}
