@@ -161,6 +161,22 @@ describe('two sites on one deployment', () => {
     }
   });
 
+  it("when a moderator filters the reported queue by site, then only that site's images come, each naming its site", async () => {
+    const token = await siteReaderToken(alpha, 'queue-reader');
+    expect((await reportAs(service, images.alpha, { token, ip: freshNetwork() })).status).toBeLessThan(300);
+    await service.report(images.first, 'queue-first-party');
+    const page = async (site: string) => {
+      const response = await service.request(`/v1/moderation/queue?state=reported&site=${site}`, { as: 'mod-1', role: 'moderator' });
+      return ((await response.json()) as { items: { id: string; siteId: string }[] }).items;
+    };
+    await expect.poll(async () => (await page('alpha')).map((item) => item.id)).toContain(images.alpha);
+    const alphaItems = await page('alpha');
+    expect(alphaItems.every((item) => item.siteId === 'alpha')).toBe(true);
+    const defaultItems = await page('default');
+    expect(defaultItems.map((item) => item.id)).toContain(images.first);
+    expect(defaultItems.map((item) => item.id)).not.toContain(images.alpha);
+  });
+
   it('when an admin lists the sites, then default, alpha and beta are there, with no reader key secret', async () => {
     const response = await asAdmin(service, '/v1/admin/sites');
     const body = (await response.json()) as { sites: { id: string; readerKeys: unknown[] }[] };
