@@ -5,7 +5,7 @@
  */
 import type { SignedSite } from '../config.js';
 import type { Deps } from '../deps.js';
-import { withTransaction } from '../db/pool.js';
+import { withTransaction, type Queryable } from '../db/pool.js';
 import type { ReaderKey } from '../db/sites.repository.js';
 
 /** The reader key of one SIGNED_READER_SITES entry. */
@@ -17,30 +17,41 @@ function readerKeyOf(site: SignedSite): ReaderKey {
 /**
  * Upserts every SIGNED_READER_SITES entry, in one transaction.
  * @returns the ids seeded
- * @throws the database's error when an entry's issuer belongs to another site (a unique violation)
+ * @throws Error naming the entry when its issuer belongs to another site
  */
 export async function seedSitesFromEnv(deps: Pick<Deps, 'pool' | 'config'>): Promise<string[]> {
   const sites = deps.config.SIGNED_READER_SITES;
   if (sites.length === 0) return [];
   await withTransaction(deps.pool, async (client) => {
     for (const site of sites) {
-      await client.query(
-        `INSERT INTO sites (id, name, issuer, audience, reader_keys, allowed_origins, anonymous_reports)
+      await upsert(client, site);
+    }
+  });
+  return sites.map((site) => site.id);
+}
+
+async function upsert(client: Queryable, site: SignedSite): Promise<void> {
+  try {
+    await client.query(
+      `INSERT INTO sites (id, name, issuer, audience, reader_keys, allowed_origins, anonymous_reports)
          VALUES ($1, coalesce($2, $1), $3, $4, $5, coalesce($6, '{}'::text[]), coalesce($7, 'off'))
          ON CONFLICT (id) DO UPDATE SET name = coalesce($2, sites.name), issuer = excluded.issuer, audience = excluded.audience,
            reader_keys = excluded.reader_keys, allowed_origins = coalesce($6, sites.allowed_origins),
            anonymous_reports = coalesce($7, sites.anonymous_reports), updated_at = now()`,
-        [
-          site.id,
-          site.name ?? null,
-          site.issuer,
-          site.audience,
-          JSON.stringify([readerKeyOf(site)]),
-          site.origins ?? null,
-          site.anonymousReports ?? null,
-        ],
-      );
-    }
-  });
-  return sites.map((site) => site.id);
+      [
+        site.id,
+        site.name ?? null,
+        site.issuer,
+        site.audience,
+        JSON.stringify([readerKeyOf(site)]),
+        site.origins ?? null,
+        site.anonymousReports ?? null,
+      ],
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code !== '23505') throw error;
+    throw new Error(`SIGNED_READER_SITES: the issuer of site ${site.id} (${site.issuer}) belongs to another site; change one of them`, {
+      cause: error,
+    });
+  }
 }
