@@ -38,7 +38,7 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
   app.disable('x-powered-by');
   // TRUST_PROXY: which X-Forwarded-For hops to believe for req.ip (the reader's network) and req.secure.
   app.set('trust proxy', deps.config.TRUST_PROXY);
-  const auth = readerAuth(deps.config);
+  const auth = readerAuth(deps);
   const metrics = options.metrics ?? createMetrics(deps);
   app.use(metrics.timeRequests);
   app.use(
@@ -58,20 +58,20 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
   app.use(serveRoutes(deps));
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
   app.use(cookieParser());
-  app.use(readerCors(deps.config.ALLOWED_ORIGINS));
+  app.use(readerCors(deps.config.ALLOWED_ORIGINS, auth.sites));
   app.use(homeRoutes());
   app.use(healthRoutes(deps));
   app.use(errorCodesRoutes());
   app.use(docsRoutes());
   // With METRICS_PORT, /metrics is served on that port only (main.ts), not to whoever reaches PORT.
   if (deps.config.METRICS_PORT === undefined) app.use(metricsRoutes(metrics, deps.config));
-  app.use(imagesRoutes(deps));
+  app.use(imagesRoutes(deps, auth));
   app.use(appealsRoutes(deps));
   app.use(reportsRoutes(deps, auth));
   app.use(readersRoutes(deps, auth));
   app.use(demoRoutes(deps));
   app.use(signInRoutes(deps));
-  app.use(adminRoutes(deps));
+  app.use(adminRoutes(deps, auth));
   app.use(moderationRoutes(deps));
   app.use(queueDashboardRoutes(deps));
   app.use(pagesRoutes());

@@ -151,15 +151,24 @@ export function redactUrl(url: string): string {
 }
 
 /** Reader-id namespaces imgmod uses itself: `anon:<id>` for anonymous readers, `demo:<name>` for demo readers. */
-const RESERVED_SITE_IDS = ['anon', 'demo'];
+const RESERVED_SITE_IDS = ['anon', 'demo', 'default'];
 
-/** One host site whose server signs reader tokens: HS256 with `secret`, or RS256/ES256 keys at `jwksUrl`. */
+/**
+ * One host site whose server signs reader tokens: HS256 with `secret`, or RS256/ES256 keys at `jwksUrl`. Each
+ * is upserted into the sites table at start-up (src/sites/seed-sites.ts), with its optional name, browser
+ * origins and anonymous-report policy.
+ */
 const signedSite = z
   .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    origins: z
+      .array(z.url().refine((url) => URL.canParse(url) && new URL(url).origin === url, 'an origin: scheme://host[:port], no path'))
+      .optional(),
+    anonymousReports: z.enum(['on', 'off']).optional(),
     id: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes')
-      .refine((id) => !RESERVED_SITE_IDS.includes(id), `${RESERVED_SITE_IDS.join(' and ')} are reserved site ids`),
+      .refine((id) => !RESERVED_SITE_IDS.includes(id), `${RESERVED_SITE_IDS.join(', ')} are reserved site ids`),
     issuer: z
       .string()
       .min(1)
@@ -307,6 +316,14 @@ const schema = z
     NEW_ACCOUNT_REPORT_WEIGHT: z.coerce.number().min(0).max(1).default(0.5),
     /** JSON array of host sites that sign reader tokens: { id, issuer, audience, secret | jwksUrl, algorithms? }. */
     SIGNED_READER_SITES: signedSites.default([]),
+    /** How long each process keeps the sites table in memory before reading it again; an admin change on this process applies at once (ms). */
+    SITES_CACHE_TTL_MS: positiveInt.default(5_000),
+    /** Auto-blocks per site and hour always allowed before the circuit breaker trips (README "Sites"). */
+    SITE_BREAKER_FLOOR: positiveInt.default(5),
+    /** Multiple of a site's usual hourly auto-block rate (trailing 7 days) that trips its circuit breaker. */
+    SITE_BREAKER_FACTOR: z.coerce.number().min(1).default(10),
+    /** How long a tripped circuit breaker holds a site's auto-blocks for review, unless an admin resets it (ms). */
+    SITE_BREAKER_COOLDOWN: durationMs.default(3_600_000),
     /** Oldest accepted signed reader token, from its `iat` (parsed to milliseconds). */
     SIGNED_TOKEN_MAX_AGE: durationMs.default(10 * 60_000),
     /** Signed accounts younger than this (from `account_created_at`) are low-trust reporters (ms; Forem: 3 days). */
@@ -438,6 +455,7 @@ const schema = z
       SESSION_MAX_AGE,
       REVIEW_DEADLINE,
       CLAIM_DURATION,
+      SITE_BREAKER_COOLDOWN,
       ...env
     }) => ({
       ...env,
@@ -450,6 +468,7 @@ const schema = z
       SESSION_MAX_AGE_MS: SESSION_MAX_AGE,
       REVIEW_DEADLINE_MS: REVIEW_DEADLINE,
       CLAIM_DURATION_MS: CLAIM_DURATION,
+      SITE_BREAKER_COOLDOWN_MS: SITE_BREAKER_COOLDOWN,
     }),
   );
 

@@ -10,6 +10,7 @@ import { migrate } from './db/migrate.js';
 import { createQueues, closeQueues, type Queues } from './queues/queues.js';
 import { configureSharp } from './media/sharp-settings.js';
 import { createStorage } from './storage/create-storage.js';
+import { seedSitesFromEnv } from './sites/seed-sites.js';
 import type { Storage } from './storage/storage.js';
 import { startServingCache, type ServingCache } from './images/serving-cache.js';
 
@@ -52,7 +53,7 @@ export function poolLimits(config: Config, role: 'api' | 'jobs'): PoolLimits {
 
 /**
  * Applies sharp's settings, connects to PostgreSQL (creating the database when missing, applying
- * migrations) and Redis, and opens the storage STORAGE_DRIVER names.
+ * migrations, upserting SIGNED_READER_SITES into the sites table) and Redis, and opens the storage STORAGE_DRIVER names.
  * @param logger optional; defaults to a pino logger at LOG_LEVEL
  */
 export async function createDeps(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<Deps> {
@@ -65,6 +66,8 @@ export async function createDeps(config: Config, logger: Logger = createLogger(c
   });
   const applied = await migrate(pool);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  const seeded = await seedSitesFromEnv({ pool, config });
+  if (seeded.length > 0) logger.info({ sites: seeded }, 'sites seeded from SIGNED_READER_SITES');
   const redis = openRedis(config.REDIS_URL);
   const redisOutage = outageLog(logger, 'Redis');
   redis.on('ready', () => redisOutage.recovered());

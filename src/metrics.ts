@@ -33,6 +33,39 @@ const brigadeHolds = new Counter({
   registers: [eventRegistry],
 });
 
+const siteReports = new Counter({
+  name: 'imgmod_site_reports_total',
+  help: 'Reports recorded (new, not duplicates), by the site of the image',
+  labelNames: ['site'] as const,
+  registers: [eventRegistry],
+});
+
+const siteAutoBlocks = new Counter({
+  name: 'imgmod_site_auto_blocks_total',
+  help: 'Report-driven auto-blocks, by the site of the image',
+  labelNames: ['site'] as const,
+  registers: [eventRegistry],
+});
+
+const siteBreakerHolds = new Counter({
+  name: 'imgmod_site_breaker_holds_total',
+  help: "Auto-blocks a site's circuit breaker held for review instead (the image stayed visible), by site",
+  labelNames: ['site'] as const,
+  registers: [eventRegistry],
+});
+
+const siteBreakerTrips = new Counter({
+  name: 'imgmod_site_breaker_trips_total',
+  help: "Times a site's circuit breaker tripped (its auto-blocks went far above its usual rate), by site",
+  labelNames: ['site'] as const,
+  registers: [eventRegistry],
+});
+
+/** Counts a new report on an image of `siteId`. */
+export function recordSiteReport(siteId: string): void {
+  siteReports.inc({ site: siteId });
+}
+
 const decisions = new Counter({
   name: 'imgmod_decisions_total',
   help: "Moderators' decisions, by action (uphold, restore, remove…)",
@@ -80,11 +113,26 @@ export function recordDecision<T extends { action: string }>(decision: T): T {
 
 /**
  * Counts an evaluation's outcome: an auto-block by its rule, with the time since the crossing report, or a
- * block the brigade guard held back. Returns it unchanged.
+ * block the brigade guard held back; per site, auto-blocks and the circuit breaker's holds and trips. Returns
+ * it unchanged.
  */
-export function recordEvaluation<T extends { blocked: boolean; brigadeHeld?: boolean; crossingReportAt?: Date | null; decision: object }>(
-  evaluation: T,
-): T {
+export function recordEvaluation<
+  T extends {
+    blocked: boolean;
+    brigadeHeld?: boolean;
+    crossingReportAt?: Date | null;
+    decision: object;
+    siteId?: string;
+    breakerHeld?: boolean;
+    breakerTripped?: boolean;
+  },
+>(evaluation: T): T {
+  const site = evaluation.siteId;
+  if (site !== undefined) {
+    if (evaluation.blocked) siteAutoBlocks.inc({ site });
+    if (evaluation.breakerHeld) siteBreakerHolds.inc({ site });
+    if (evaluation.breakerTripped) siteBreakerTrips.inc({ site });
+  }
   if (evaluation.blocked) {
     const rule = 'rule' in evaluation.decision ? String(evaluation.decision.rule) : 'unknown';
     autoBlocks.inc({ rule });

@@ -1,13 +1,14 @@
 /**
- * Signed readers: short-lived JWTs that a host site's server signs for its logged-in reader. Each site in
- * SIGNED_READER_SITES names its issuer, audience and key: an HS256 secret, or a JWKS URL whose RS256/ES256 keys
- * are fetched and cached by jose's createRemoteJWKSet. Algorithms are pinned per site, `sub`, `iat` and `exp`
- * are required, and `iat` may be at most SIGNED_TOKEN_MAX_AGE old.
+ * Signed readers: short-lived JWTs that a host site's server signs for its logged-in reader. Each site (the
+ * sites table, seeded from SIGNED_READER_SITES) names its issuer, audience and keys: HS256 secrets, or JWKS URLs
+ * whose RS256/ES256 keys are fetched and cached by jose's createRemoteJWKSet. Algorithms are pinned per key,
+ * `sub`, `iat` and `exp` are required, and `iat` may be at most SIGNED_TOKEN_MAX_AGE old. A site with several
+ * keys (a rotation under way) accepts a token any of them verifies.
  */
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { isStorableText } from '../text.js';
-import type { SignedSite } from '../config.js';
+import type { ReaderKey } from '../db/sites.repository.js';
 import { AppError } from '../errors.js';
 import { TokenError } from './tokens.js';
 
@@ -39,15 +40,35 @@ const claimsSchema = z.object({
   account_created_at: accountCreatedAt.optional(),
 });
 
-interface SiteVerifier {
-  site: SignedSite;
+/** A site as the verifier needs it: its id, the `iss` and `aud` of its tokens, and its keys. */
+export interface VerifierSite {
+  id: string;
+  issuer: string;
+  audience: string;
+  keys: readonly ReaderKey[];
+}
+
+interface KeyVerifier {
   key: Uint8Array | JWTVerifyGetKey;
   algorithms: string[];
 }
 
-function siteVerifier(site: SignedSite): SiteVerifier {
-  if (site.secret !== undefined) return { site, key: new TextEncoder().encode(site.secret), algorithms: ['HS256'] };
-  return { site, key: createRemoteJWKSet(new URL(site.jwksUrl!)), algorithms: site.algorithms ?? ['RS256', 'ES256'] };
+interface SiteVerifier {
+  site: VerifierSite;
+  keys: KeyVerifier[];
+}
+
+/** The JWKS of each URL, kept across verifiers so that a refreshed site list does not fetch every key set again. */
+export type JwksCache = Map<string, JWTVerifyGetKey>;
+
+function keyVerifier(key: ReaderKey, jwks: JwksCache): KeyVerifier {
+  if ('secret' in key) return { key: new TextEncoder().encode(key.secret), algorithms: ['HS256'] };
+  let remote = jwks.get(key.jwksUrl);
+  if (!remote) {
+    remote = createRemoteJWKSet(new URL(key.jwksUrl));
+    jwks.set(key.jwksUrl, remote);
+  }
+  return { key: remote, algorithms: key.algorithms ?? ['RS256', 'ES256'] };
 }
 
 /**
@@ -81,12 +102,16 @@ export interface SignedReaderVerifier {
 }
 
 /**
- * One verifier for all configured sites; a token is matched to its site by its `iss` claim, then verified
- * with that site's key, pinned algorithms, issuer and audience.
+ * One verifier for the given sites; a token is matched to its site by its `iss` claim, then verified with that
+ * site's keys, pinned algorithms, issuer and audience.
+ * @param sites the active sites that sign reader tokens
  * @param maxAgeMs SIGNED_TOKEN_MAX_AGE: the oldest `iat` accepted
+ * @param jwks JWKS fetchers by URL, shared between verifiers (a new map by default)
  */
-export function signedReaderVerifier(sites: readonly SignedSite[], maxAgeMs: number): SignedReaderVerifier {
-  const byIssuer = new Map(sites.map((site) => [site.issuer, siteVerifier(site)]));
+export function signedReaderVerifier(sites: readonly VerifierSite[], maxAgeMs: number, jwks: JwksCache = new Map()): SignedReaderVerifier {
+  const byIssuer = new Map<string, SiteVerifier>(
+    sites.map((site) => [site.issuer, { site, keys: site.keys.map((key) => keyVerifier(key, jwks)) }]),
+  );
   const issuerOf = (token: string): string | undefined => {
     try {
       return decodeJwt(token).iss;
@@ -103,7 +128,6 @@ export function signedReaderVerifier(sites: readonly SignedSite[], maxAgeMs: num
       const verifier = byIssuer.get(issuerOf(token) ?? '');
       if (!verifier) throw new TokenError('token issuer unknown');
       const options = {
-        algorithms: verifier.algorithms,
         issuer: verifier.site.issuer,
         audience: verifier.site.audience,
         maxTokenAge: `${Math.floor(maxAgeMs / 1000)}s`,
@@ -112,12 +136,17 @@ export function signedReaderVerifier(sites: readonly SignedSite[], maxAgeMs: num
         clockTolerance: CLOCK_TOLERANCE,
       };
       let payload: unknown;
-      try {
-        const { key } = verifier;
-        ({ payload } = key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
-      } catch (error) {
-        throw refusal(error);
+      let firstError: unknown = new errors.JWSInvalid('the site has no reader keys');
+      for (const [index, { key, algorithms }] of verifier.keys.entries()) {
+        try {
+          const keyOptions = { ...options, algorithms };
+          ({ payload } = key instanceof Uint8Array ? await jwtVerify(token, key, keyOptions) : await jwtVerify(token, key, keyOptions));
+          break;
+        } catch (error) {
+          if (index === 0) firstError = error;
+        }
       }
+      if (payload === undefined) throw refusal(firstError);
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success) throw new TokenError('token claims invalid');
       return {

@@ -6,6 +6,8 @@ import type { Queryable } from './pool.js';
 
 export interface ImageRow {
   id: string;
+  /** The site the image belongs to (`default`: the first-party site). */
+  siteId: string;
   uploaderId: string;
   status: ImageStatus;
   sha256: string;
@@ -34,23 +36,41 @@ export interface ImageRow {
   updatedAt: Date;
 }
 
-const COLUMNS = `id, uploader_id AS "uploaderId", status, sha256, bytes, mime_type AS "mimeType", format, width, height,
+const COLUMNS = `id, site_id AS "siteId", uploader_id AS "uploaderId", status, sha256, bytes, mime_type AS "mimeType", format, width, height,
   frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", display_key AS "displayKey",
   display_mime_type AS "displayMimeType", review_key AS "reviewKey", failure_reason AS "failureReason",
   score, status_changed_at AS "statusChangedAt", restored_at AS "restoredAt",
   suspected_brigade_at AS "suspectedBrigadeAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** Inserts a new image in status `processing`. */
+/** Inserts a new image of a site in status `processing`. */
 export async function insertImage(
   db: Queryable,
-  image: Pick<ImageRow, 'id' | 'uploaderId' | 'sha256' | 'bytes' | 'mimeType' | 'storageKey'>,
+  image: Pick<ImageRow, 'id' | 'siteId' | 'uploaderId' | 'sha256' | 'bytes' | 'mimeType' | 'storageKey'>,
 ): Promise<ImageRow> {
   const result = await db.query<ImageRow>(
-    `INSERT INTO images (id, uploader_id, status, sha256, bytes, mime_type, storage_key)
-     VALUES ($1, $2, 'processing', $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-    [image.id, image.uploaderId, image.sha256, image.bytes, image.mimeType, image.storageKey],
+    `INSERT INTO images (id, site_id, uploader_id, status, sha256, bytes, mime_type, storage_key)
+     VALUES ($1, $2, $3, 'processing', $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+    [image.id, image.siteId, image.uploaderId, image.sha256, image.bytes, image.mimeType, image.storageKey],
   );
   return result.rows[0]!;
+}
+
+/**
+ * One page of images, newest first: a site's, or every site's when `siteId` is null. Keyset on
+ * (created_at, id), `after` being the last row of the previous page (created_at as PostgreSQL prints it).
+ * @returns the rows and each one's sort key
+ */
+export async function listImagesPage(
+  db: Queryable,
+  query: { siteId: string | null; after: { createdAt: string; id: string } | null; limit: number },
+): Promise<(ImageRow & { sortKey: string })[]> {
+  const result = await db.query<ImageRow & { sortKey: string }>(
+    `SELECT ${COLUMNS}, created_at::text AS "sortKey" FROM images
+     WHERE ($1::text IS NULL OR site_id = $1) AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+     ORDER BY created_at DESC, id DESC LIMIT $4`,
+    [query.siteId, query.after?.createdAt ?? null, query.after?.id ?? null, query.limit],
+  );
+  return result.rows;
 }
 
 /** Reads one image, or null when the id is unknown. */
@@ -197,6 +217,10 @@ export async function listNearDuplicateIds(db: Queryable, imageId: string, maxDi
 /** A near-duplicate of an image, as evaluation and decisions need it. */
 export interface NearDuplicate {
   id: string;
+  siteId: string;
+  /** Its site's settings: whether it shares the blocklist and pools reports across sites. */
+  shareBlocklist: boolean;
+  poolAcrossSites: boolean;
   status: ImageStatus;
   uploaderId: string;
   /** True when a moderator restored it (its reports and readers were judged wrong once). */
@@ -217,9 +241,10 @@ export async function listNearDuplicates(db: Queryable, imageId: string, maxDist
          AND c.image_id <> $1
      )
      SELECT * FROM (
-       SELECT other.id, other.status, other.uploader_id AS "uploaderId", other.restored_at IS NOT NULL AS restored,
+       SELECT other.id, other.site_id AS "siteId", s.share_blocklist AS "shareBlocklist", s.pool_reports_across_sites AS "poolAcrossSites",
+              other.status, other.uploader_id AS "uploaderId", other.restored_at IS NOT NULL AS restored,
               (SELECT min(bit_count(q.hash # other.pdq))::int FROM query q) AS distance
-       FROM candidate JOIN images AS other ON other.id = candidate.image_id
+       FROM candidate JOIN images AS other ON other.id = candidate.image_id JOIN sites AS s ON s.id = other.site_id
      ) AS measured WHERE distance <= $2 ORDER BY id`,
     [imageId, maxDistance, PDQ_MIN_QUALITY],
   );
@@ -289,9 +314,12 @@ export async function clearBrigadeFlag(db: Queryable, id: string): Promise<void>
   );
 }
 
-/** Public visibility of images for the widget: id → status, for the ids that exist. */
-export async function findStatuses(db: Queryable, ids: readonly string[]): Promise<Map<string, ImageStatus>> {
-  const result = await db.query<{ id: string; status: ImageStatus }>('SELECT id, status FROM images WHERE id = ANY($1::uuid[])', [ids]);
+/** Public visibility of images for the widget: id → status, for the ids that exist and belong to `siteId`. */
+export async function findStatuses(db: Queryable, ids: readonly string[], siteId: string): Promise<Map<string, ImageStatus>> {
+  const result = await db.query<{ id: string; status: ImageStatus }>(
+    'SELECT id, status FROM images WHERE id = ANY($1::uuid[]) AND site_id = $2',
+    [ids, siteId],
+  );
   return new Map(result.rows.map((row) => [row.id, row.status]));
 }
 

@@ -187,8 +187,8 @@ export interface ReporterFacts {
   recentlyDismissedImageIds: string[];
   /** True when another open report with weight from this identity network is on the image already. */
   networkAlreadyCounted: boolean;
-  /** The image's status and uploader as they were read, or null when there is no such image. */
-  image: { status: ImageStatus; uploaderId: string } | null;
+  /** The image's status, uploader and site as they were read, or null when there is no such image. */
+  image: { status: ImageStatus; uploaderId: string; siteId: string } | null;
 }
 
 /**
@@ -210,10 +210,12 @@ export async function reporterFacts(
     networkAlreadyCounted: boolean;
     imageStatus: ImageStatus | null;
     imageUploaderId: string | null;
+    imageSiteId: string | null;
   }>(
     `SELECT (SELECT id FROM reports WHERE image_id = $2 AND reporter_id = $1 AND status = 'open') AS "openReportId",
             (SELECT status FROM images WHERE id = $2) AS "imageStatus",
             (SELECT uploader_id FROM images WHERE id = $2) AS "imageUploaderId",
+            (SELECT site_id FROM images WHERE id = $2) AS "imageSiteId",
             t.upheld, t.dismissed, t.last_dismissed_at AS "lastDismissedAt",
             ARRAY(SELECT DISTINCT image_id::text FROM reports
                   WHERE reporter_id = $1 AND status = 'dismissed' AND decided_at > now() - $4 * interval '1 hour') AS "recentlyDismissedImageIds",
@@ -231,7 +233,10 @@ export async function reporterFacts(
     track: { upheld: row.upheld, dismissed: row.dismissed, lastDismissedAt: row.lastDismissedAt },
     recentlyDismissedImageIds: row.recentlyDismissedImageIds,
     networkAlreadyCounted: row.networkAlreadyCounted,
-    image: row.imageStatus && row.imageUploaderId !== null ? { status: row.imageStatus, uploaderId: row.imageUploaderId } : null,
+    image:
+      row.imageStatus && row.imageUploaderId !== null && row.imageSiteId !== null
+        ? { status: row.imageStatus, uploaderId: row.imageUploaderId, siteId: row.imageSiteId }
+        : null,
   };
 }
 

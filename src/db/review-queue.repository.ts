@@ -6,6 +6,8 @@ import type { Queryable } from './pool.js';
 export interface QueueQuery {
   state: QueueState;
   reason?: ReportReason | undefined;
+  /** Only this site's images; every site's when absent. */
+  site?: string | undefined;
   sort: QueueSort;
   limit: number;
   /** The moment the walk through the queue started: scores are ranked as they were then. */
@@ -16,6 +18,8 @@ export interface QueueQuery {
 
 export interface QueueItemRow {
   id: string;
+  /** The site the image belongs to. */
+  siteId: string;
   status: string;
   uploaderId: string;
   score: number;
@@ -66,14 +70,14 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
   // In the reported queue an image is queued by its first open report; elsewhere by its last status change.
   const queuedAt = query.state === 'reported' ? 'r.first_report_at' : 'i.status_changed_at';
   const result = await db.query<QueueItemRow>(
-    `SELECT q.id, q.status, q.uploader_id AS "uploaderId", q.score, q.open_reports AS "openReports", q.reports,
+    `SELECT q.id, q.site_id AS "siteId", q.status, q.uploader_id AS "uploaderId", q.score, q.open_reports AS "openReports", q.reports,
             q.by_reason AS "byReason", q.first_report_at AS "firstReportAt", q.last_report_at AS "lastReportAt",
             q.queued_at AS "queuedAt", q.suspected_brigade AS "suspectedBrigade", q.overdue,
             (SELECT c.moderator_id FROM claims c WHERE c.image_id = q.id AND c.expires_at > now()) AS "claimedBy",
             q.${order.column}::text AS "sortValue",
             q.rank_score AS "rankScore"
      FROM (
-       SELECT i.id, i.status, i.uploader_id, i.score, r.open_reports, r.reports, COALESCE(g.by_reason, '{}'::jsonb) AS by_reason,
+       SELECT i.id, i.site_id, i.status, i.uploader_id, i.score, r.open_reports, r.reports, COALESCE(g.by_reason, '{}'::jsonb) AS by_reason,
               r.first_report_at, r.last_report_at, ${queuedAt} AS queued_at, k.rank_score,
               i.suspected_brigade_at IS NOT NULL AS suspected_brigade,
               (i.status = 'auto_blocked' AND i.review_overdue_at IS NOT NULL AND i.review_overdue_at >= i.status_changed_at) AS overdue
@@ -95,11 +99,20 @@ export async function listQueue(db: Queryable, query: QueueQuery): Promise<Queue
        WHERE ${STATE_FILTERS[query.state]}
          AND ($2::text IS NULL OR EXISTS (
            SELECT 1 FROM reports x WHERE x.image_id = i.id AND x.reason = $2 AND (x.status = 'open' OR NOT $1)))
+         AND ($7::text IS NULL OR i.site_id = $7)
      ) q
      WHERE $3::text IS NULL OR (q.${order.column}, q.id) ${comparison} ($3::${order.cast}, $4::uuid)
      ORDER BY q.${order.column} ${order.direction}, q.id ${order.direction}
      LIMIT $5`,
-    [countsOpenReportsOnly(query.state), query.reason ?? null, query.after?.[0] ?? null, query.after?.[1] ?? null, query.limit, query.asOf],
+    [
+      countsOpenReportsOnly(query.state),
+      query.reason ?? null,
+      query.after?.[0] ?? null,
+      query.after?.[1] ?? null,
+      query.limit,
+      query.asOf,
+      query.site ?? null,
+    ],
   );
   return result.rows;
 }

@@ -10,6 +10,7 @@ import { findImage, findUploadedBytes } from '../db/images.repository.js';
 import { uploadImage } from '../images/upload-image.js';
 import { projectPath } from '../paths.js';
 import { DEMO_UPLOADER } from './demo-site.js';
+import { DEFAULT_SITE_ID } from '../domain/sites.js';
 
 /** How long the first visit waits for thumbnails before rendering anyway, in ms. */
 const PROCESSING_WAIT_MS = 10_000;
@@ -41,7 +42,7 @@ async function seedPhoto(deps: Pick<Deps, 'config' | 'pool' | 'storage'>, photo:
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const existing = await findUploadedBytes(deps.pool, { uploaderId: DEMO_UPLOADER, sha256 });
   if (existing && existing.status !== 'removed' && existing.status !== 'failed') return existing.id;
-  return (await uploadImage(deps, { uploaderId: DEMO_UPLOADER, bytes })).id;
+  return (await uploadImage(deps, { siteId: DEFAULT_SITE_ID, uploaderId: DEMO_UPLOADER, bytes })).id;
 }
 
 /** Waits until no image is still `processing`, polling every 50 ms, for at most PROCESSING_WAIT_MS. */

@@ -13,6 +13,9 @@ import { scoreReports, type Score } from '../domain/reports.js';
 import { reportPolicy } from '../domain/policy.js';
 import { decideAutoBlock, type BlockDecision } from '../domain/threshold.js';
 import { recordSuspectedBrigade } from './flag-brigade.js';
+import { findSite, type SiteRow } from '../db/sites.repository.js';
+import { siteThresholdPolicy, sitesMayPool } from '../domain/sites.js';
+import { checkSiteBreaker, holdForBreaker } from './site-breaker.js';
 
 export interface Evaluation extends Score {
   /** Status after evaluation; null for an unknown image. */
@@ -24,6 +27,12 @@ export interface Evaluation extends Score {
   brigadeHeld?: boolean;
   /** When the block was made: the newest counted report's created_at, the one that crossed the threshold. */
   crossingReportAt?: Date | null;
+  /** The image's site. */
+  siteId?: string;
+  /** True when the site's circuit breaker held this auto-block for review (the image stays visible). */
+  breakerHeld?: boolean;
+  /** True when this evaluation tripped the site's circuit breaker. */
+  breakerTripped?: boolean;
 }
 
 function describe(decision: BlockDecision & { block: true }): string {
@@ -42,9 +51,17 @@ function corroborated(decision: Extract<BlockDecision, { basis: unknown }>): str
   return `, ${decision.basis === 'trusted' ? 'by trusted readers alone' : 'with low-trust readers'}, corroborated by ${who}`;
 }
 
-/** The near-duplicates whose reports count toward `image`: never across the demo sandbox (domain/demo-sandbox.ts). */
-function countedCopies(image: ImageRow, copies: NearDuplicate[]): NearDuplicate[] {
-  return copies.filter((copy) => countsAcrossCopies(image.uploaderId, copy.uploaderId));
+/**
+ * The near-duplicates whose reports count toward `image`: never across the demo sandbox (domain/demo-sandbox.ts),
+ * and across sites only when both opted in to pooling (domain/sites.ts).
+ */
+function countedCopies(image: ImageRow, site: SiteRow | null, copies: NearDuplicate[]): NearDuplicate[] {
+  const own = { id: image.siteId, poolAcrossSites: site?.poolReportsAcrossSites ?? false };
+  return copies.filter(
+    (copy) =>
+      countsAcrossCopies(image.uploaderId, copy.uploaderId) &&
+      sitesMayPool(own, { id: copy.siteId, poolAcrossSites: copy.poolAcrossSites }),
+  );
 }
 
 /**
@@ -62,7 +79,8 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     await markOutboxDone(client, 'evaluate-image', imageId);
     const image = await lockImage(client, imageId);
     if (!image) return { ...scoreReports([]), status: null, blocked: false, decision: { block: false } };
-    const copies = countedCopies(image, await listNearDuplicates(client, imageId, deps.config.PHASH_MATCH_DISTANCE));
+    const site = await findSite(client, image.siteId);
+    const copies = countedCopies(image, site, await listNearDuplicates(client, imageId, deps.config.PHASH_MATCH_DISTANCE));
     const nearDuplicateIds = copies.map((copy) => copy.id);
     const reports = await listOpenReports(client, imageId, nearDuplicateIds);
     const score = scoreReports(reports);
@@ -75,7 +93,7 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       reports,
       restored,
       uploaderFactor: policy.uploaderFactor(image.uploaderId),
-      policy: policy.threshold,
+      policy: siteThresholdPolicy(policy.threshold, site?.thresholds ?? {}),
       brigade: policy.brigade,
       now: new Date(),
       flagged: image.suspectedBrigadeAt !== null,
@@ -85,9 +103,17 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       'rule' in decision &&
       (await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision })) &&
       decision.heldBack;
-    const unchanged = { ...score, status: image.status, blocked: false, decision, brigadeHeld };
+    const unchanged = { ...score, status: image.status, blocked: false, decision, brigadeHeld, siteId: image.siteId };
     if (!decision.block) return unchanged;
     const to = planAutomatic('auto_block', image.status);
+    // A moderator's report is the operator's own judgement: the breaker watches readers.
+    if (to && decision.rule !== 'moderator_report') {
+      const breaker = await checkSiteBreaker(client, deps.config, image.siteId);
+      if (!breaker.allow) {
+        const held = await holdForBreaker(client, { image, breaker, reason: describe(decision), score: score.score });
+        return { ...unchanged, breakerHeld: held, breakerTripped: breaker.rule === 'trips' && breaker.tripped };
+      }
+    }
     const previous = to && (await transitionImage(client, { id: imageId, from: [image.status], to }));
     if (!to || previous === null) return unchanged;
     await appendEvent(client, {
@@ -112,6 +138,7 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       ...score,
       status: to,
       blocked: true,
+      siteId: image.siteId,
       decision,
       crossingReportAt: reports.reduce<Date | null>(
         (latest, report) => (latest && latest > report.createdAt ? latest : report.createdAt),

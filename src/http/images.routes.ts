@@ -1,14 +1,19 @@
-/** Routes: POST /v1/images (upload) and GET /v1/images/:id (the image's record). */
+/**
+ * Routes: POST /v1/images (upload), GET /v1/images (a site's images) and GET /v1/images/:id (the image's
+ * record), for a site's server (its API key) or a first-party token. An image of another site is 404.
+ */
 import { Router, type RequestHandler } from 'express';
 import multer, { MulterError } from 'multer';
 import type { Deps } from '../deps.js';
-import { hasRole } from '../domain/roles.js';
+import { z } from 'zod';
 import type { ImageRow } from '../db/images.repository.js';
 import type { Score } from '../domain/reports.js';
-import { badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { getImageWithScore } from '../images/get-image.js';
 import { uploadImage } from '../images/upload-image.js';
-import { authenticate, currentUser } from './middleware/auth.js';
+import { listImages } from '../images/list-images.js';
+import { authenticateSiteOrUser, currentCaller } from './middleware/site-keys.js';
+import type { ReaderAuth } from './middleware/readers.js';
 import { uploadAdmission } from './middleware/upload-admission.js';
 import { imageIdParam } from './params.js';
 
@@ -17,10 +22,17 @@ export function imageLinks(id: string): { url: string; thumbnailUrl: string } {
   return { url: `/i/${id}`, thumbnailUrl: `/i/${id}/thumb` };
 }
 
-/** The JSON shape of an image record; the uploader is shown to moderators only. */
-function imageView(image: ImageRow, score: Score, showUploader: boolean) {
+export const listImagesQuery = z.strictObject({
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  site: z.string().max(40).optional().meta({ description: 'moderators only: one site’s images' }),
+});
+
+/** The JSON shape of an image record; the uploader is shown to moderators and the uploader only. */
+function imageView(image: ImageRow, score: Score | null, showUploader: boolean) {
   return {
     id: image.id,
+    siteId: image.siteId,
     status: image.status,
     ...(showUploader ? { uploaderId: image.uploaderId } : {}),
     format: image.format,
@@ -29,8 +41,7 @@ function imageView(image: ImageRow, score: Score, showUploader: boolean) {
     height: image.height,
     frames: image.frames,
     bytes: image.bytes,
-    openReports: score.reports,
-    score: score.score,
+    ...(score ? { openReports: score.reports, score: score.score } : {}),
     failureReason: image.failureReason,
     createdAt: image.createdAt,
     updatedAt: image.updatedAt,
@@ -39,7 +50,7 @@ function imageView(image: ImageRow, score: Score, showUploader: boolean) {
 }
 
 /** The router for uploads and image records (see the module comment). */
-export function imagesRoutes(deps: Deps): Router {
+export function imagesRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -54,16 +65,34 @@ export function imagesRoutes(deps: Deps): Router {
     });
   };
 
-  router.post('/v1/images', authenticate(deps), uploadAdmission(deps.config), parseUpload, async (req, res) => {
+  const authenticated = authenticateSiteOrUser(deps, auth);
+
+  router.post('/v1/images', authenticated, uploadAdmission(deps.config), parseUpload, async (req, res) => {
     if (!req.file) throw badRequest('send the image as multipart/form-data in the field "file"');
-    const image = await uploadImage(deps, { uploaderId: currentUser(req).id, bytes: req.file.buffer });
-    res.status(201).json({ id: image.id, status: image.status, ...imageLinks(image.id) });
+    const caller = currentCaller(req);
+    const image = await uploadImage(deps, { siteId: caller.uploadSite, uploaderId: caller.uploaderId, bytes: req.file.buffer });
+    res.status(201).json({ id: image.id, siteId: image.siteId, status: image.status, ...imageLinks(image.id) });
   });
 
-  router.get('/v1/images/:id', authenticate(deps), async (req, res) => {
-    const { image, score } = await getImageWithScore(deps, imageIdParam(req.params.id));
-    const user = currentUser(req);
-    res.json(imageView(image, score, hasRole(user.role, 'moderator') || user.id === image.uploaderId));
+  router.get('/v1/images', authenticated, async (req, res) => {
+    const query = listImagesQuery.safeParse(req.query);
+    if (!query.success) throw badRequest(`invalid query: ${z.prettifyError(query.error).replaceAll('\n', ' ')}`);
+    const caller = currentCaller(req);
+    if (!req.siteKey && !caller.moderator) {
+      throw new AppError({ code: 'forbidden', message: "listing images needs a site's API key or the moderator role" });
+    }
+    const scope = caller.scope ?? query.data.site ?? null;
+    const page = await listImages(deps, { scope, cursor: query.data.cursor, limit: query.data.limit });
+    res.set('Cache-Control', 'private, no-store').json({
+      items: page.items.map((image) => imageView(image, null, true)),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  router.get('/v1/images/:id', authenticated, async (req, res) => {
+    const caller = currentCaller(req);
+    const { image, score } = await getImageWithScore(deps, { imageId: imageIdParam(req.params.id), scope: caller.scope });
+    res.json(imageView(image, score, caller.moderator || caller.uploaderId === image.uploaderId));
   });
 
   return router;

@@ -17,6 +17,9 @@ import { replayBody } from './moderation/policy.routes.js';
 import { queueQuery } from './moderation/queue.routes.js';
 import { visibilityQuery } from './readers.routes.js';
 import { reportBody } from './reports.routes.js';
+import { listImagesQuery } from './images.routes.js';
+import { newApiKeyBody } from './admin-sites.routes.js';
+import { newSiteSchema, siteSettingsSchema } from '../sites/site-settings.js';
 
 /** An example image id used throughout the document. */
 const EXAMPLE_ID = '3f2c8a1e-5b7d-4c19-9e0a-6d4b2f1c8e77';
@@ -39,6 +42,7 @@ const errorBody = z
 const imageRecord = z
   .object({
     id: z.uuid(),
+    siteId: z.string().meta({ description: 'the site the image belongs to (`default`: first-party)' }),
     status: z.enum(IMAGE_STATUSES),
     uploaderId: z.string().optional().meta({ description: 'for moderators and the uploader only' }),
     format: z.string().nullable(),
@@ -47,8 +51,11 @@ const imageRecord = z
     height: z.number().int().nullable(),
     frames: z.number().int().nullable(),
     bytes: z.number().int(),
-    openReports: z.number().int(),
-    score: z.number().meta({ description: 'the own score: the sum of the weights of its own open reports' }),
+    openReports: z.number().int().optional().meta({ description: 'in GET /v1/images/{id} only' }),
+    score: z
+      .number()
+      .optional()
+      .meta({ description: 'the own score: the sum of the weights of its own open reports (GET /v1/images/{id} only)' }),
     failureReason: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -110,6 +117,42 @@ type Security = Record<string, string[]>[];
 const moderator: Security = [{ bearer: [] }, { moderatorSession: [] }];
 const admin = moderator;
 const user: Security = [{ bearer: [] }];
+/** A site's API key or a first-party token. */
+const siteOrUser: Security = [{ siteKey: [] }, { bearer: [] }];
+
+const siteIdPath = z.object({ id: z.string().meta({ example: 'news', description: 'the site id' }) });
+const siteView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    allowedOrigins: z.array(z.string()),
+    issuer: z.string().nullable(),
+    audience: z.string(),
+    readerKeys: z
+      .array(z.record(z.string(), z.unknown()))
+      .meta({ description: '{ type: "secret" } or { type: "jwks", jwksUrl, algorithms }: never a secret' }),
+    anonymousReports: z.enum(['on', 'off']),
+    thresholds: anyJson,
+    shareBlocklist: z.boolean(),
+    poolReportsAcrossSites: z.boolean(),
+    status: z.enum(['active', 'disabled']),
+    breaker: z.object({ open: z.boolean(), trippedAt: z.iso.datetime().nullable(), resetAt: z.iso.datetime().nullable() }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Site' });
+const apiKeyRecord = z
+  .object({
+    id: z.uuid(),
+    siteId: z.string(),
+    prefix: z.string().meta({ description: 'the first characters of the key, to tell keys apart' }),
+    label: z.string(),
+    createdBy: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable().meta({ description: 'recorded at most once a minute' }),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'SiteApiKey' });
 const reader: Security = [{ bearer: [] }, { readerCookie: [] }];
 
 /** Every route of the API, as registered in the document. Exported for the test that compares it with the app. */
@@ -118,8 +161,8 @@ export const ROUTES: RouteConfig[] = [
     method: 'post',
     path: '/v1/images',
     tags: ['images'],
-    summary: 'Upload an image',
-    security: user,
+    summary: "Upload an image (to the API key's site, or `default` with a first-party token)",
+    security: siteOrUser,
     request: {
       body: {
         content: {
@@ -131,7 +174,7 @@ export const ROUTES: RouteConfig[] = [
     },
     responses: {
       201: json(
-        z.object({ id: z.uuid(), status: z.literal('processing'), url: z.string(), thumbnailUrl: z.string() }),
+        z.object({ id: z.uuid(), siteId: z.string(), status: z.literal('processing'), url: z.string(), thumbnailUrl: z.string() }),
         'stored; its derivatives are being made',
       ),
       ...errors(
@@ -152,10 +195,22 @@ export const ROUTES: RouteConfig[] = [
   },
   {
     method: 'get',
+    path: '/v1/images',
+    tags: ['images'],
+    summary: "A site's images, newest first (a site's API key; moderators: every site's, or ?site=)",
+    security: siteOrUser,
+    request: { query: listImagesQuery },
+    responses: {
+      200: json(z.object({ items: z.array(imageRecord), nextCursor: z.string().nullable() }), 'one page; pass nextCursor back as cursor'),
+      ...errors('bad_request', 'invalid_cursor', ...MODERATOR_AUTH, ...OUTAGES),
+    },
+  },
+  {
+    method: 'get',
     path: '/v1/images/{id}',
     tags: ['images'],
-    summary: "An image's record",
-    security: user,
+    summary: "An image's record (404 for another site's image)",
+    security: siteOrUser,
     request: { params: imageId },
     responses: { 200: json(imageRecord, 'the record'), ...errors(...READER_AUTH, 'not_found', ...OUTAGES) },
   },
@@ -177,6 +232,7 @@ export const ROUTES: RouteConfig[] = [
         'bad_request',
         ...READER_AUTH,
         'anonymous_reports_disabled',
+        'site_disabled',
         'origin_not_allowed',
         'demo_reader',
         'not_found',
@@ -223,9 +279,9 @@ export const ROUTES: RouteConfig[] = [
     tags: ['readers'],
     summary: 'Get or confirm the anonymous reader cookie',
     responses: {
-      201: json(z.object({ readerId: z.string() }), 'a new cookie was set'),
-      200: json(z.object({ readerId: z.string() }), 'the request carried a valid cookie'),
-      ...errors('anonymous_reports_disabled', 'internal_error'),
+      201: json(z.object({ readerId: z.string(), siteId: z.string() }), 'a new cookie was set, for the site of the Origin'),
+      200: json(z.object({ readerId: z.string(), siteId: z.string() }), 'the request carried a valid cookie of that site'),
+      ...errors('anonymous_reports_disabled', 'site_disabled', 'internal_error'),
     },
   },
   {
@@ -236,7 +292,7 @@ export const ROUTES: RouteConfig[] = [
     security: reader,
     responses: {
       200: json(anyJson, '{ readerId, kind, reports, standing }'),
-      ...errors(...READER_AUTH, 'anonymous_reports_disabled', 'reader_keys_unavailable', ...OUTAGES),
+      ...errors(...READER_AUTH, 'anonymous_reports_disabled', 'site_disabled', 'reader_keys_unavailable', ...OUTAGES),
     },
   },
   {
@@ -610,6 +666,107 @@ export const ROUTES: RouteConfig[] = [
   },
   {
     method: 'get',
+    path: '/v1/admin/sites',
+    tags: ['sites'],
+    summary: 'Every site',
+    security: admin,
+    responses: { 200: json(z.object({ sites: z.array(siteView) }), 'by id'), ...errors(...MODERATOR_AUTH, ...OUTAGES) },
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/sites',
+    tags: ['sites'],
+    summary: 'Create a site',
+    security: admin,
+    request: {
+      body: {
+        content: {
+          'application/json': {
+            schema: newSiteSchema,
+            example: { id: 'news', name: 'News Example', allowedOrigins: ['https://news.example'], anonymousReports: 'on' },
+          },
+        },
+      },
+    },
+    responses: { 201: json(siteView, 'created'), ...errors('bad_request', ...MODERATOR_AUTH, 'site_exists', ...OUTAGES) },
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/sites/{id}',
+    tags: ['sites'],
+    summary: "A site, with its last hour's reports, auto-blocks and held auto-blocks",
+    security: admin,
+    request: { params: siteIdPath },
+    responses: {
+      200: json(siteView.extend({ lastHour: z.object({ reports: z.number(), autoBlocks: z.number(), held: z.number() }) }), 'the site'),
+      ...errors(...MODERATOR_AUTH, 'not_found', ...OUTAGES),
+    },
+  },
+  {
+    method: 'patch',
+    path: '/v1/admin/sites/{id}',
+    tags: ['sites'],
+    summary: "Change a site's settings (only those named; readerKeys replaces the list)",
+    security: admin,
+    request: {
+      params: siteIdPath,
+      body: { content: { 'application/json': { schema: siteSettingsSchema, example: { thresholds: { autoBlockThreshold: 4 } } } } },
+    },
+    responses: {
+      200: json(siteView, 'changed'),
+      ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', 'site_exists', 'site_protected', ...OUTAGES),
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/sites/{id}/disable',
+    tags: ['sites'],
+    summary: 'Disable a site: its reader tokens, origins and API keys stop working within SITES_CACHE_TTL_MS',
+    security: admin,
+    request: { params: siteIdPath },
+    responses: { 200: json(siteView, 'disabled'), ...errors(...MODERATOR_AUTH, 'not_found', 'site_protected', ...OUTAGES) },
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/sites/{id}/breaker/reset',
+    tags: ['sites'],
+    summary: "Close a site's circuit breaker: auto-blocks go ahead again, counted afresh",
+    security: admin,
+    request: { params: siteIdPath },
+    responses: { 200: json(siteView, 'reset'), ...errors(...MODERATOR_AUTH, 'not_found', ...OUTAGES) },
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/sites/{id}/api-keys',
+    tags: ['sites'],
+    summary: 'Make an API key for the site (the key is in this answer only)',
+    security: admin,
+    request: { params: siteIdPath, body: { content: { 'application/json': { schema: newApiKeyBody, example: { label: 'CMS' } } } } },
+    responses: {
+      201: json(apiKeyRecord.extend({ key: z.string(), revokedOthers: z.number().int() }), 'the key, shown once'),
+      ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', ...OUTAGES),
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/sites/{id}/api-keys',
+    tags: ['sites'],
+    summary: "The site's API keys, newest first, without secrets",
+    security: admin,
+    request: { params: siteIdPath },
+    responses: { 200: json(z.object({ keys: z.array(apiKeyRecord) }), 'the keys'), ...errors(...MODERATOR_AUTH, 'not_found', ...OUTAGES) },
+  },
+  {
+    method: 'delete',
+    path: '/v1/admin/sites/{id}/api-keys/{keyId}',
+    tags: ['sites'],
+    summary: 'Revoke an API key at once',
+    security: admin,
+    request: { params: siteIdPath.extend({ keyId: z.uuid().meta({ example: EXAMPLE_ID }) }) },
+    responses: { 204: { description: 'revoked' }, ...errors(...MODERATOR_AUTH, 'not_found', ...OUTAGES) },
+  },
+  {
+    method: 'get',
     path: '/admin/queues',
     tags: ['admin'],
     summary: 'The job dashboard (Bull Board)',
@@ -633,6 +790,7 @@ const TAGS = {
   moderation: 'review queues, decisions and the audit log (moderators)',
   'hash banks': 'lists of perceptual hashes checked at every upload (moderators)',
   admin: 'sessions, the operator log and the job dashboard (admins)',
+  sites: 'sites (tenants), their settings, API keys and circuit breaker (admins)',
   'sign-in': "moderators sign in with the organisation's OpenID Connect provider",
   pages: 'HTML pages and the widget script',
   operations: 'health, metrics, this document and the error catalogue',
@@ -649,6 +807,12 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocum
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: "a first-party token (JWT_SECRET) or a host site's signed reader token",
+  });
+  registry.registerComponent('securitySchemes', 'siteKey', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'imk_<site>_<key>',
+    description: "a site's API key (POST /v1/admin/sites/{id}/api-keys)",
   });
   registry.registerComponent('securitySchemes', 'moderatorSession', {
     type: 'apiKey',

@@ -30,9 +30,9 @@ export const visibilityQuery = z.object({
 export function readersRoutes(deps: Deps, auth: ReaderAuth): Router {
   const router = Router();
 
-  router.post('/v1/readers/anonymous', (req, res) => {
-    const { readerId, issued } = issueAnonymousReader(auth, req, res);
-    res.status(issued ? 201 : 200).json({ readerId });
+  router.post('/v1/readers/anonymous', async (req, res) => {
+    const { readerId, siteId, issued } = await issueAnonymousReader(auth, req, res);
+    res.status(issued ? 201 : 200).json({ readerId, siteId });
   });
 
   router.get('/v1/me/reports', authenticateReader(auth), async (req, res) => {
@@ -44,7 +44,11 @@ export function readersRoutes(deps: Deps, auth: ReaderAuth): Router {
   router.get('/v1/visibility', async (req, res) => {
     const query = visibilityQuery.safeParse(req.query);
     if (!query.success) throw badRequest(`ids must be 1 to ${MAX_VISIBILITY_IDS} image ids separated by commas`);
-    res.set('Cache-Control', 'no-store').json({ images: await imageVisibility(deps, query.data.ids) });
+    // The page's site is the one whose origins hold the request's Origin (default without one): another
+    // site's images are left out like unknown ids.
+    const siteId = (await auth.sites.snapshot()).siteOfOrigin(req.get('origin'), `${req.protocol}://${req.get('host') ?? ''}`);
+    const images = siteId === null ? {} : await imageVisibility(deps, { imageIds: query.data.ids, siteId });
+    res.set('Cache-Control', 'no-store').json({ images });
   });
 
   return router;

@@ -4,13 +4,19 @@ import { findImage, type ImageRow } from '../db/images.repository.js';
 import { listOpenReports } from '../db/reports.repository.js';
 import { scoreReports, type Score } from '../domain/reports.js';
 import { notFound } from '../errors.js';
+import { siteMayAccess } from '../domain/sites.js';
 
 /**
+ * @param scope the site whose images the caller may see; null for every site (moderators)
  * @returns the image row and the score of its open reports
- * @throws AppError 404 for an unknown id
+ * @throws AppError 404 for an unknown id, or an image of another site (the same answer)
  */
-export async function getImageWithScore(deps: Pick<Deps, 'pool'>, imageId: string): Promise<{ image: ImageRow; score: Score }> {
+export async function getImageWithScore(
+  deps: Pick<Deps, 'pool'>,
+  input: { imageId: string; scope: string | null },
+): Promise<{ image: ImageRow; score: Score }> {
+  const { imageId } = input;
   const image = await findImage(deps.pool, imageId);
-  if (!image) throw notFound('image');
+  if (!image || !siteMayAccess(input.scope, image.siteId)) throw notFound('image');
   return { image, score: scoreReports(await listOpenReports(deps.pool, imageId)) };
 }

@@ -21,6 +21,8 @@ import { makeDerivatives, type Derivatives } from '../media/derivatives.js';
 import { intakeLimitsFrom, isProcessingTimeout, type IntakeLimits } from '../media/inspect.js';
 import { displayKey, reviewKey, thumbnailKey } from '../storage/keys.js';
 import { StorageNotFoundError } from '../storage/storage.js';
+import { blocklistSitesOf } from '../db/sites.repository.js';
+import { sitesShareBlocklist } from '../domain/sites.js';
 
 /** A job that ran out of time is tried once more at once with this many times JOB_TIMEOUT_MS. */
 export const TIMEOUT_RETRY_FACTOR = 3;
@@ -136,6 +138,21 @@ async function bankMatches(client: PoolClient, input: { sha256: string; pdq: Pdq
   ];
 }
 
+/**
+ * The matches that apply to this upload's site: a match on another site's blocked picture (the moderators'
+ * bank) counts only when both sites share the blocklist (domain/sites.ts); imported banks apply everywhere.
+ */
+async function sharedMatches(client: PoolClient, imageId: string, matches: BankMatch[]): Promise<BankMatch[]> {
+  const blockedIds = matches.flatMap((match) => (match.imageId ? [match.imageId] : []));
+  if (blockedIds.length === 0) return matches;
+  const sites = await blocklistSitesOf(client, [imageId, ...blockedIds]);
+  const own = sites.get(imageId);
+  return matches.filter((match) => {
+    const theirs = match.imageId ? sites.get(match.imageId) : undefined;
+    return !own || !theirs || sitesShareBlocklist(own, theirs);
+  });
+}
+
 /** The audit details of a bank match: enough to answer an appeal (which bank, which entry, how close). */
 function matchDetails(match: BankMatch) {
   return {
@@ -157,7 +174,7 @@ function matchDetails(match: BankMatch) {
  * job already moved keeps its status.
  */
 async function publish(client: PoolClient, input: { imageId: string; sha256: string; pdq: PdqHashes }): Promise<ProcessOutcome> {
-  const matches = await bankMatches(client, input);
+  const matches = await sharedMatches(client, input.imageId, await bankMatches(client, input));
   const decision = decideUpload(matches);
   // The audit action and the status it moves to come from one table (domain/automatic-transitions.ts).
   const to = planAutomatic(decision.outcome === 'auto_block' ? 'near_duplicate_block' : 'processed', 'processing')!;

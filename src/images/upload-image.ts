@@ -9,13 +9,13 @@ import { originalKey } from '../storage/keys.js';
 
 /**
  * Checks the bytes (type, size, integrity), stores the original at `originals/<id>`, and inserts the image
- * (status `processing`) with a `process-image` outbox row in one transaction.
+ * (status `processing`, belonging to `siteId`) with a `process-image` outbox row in one transaction.
  * @returns the new image row
  * @throws AppError 400/415/422 from inspectImage; nothing is stored then
  */
 export async function uploadImage(
   deps: Pick<Deps, 'config' | 'pool' | 'storage'>,
-  input: { uploaderId: string; bytes: Buffer },
+  input: { siteId: string; uploaderId: string; bytes: Buffer },
 ): Promise<ImageRow> {
   const inspected = await inspectImage(input.bytes, intakeLimitsFrom(deps.config));
   const id = randomUUID();
@@ -25,6 +25,7 @@ export async function uploadImage(
     const image = await withTransaction(deps.pool, async (client) => {
       const image = await insertImage(client, {
         id,
+        siteId: input.siteId,
         uploaderId: input.uploaderId,
         sha256: createHash('sha256').update(input.bytes).digest('hex'),
         bytes: input.bytes.length,

@@ -11,6 +11,8 @@ import {
   transitionImage,
 } from '../db/images.repository.js';
 import type { PoolClient } from '../db/pool.js';
+import { blocklistSitesOf } from '../db/sites.repository.js';
+import { sitesShareBlocklist } from '../domain/sites.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
@@ -121,11 +123,15 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
  * Copies uploaded later are caught when processed (images/process-image.ts).
  */
 async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDistance: number): Promise<void> {
-  const nearDuplicates = (await listNearDuplicates(client, blockedId, maxDistance)).filter((copy) => copy.status === 'visible');
+  const visible = (await listNearDuplicates(client, blockedId, maxDistance)).filter((copy) => copy.status === 'visible');
   // A picture too plain to hash has no near-duplicates, but its exact copies are still copies.
-  const byteCopies = (await listVisibleByteCopies(client, blockedId))
-    .filter((id) => !nearDuplicates.some((copy) => copy.id === id))
-    .map((id) => ({ id, distance: 0 }));
+  const byteIds = (await listVisibleByteCopies(client, blockedId)).filter((id) => !visible.some((copy) => copy.id === id));
+  // Another site's copies are blocked only when both sites share the blocklist (domain/sites.ts).
+  const sites = await blocklistSitesOf(client, [blockedId, ...visible.map((copy) => copy.id), ...byteIds]);
+  const own = sites.get(blockedId)!;
+  const shared = (id: string) => sitesShareBlocklist(own, sites.get(id) ?? own);
+  const nearDuplicates = visible.filter((copy) => shared(copy.id));
+  const byteCopies = byteIds.filter(shared).map((id) => ({ id, distance: 0 }));
   for (const copy of [...nearDuplicates, ...byteCopies]) {
     const to = planAutomatic('near_duplicate_block', 'visible')!;
     const previous = await transitionImage(client, { id: copy.id, from: ['visible'], to });

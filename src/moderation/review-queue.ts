@@ -21,6 +21,8 @@ const queueCursor = z
 export interface QueuePageQuery {
   state: QueueState;
   reason?: ReportReason | undefined;
+  /** Only this site's images. */
+  site?: string | undefined;
   sort: QueueSort;
   /** Items per page, 1–100. */
   limit: number;
@@ -50,6 +52,7 @@ export async function reviewQueuePage(
   const rows = await listQueue(deps.pool, {
     state: query.state,
     reason: query.reason,
+    site: query.site,
     sort: query.sort,
     limit: query.limit + 1,
     asOf,

@@ -15,10 +15,13 @@ import { hasRole } from '../domain/roles.js';
 import type { ReportReason } from '../domain/reports.js';
 import { isProven, reportWeight } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
+import { siteMayAccess } from '../domain/sites.js';
 import { currentRequestId } from '../request-context.js';
 
 export interface ReportInput {
   imageId: string;
+  /** The site whose images the reader may report (auth/readers.ts readerImageScope); null: any (moderators). */
+  siteId: string | null;
   reporterId: string;
   reporterRole: Role;
   reason: ReportReason;
@@ -66,9 +69,12 @@ async function weighingOf(
   return { weighing, proven: isProven(facts.track, now) };
 }
 
-/** Refuses a report on a missing or removed image, and a demo reader's report on anything but a demo photo. */
-function checkReportable(image: { status: ImageStatus; uploaderId: string } | null, input: ReportInput): void {
-  if (!image) throw notFound('image');
+/**
+ * Refuses a report on a missing or removed image, on an image of a site the reader does not act on (the same 404
+ * as a missing one), and a demo reader's report on anything but a demo photo.
+ */
+function checkReportable(image: { status: ImageStatus; uploaderId: string; siteId: string } | null, input: ReportInput): void {
+  if (!image || !siteMayAccess(input.siteId, image.siteId)) throw notFound('image');
   if (!isReportable(image.status)) {
     throw new AppError({
       code: 'image_not_reportable',
@@ -105,7 +111,10 @@ function newReport(input: ReportInput, weighing: Weighing, proven: boolean, conf
  * An anonymous reader's report, in a transaction under the image's row lock taken exclusively: two readers of
  * one network reporting at once are weighed one after the other, so their network counts once.
  */
-async function reportUnderLock(deps: Pick<Deps, 'pool' | 'config'>, input: ReportInput): Promise<{ reportId: string; duplicate: boolean }> {
+async function reportUnderLock(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  input: ReportInput,
+): Promise<{ reportId: string; duplicate: boolean; siteId: string }> {
   return withTransaction(deps.pool, async (client) => {
     const image = await lockImage(client, input.imageId);
     checkReportable(image, input);
@@ -116,7 +125,7 @@ async function reportUnderLock(deps: Pick<Deps, 'pool' | 'config'>, input: Repor
       cooldownHours: deps.config.REFLAG_COOLDOWN_HOURS,
     });
     // A second click writes nothing: the open report answers it.
-    if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true };
+    if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true, siteId: image!.siteId };
     const now = new Date();
     const { weighing, proven } = await weighingOf(client, input, facts, deps.config, now);
     const { reportId, created } = await insertReportOnce(client, {
@@ -124,7 +133,7 @@ async function reportUnderLock(deps: Pick<Deps, 'pool' | 'config'>, input: Repor
       countsForTrust: AUTO_BLOCKABLE_STATUSES.includes(image!.status),
     });
     if (created) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
-    return { reportId, duplicate: !created };
+    return { reportId, duplicate: !created, siteId: image!.siteId };
   });
 }
 
@@ -138,7 +147,7 @@ async function reportUnderLock(deps: Pick<Deps, 'pool' | 'config'>, input: Repor
 async function reportInOneWrite(
   deps: Pick<Deps, 'pool' | 'config'>,
   input: ReportInput,
-): Promise<{ reportId: string; duplicate: boolean }> {
+): Promise<{ reportId: string; duplicate: boolean; siteId: string }> {
   const facts = await reporterFacts(deps.pool, {
     reporterId: input.reporterId,
     imageId: input.imageId,
@@ -146,7 +155,7 @@ async function reportInOneWrite(
     cooldownHours: deps.config.REFLAG_COOLDOWN_HOURS,
   });
   checkReportable(facts.image, input);
-  if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true };
+  if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true, siteId: facts.image!.siteId };
   const now = new Date();
   const { weighing, proven } = await weighingOf(deps.pool, input, facts, deps.config, now);
   const written = await insertReportWithJob(deps.pool, newReport(input, weighing, proven, deps.config, now), {
@@ -155,12 +164,15 @@ async function reportInOneWrite(
     reportable: REPORTABLE_STATUSES,
     autoBlockable: AUTO_BLOCKABLE_STATUSES,
   });
-  if (written.reportId) return { reportId: written.reportId, duplicate: false };
+  if (written.reportId) return { reportId: written.reportId, duplicate: false, siteId: facts.image!.siteId };
   // Nothing written: the image changed since the read, or the same reader's other click won the race.
-  checkReportable(written.status ? { status: written.status, uploaderId: facts.image!.uploaderId } : null, input);
+  checkReportable(
+    written.status ? { status: written.status, uploaderId: facts.image!.uploaderId, siteId: facts.image!.siteId } : null,
+    input,
+  );
   const open = await findOpenReportId(deps.pool, { imageId: input.imageId, reporterId: input.reporterId });
   if (!open) throw new AppError({ code: 'image_busy', message: 'the image changed while the report was recorded; try again' });
-  return { reportId: open, duplicate: true };
+  return { reportId: open, duplicate: true, siteId: facts.image!.siteId };
 }
 
 /**
@@ -175,7 +187,7 @@ async function reportInOneWrite(
 export async function reportImage(
   deps: Pick<Deps, 'pool' | 'config'>,
   input: ReportInput,
-): Promise<{ reportId: string; duplicate: boolean }> {
+): Promise<{ reportId: string; duplicate: boolean; siteId: string }> {
   const result = input.networkHash ? await reportUnderLock(deps, input) : await reportInOneWrite(deps, input);
   if (!result.duplicate) wakeOutboxRelay(deps.pool);
   return result;

@@ -4,7 +4,8 @@
  * limit point back when nothing was recorded: a duplicate click, a refused report, an outage.
  */
 import type { Deps } from '../deps.js';
-import type { Reader } from '../auth/readers.js';
+import { readerImageScope, type Reader } from '../auth/readers.js';
+import { recordSiteReport } from '../metrics.js';
 import type { ReportReason } from '../domain/reports.js';
 import { perKeyLimit, type PerKeyLimit } from './per-image-limit.js';
 import { reportRateLimiter, type ReportRateLimiter } from './rate-limits.js';
@@ -35,6 +36,7 @@ export function createReportGate(deps: Pick<Deps, 'redis' | 'config' | 'logger'>
 /** The reporter fields of a report from its reader. */
 function reporterOf(reader: Reader, guardNetworkHash: string | null): Omit<ReportInput, 'imageId' | 'reason' | 'note'> {
   return {
+    siteId: readerImageScope(reader),
     guardNetworkHash,
     reporterId: reader.id,
     reporterRole: reader.kind === 'user' ? reader.role : 'reader',
@@ -74,5 +76,6 @@ export async function submitReport(
     throw error;
   }
   if (result.duplicate) await gate.rateLimiter.refund(input.reader);
-  return result;
+  else recordSiteReport(result.siteId);
+  return { reportId: result.reportId, duplicate: result.duplicate };
 }

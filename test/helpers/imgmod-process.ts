@@ -36,7 +36,15 @@ export async function spawnImgmod(
 ): Promise<ImgmodProcess> {
   const port = env.PORT ? Number(env.PORT) : role === 'worker' ? null : await sparePort();
   const child = spawn(process.execPath, [entry, '--role', role, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...(port === null ? {} : { PORT: String(port) }), ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      // Load tests auto-block a burst of images of the first-party site; the circuit breaker has its own tests.
+      SITE_BREAKER_FLOOR: '100000',
+      ...(port === null ? {} : { PORT: String(port) }),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

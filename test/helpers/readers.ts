@@ -14,6 +14,9 @@ import { startTestService, type TestService } from './test-service.js';
 export const NEWS = { id: 'news', issuer: 'https://news.example', audience: 'imgmod', secret: 'news-example-secret-0123456789abcdef' };
 /** The JWKS host site of the tests (RS256 and ES256 keys). */
 export const BLOG = { id: 'blog', issuer: 'https://blog.example', audience: 'imgmod' };
+/** Uploaders whose images belong to NEWS and BLOG (TestService.upload with the site's API key): their readers may report them. */
+export const NEWS_UPLOADER = 'site:news';
+export const BLOG_UPLOADER = 'site:blog';
 
 export interface JwksSite {
   url: string;
@@ -39,9 +42,15 @@ export async function startJwksSite(): Promise<JwksSite> {
   };
 }
 
-/** SIGNED_READER_SITES for NEWS and BLOG. */
+/** The page origin of NEWS's own site entry (its anonymous readers act on NEWS's images). */
+export const NEWS_ORIGIN = 'https://readers.news.example';
+
+/** SIGNED_READER_SITES for NEWS (with NEWS_ORIGIN, anonymous reports on) and BLOG. */
 export function signedSitesEnv(jwksUrl: string): string {
-  return JSON.stringify([NEWS, { ...BLOG, jwksUrl }]);
+  return JSON.stringify([
+    { ...NEWS, origins: [NEWS_ORIGIN], anonymousReports: 'on' },
+    { ...BLOG, jwksUrl },
+  ]);
 }
 
 export interface ReaderClaims {
@@ -105,13 +114,20 @@ export function reportAs(service: TestService, imageId: string, reader: ReaderRe
   });
 }
 
-/** A new anonymous reader from `ip`: its cookie (`imgmod_reader=…`) and reader id. */
-export async function anonymousReader(service: TestService, ip: string): Promise<{ cookie: string; readerId: string; ip: string }> {
-  const response = await asReader(service, '/v1/readers/anonymous', { ip }, { method: 'POST' });
+/**
+ * A new anonymous reader from `ip`: its cookie (`imgmod_reader=…`, or `imgmod_reader_<site>=…` for the site of
+ * `origin`), reader id, and the origin its requests carry (none: the first-party site).
+ */
+export async function anonymousReader(
+  service: TestService,
+  ip: string,
+  origin?: string,
+): Promise<{ cookie: string; readerId: string; ip: string; origin?: string }> {
+  const response = await asReader(service, '/v1/readers/anonymous', { ip, origin }, { method: 'POST' });
   if (response.status !== 201) throw new Error(`anonymous reader: ${response.status} ${await response.text()}`);
   const cookie = response.headers.getSetCookie()[0]!.split(';')[0]!;
   const { readerId } = (await response.json()) as { readerId: string };
-  return { cookie, readerId, ip };
+  return { cookie, readerId, ip, ...(origin ? { origin } : {}) };
 }
 
 let networkCounter = 0;

@@ -19,6 +19,7 @@ import { findImage } from '../../src/db/images.repository.js';
 import { signToken, type Role } from '../../src/auth/tokens.js';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
 import { distinctPicture } from './images.js';
+import { createSiteApiKey } from '../../src/sites/api-keys.js';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './test-env.js';
 
 export interface TestService {
@@ -29,7 +30,12 @@ export interface TestService {
   token(sub: string, role?: Role): Promise<string>;
   /** fetch against the service, with `Authorization: Bearer` when `as` names a user. */
   request(path: string, init?: RequestInit & { as?: string; role?: Role }): Promise<Response>;
-  /** Uploads a fixture file (path under test/fixtures) or bytes as `uploader`; returns the response. */
+  /** An API key of a site (made once per service and site, through the use case the admin API calls). */
+  siteKey(siteId: string): Promise<string>;
+  /**
+   * Uploads a fixture file (path under test/fixtures) or bytes as `uploader`; returns the response. An uploader
+   * `site:<id>` uploads with that site's API key, so the image belongs to the site (first-party tokens: `default`).
+   */
   upload(file: string | Buffer, uploader?: string): Promise<Response>;
   /** Uploads a fixture or bytes and waits until the worker has processed it; returns the image id. */
   uploadProcessed(file: string | Buffer, uploader?: string): Promise<string>;
@@ -96,6 +102,9 @@ export async function startTestService(
     // reads /i/:id at once would otherwise race the change's notification.
     SERVING_CACHE_MS: '0',
     LOG_LEVEL: 'silent',
+    // Suites auto-block dozens of one site's images within minutes; the circuit breaker has its own tests
+    // (test/http/sites-breaker.test.ts), which set it as production does.
+    SITE_BREAKER_FLOOR: '100000',
     ...options.env,
   });
   const deps = await createDeps(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
@@ -111,11 +120,22 @@ export async function startTestService(
     if (as) headers.set('authorization', `Bearer ${await token(as, role)}`);
     return fetch(`${baseUrl}${path}`, { ...rest, headers });
   };
+  const siteKeys = new Map<string, Promise<string>>();
+  const siteKey = (siteId: string): Promise<string> => {
+    let key = siteKeys.get(siteId);
+    if (!key) {
+      key = createSiteApiKey(deps, { siteId, label: 'tests', createdBy: null }).then((made) => made.key);
+      siteKeys.set(siteId, key);
+    }
+    return key;
+  };
   const upload: TestService['upload'] = async (file, uploader = 'uploader') => {
     const form = new FormData();
     const bytes = typeof file === 'string' ? await fixture(file) : file;
     form.append('file', new Blob([bytes]), typeof file === 'string' ? file.split('/').pop() : 'picture.jpg');
-    return request('/v1/images', { method: 'POST', body: form, as: uploader });
+    if (!uploader.startsWith('site:')) return request('/v1/images', { method: 'POST', body: form, as: uploader });
+    const key = await siteKey(uploader.slice('site:'.length));
+    return request('/v1/images', { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
   };
   const report: TestService['report'] = (imageId, reader, body = { reason: 'spam' }) =>
     request(`/v1/images/${imageId}/reports`, {
@@ -143,6 +163,7 @@ export async function startTestService(
     workers,
     token,
     request,
+    siteKey,
     upload,
     report,
     status,

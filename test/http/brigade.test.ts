@@ -1,6 +1,16 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymousReader, freshNetwork, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
+import {
+  anonymousReader,
+  freshNetwork,
+  type JwksSite,
+  NEWS_ORIGIN,
+  NEWS_UPLOADER,
+  newsToken,
+  reportAs,
+  signedSitesEnv,
+  startJwksSite,
+} from '../helpers/readers.js';
 import { evaluationsSettled, fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import { imageRecord } from '../helpers/records.js';
 
@@ -72,9 +82,9 @@ describe('brigade guard', () => {
   });
 
   it('when anonymous readers of six networks reach the threshold, then the block is held back; three signed readers then block it', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     for (let i = 0; i < 6; i++) {
-      expect((await reportAs(service, id, await anonymousReader(service, `198.51.${100 + i}.7`))).status).toBe(202);
+      expect((await reportAs(service, id, await anonymousReader(service, `198.51.${100 + i}.7`, NEWS_ORIGIN))).status).toBe(202);
     }
     await waitFor(async () => (await audit(id)).some((event) => event.action === 'suspected_brigade' && event.details.heldBack === true));
     await evaluationsSettled(service);
@@ -91,7 +101,7 @@ describe('brigade guard', () => {
   });
 
   it('when three signed readers with established accounts report, then the image is auto-blocked', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     const old = new Date('2019-05-01T00:00:00Z');
     for (const [i, sub] of ['dora', 'eli', 'fay'].entries()) {
       const accountCreatedAt = new Date(old.getTime() + i * 40 * 86_400_000);
@@ -107,8 +117,9 @@ describe('brigade guard', () => {
     { count: 4, accounts: 'new accounts', createdAt: new Date(Date.now() - 86_400_000), held: true },
     { count: 2, accounts: 'established accounts', createdAt: new Date('2019-05-01T00:00:00Z'), held: false },
   ])('when three anonymous readers and $count $accounts report in a burst, then held back is $held', async ({ count, createdAt, held }) => {
-    const id = await service.uploadDistinct();
-    for (let i = 0; i < 3; i++) expect((await reportAs(service, id, await anonymousReader(service, freshNetwork()))).status).toBe(202);
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
+    for (let i = 0; i < 3; i++)
+      expect((await reportAs(service, id, await anonymousReader(service, freshNetwork(), NEWS_ORIGIN))).status).toBe(202);
     for (let i = 0; i < count; i++) {
       // Accounts created 20 minutes apart: accounts created together would be a batch (ACCOUNT_CLUSTER_WINDOW).
       const accountCreatedAt = new Date(createdAt.getTime() - i * 20 * 60_000);
@@ -139,7 +150,7 @@ describe('brigade guard', () => {
   });
 
   it('when three new accounts report, then they do not block alone: one person with several accounts is not a crowd', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     const young = new Date(Date.now() - 3_600_000);
     for (const sub of ['n1', 'n2', 'n3'])
       expect((await reportAs(service, id, { token: await newsToken({ sub: `${sub}-${id}`, accountCreatedAt: young }) })).status).toBe(202);

@@ -105,6 +105,7 @@ describe('the corpus', () => {
     const id = randomUUID();
     await service.deps.storage.put(`originals/${id}`, bytes);
     await insertImage(service.deps.pool, {
+      siteId: 'default',
       id,
       uploaderId: 'u',
       sha256: '0'.repeat(64),

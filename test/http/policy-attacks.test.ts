@@ -3,7 +3,16 @@
  * one failed against the previous policy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymousReader, asReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
+import {
+  anonymousReader,
+  asReader,
+  type JwksSite,
+  NEWS_UPLOADER,
+  newsToken,
+  reportAs,
+  signedSitesEnv,
+  startJwksSite,
+} from '../helpers/readers.js';
 import { decideAs, evaluationsSettled, reportInTurn, startTestService, type TestService } from '../helpers/test-service.js';
 import { ageDecisions, reportsOf } from '../helpers/records.js';
 
@@ -45,7 +54,7 @@ const decide = (imageId: string, action: string) => decideAs(service, imageId, a
 
 describe('report policy v2 under attack', () => {
   it('when three aged accounts with no history report from one network, then the picture stays up, flagged as a ring', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     await oneByOne(
       id,
       [0, 1, 2].map((n) => async () => reportAs(service, id, { token: await aged(`ring-${n}-${id}`, n), ip: '198.51.100.20' })),
@@ -64,7 +73,7 @@ describe('report policy v2 under attack', () => {
   });
 
   it('when accounts registered together report from several networks, then they are demoted as a batch', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     const batch = new Date(Date.now() - 400 * DAY_MS);
     await oneByOne(
       id,
@@ -83,7 +92,7 @@ describe('report policy v2 under attack', () => {
   });
 
   it('when ten fresh accounts shield a picture first, then three ordinary readers still block it', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     for (let n = 0; n < 10; n++)
       expect((await reportAs(service, id, { token: await fresh(`shield-${n}-${id}`), ip: network() }, 'other')).status).toBe(202);
     await evaluationsSettled(service);
@@ -96,7 +105,7 @@ describe('report policy v2 under attack', () => {
   });
 
   it('when four fresh accounts from one address choose illegal one by one, then nothing blocks', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     await oneByOne(
       id,
       [0, 1, 2, 3].map(
@@ -129,7 +138,7 @@ describe('report policy v2 under attack', () => {
   it('when a reader farms upholds on pictures that are already hidden, then their record does not change', async () => {
     const farmer = `farmer-${Date.now()}`;
     for (let n = 0; n < 4; n++) {
-      const hidden = await service.uploadDistinct();
+      const hidden = await service.uploadDistinct(NEWS_UPLOADER);
       await oneByOne(
         hidden,
         [0, 1, 2].map((k) => async () => reportAs(service, hidden, { token: await aged(`honest-${k}-${hidden}`, k), ip: network() })),
@@ -138,7 +147,7 @@ describe('report policy v2 under attack', () => {
       expect((await reportAs(service, hidden, { token: await aged(farmer, 9), ip: network() })).status).toBe(202);
       expect((await decide(hidden, 'uphold')).status).toBe(200);
     }
-    const target = await service.uploadDistinct();
+    const target = await service.uploadDistinct(NEWS_UPLOADER);
     const friend = `friend-${Date.now()}`;
     await oneByOne(target, [
       async () => reportAs(service, target, { token: await aged(farmer, 9), ip: network() }),
@@ -153,7 +162,7 @@ describe('report policy v2 under attack', () => {
     const reader = `careless-${Date.now()}`;
     const token = await aged(reader, 3);
     for (const action of ['uphold', 'uphold', 'uphold', 'uphold', 'uphold', 'uphold', 'restore', 'restore', 'restore', 'restore']) {
-      const id = await service.uploadDistinct();
+      const id = await service.uploadDistinct(NEWS_UPLOADER);
       expect((await reportAs(service, id, { token, ip: network() })).status).toBe(202);
       expect((await decide(id, action)).status).toBe(200);
     }
@@ -161,13 +170,13 @@ describe('report policy v2 under attack', () => {
       (await (await asReader(service, '/v1/me/reports', { token })).json()) as { standing: { suppressedUntil: string | null } };
     const until = new Date((await receipts()).standing.suppressedUntil!);
     expect(until.getTime() - Date.now()).toBeGreaterThan(6.9 * DAY_MS);
-    const during = await service.uploadDistinct();
+    const during = await service.uploadDistinct(NEWS_UPLOADER);
     expect((await reportAs(service, during, { token, ip: network() })).status).toBe(202);
 
     // A week passes.
     await ageDecisions(service, `news:${reader}`, 8);
     expect((await receipts()).standing.suppressedUntil).toBeNull();
-    const after = await service.uploadDistinct();
+    const after = await service.uploadDistinct(NEWS_UPLOADER);
     expect((await reportAs(service, after, { token, ip: network() })).status).toBe(202);
     expect((await reportsOf(service, [during, after])).map((report) => report.weight)).toEqual([0, 0.762]);
   }, 90_000); // twelve uploads and ten decisions: 18 s alone, over 30 s while the whole suite runs on 2 cores

@@ -5,7 +5,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymousReader, newsToken, reportAs, signedSitesEnv, startJwksSite, type JwksSite } from '../helpers/readers.js';
+import {
+  anonymousReader,
+  type JwksSite,
+  NEWS_ORIGIN,
+  NEWS_UPLOADER,
+  newsToken,
+  reportAs,
+  signedSitesEnv,
+  startJwksSite,
+} from '../helpers/readers.js';
 import { decideAs, reportInTurn, startTestService, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
@@ -48,22 +57,23 @@ beforeAll(async () => {
     env: { TRUST_PROXY: 'loopback', SIGNED_READER_SITES: signedSitesEnv(jwks.url), RATE_LIMIT_READER: 'none', RATE_LIMIT_NETWORK: 'none' },
   });
   // Three ordinary readers: auto-blocked, then upheld.
-  images.three = await service.uploadDistinct();
+  images.three = await service.uploadDistinct(NEWS_UPLOADER);
   for (const n of [0, 1, 2])
     await send(async () => reportAs(service, images.three!, { token: await aged(`three-${n}`, n), ip: network() }));
   // Four ordinary readers: auto-blocked at the third, then restored (a false block).
-  images.four = await service.uploadDistinct();
+  images.four = await service.uploadDistinct(NEWS_UPLOADER);
   for (const n of [0, 1, 2, 3])
     await send(async () => reportAs(service, images.four!, { token: await aged(`four-${n}`, n), ip: network() }));
   // Two ordinary readers and two anonymous ones: auto-blocked with low-trust help.
-  images.mixed = await service.uploadDistinct();
+  images.mixed = await service.uploadDistinct(NEWS_UPLOADER);
   for (const n of [0, 1]) await send(async () => reportAs(service, images.mixed!, { token: await aged(`mixed-${n}`, n), ip: network() }));
-  for (let n = 0; n < 2; n++) await send(async () => reportAs(service, images.mixed!, await anonymousReader(service, network())));
+  for (let n = 0; n < 2; n++)
+    await send(async () => reportAs(service, images.mixed!, await anonymousReader(service, network(), NEWS_ORIGIN)));
   // Six anonymous readers: held back, then upheld by a moderator (missed by the auto-block).
   images.held = await service.uploadDistinct();
   for (let n = 0; n < 6; n++) await send(async () => reportAs(service, images.held!, await anonymousReader(service, network())));
   // Two readers: nothing.
-  images.two = await service.uploadDistinct();
+  images.two = await service.uploadDistinct(NEWS_UPLOADER);
   for (const n of [0, 1]) await send(async () => reportAs(service, images.two!, { token: await aged(`two-${n}`, n), ip: network() }));
   expect((await decide(images.three, 'uphold')).status).toBe(200);
   expect((await decide(images.four, 'restore')).status).toBe(200);

@@ -28,7 +28,7 @@ describe('anonymous readers', () => {
     const again = await asReader(service, '/v1/readers/anonymous', { ip, cookie }, { method: 'POST' });
     expect(again.status).toBe(200);
     expect(again.headers.getSetCookie()).toEqual([]);
-    expect(await again.json()).toEqual({ readerId });
+    expect(await again.json()).toEqual({ readerId, siteId: 'default' });
 
     const forged = await asReader(
       service,

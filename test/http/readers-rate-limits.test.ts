@@ -4,7 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestService } from '../helpers/test-service.js';
-import { anonymousReader, errorCode, freshNetwork, newsToken, readerReports, reportAs, startReaderService } from '../helpers/readers.js';
+import {
+  anonymousReader,
+  errorCode,
+  freshNetwork,
+  newsToken,
+  readerReports,
+  reportAs,
+  startReaderService,
+  NEWS_UPLOADER,
+} from '../helpers/readers.js';
 
 let service: TestService;
 let close: () => Promise<void>;
@@ -15,7 +24,11 @@ afterAll(() => close?.());
 
 describe('rate limits', () => {
   it('when a signed reader sends a third report within 3 s, then 429 with Retry-After', async () => {
-    const ids = [await service.uploadDistinct(), await service.uploadDistinct(), await service.uploadDistinct()];
+    const ids = [
+      await service.uploadDistinct(NEWS_UPLOADER),
+      await service.uploadDistinct(NEWS_UPLOADER),
+      await service.uploadDistinct(NEWS_UPLOADER),
+    ];
     const token = await newsToken({ sub: `hasty-${Date.now()}` });
     const statuses = [];
     for (const id of ids) statuses.push(await reportAs(service, id, { token }));
@@ -29,7 +42,7 @@ describe('rate limits', () => {
 
   it('when a reader clicks again on a reported image or reports an unknown one, then it costs no report', async () => {
     const token = await newsToken({ sub: `clicker-${Date.now()}` });
-    const [first, second] = [await service.uploadDistinct(), await service.uploadDistinct()];
+    const [first, second] = [await service.uploadDistinct(NEWS_UPLOADER), await service.uploadDistinct(NEWS_UPLOADER)];
     const statuses = [];
     for (const id of [first, first, first, '00000000-0000-4000-8000-000000000000', second]) {
       statuses.push((await reportAs(service, id, { token })).status);

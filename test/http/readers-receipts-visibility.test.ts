@@ -13,6 +13,7 @@ import {
   newsToken,
   reportAs,
   startReaderService,
+  NEWS_UPLOADER,
 } from '../helpers/readers.js';
 
 let service: TestService;
@@ -24,7 +25,11 @@ afterAll(() => close?.());
 
 describe('receipts', () => {
   it('when a reader lists their reports, then each shows its outcome and nothing about other reporters', async () => {
-    const [kept, dismissed, open] = [await service.uploadDistinct(), await service.uploadDistinct(), await service.uploadDistinct()];
+    const [kept, dismissed, open] = [
+      await service.uploadDistinct(NEWS_UPLOADER),
+      await service.uploadDistinct(NEWS_UPLOADER),
+      await service.uploadDistinct(NEWS_UPLOADER),
+    ];
     const me = `receipts-${Date.now()}`;
     for (const id of [kept, dismissed]) {
       for (const [i, sub] of [me, `${me}-other-1`, `${me}-other-2`].entries()) {

@@ -9,8 +9,10 @@ import { reportsOf } from '../helpers/records.js';
 import {
   asReader,
   blogToken,
+  BLOG_UPLOADER,
   errorCode,
   NEWS,
+  NEWS_UPLOADER,
   newsToken,
   readerReports,
   reportAs,
@@ -28,7 +30,7 @@ afterAll(() => close?.());
 
 describe('signed readers', () => {
   it("when a host site signs a good HS256 token, then the report counts as that site's reader", async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     const token = await newsToken({ sub: 'alice', accountCreatedAt: new Date('2020-01-01T00:00:00Z') });
     expect((await reportAs(service, id, { token })).status).toBe(202);
     expect(await readerReports(service, id)).toEqual([
@@ -37,13 +39,13 @@ describe('signed readers', () => {
   });
 
   it('when a host site signs a subject holding a NUL character, then 401, never 500', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     const token = await newsToken({ sub: 'ali\u0000ce' });
     expect((await reportAs(service, id, { token })).status).toBe(401);
   });
 
   it("when a host site's clock runs a few seconds ahead, then its fresh token is accepted", async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     const secret = new TextEncoder().encode(NEWS.secret);
     const ahead = Math.floor(Date.now() / 1000) + 5;
     const token = await new SignJWT({})
@@ -58,7 +60,7 @@ describe('signed readers', () => {
   });
 
   it("when a first-party token names a signed reader's id, then 401: first-party subjects have no colon", async () => {
-    const response = await reportAs(service, await service.uploadDistinct(), { token: await service.token('news:zed') });
+    const response = await reportAs(service, await service.uploadDistinct(NEWS_UPLOADER), { token: await service.token('news:zed') });
     expect(response.status).toBe(401);
   });
 
@@ -72,18 +74,18 @@ describe('signed readers', () => {
       .setIssuedAt(now)
       .setExpirationTime(now + 600)
       .sign(new TextEncoder().encode(NEWS.secret));
-    expect((await reportAs(service, await service.uploadDistinct(), { token })).status).toBe(401);
+    expect((await reportAs(service, await service.uploadDistinct(NEWS_UPLOADER), { token })).status).toBe(401);
   });
 
   it('when a JWKS site signs with its published ES256 or RS256 key, then the report is accepted', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(BLOG_UPLOADER);
     expect((await reportAs(service, id, { token: await blogToken(jwks, { sub: 'bea' }, 'es-1') })).status).toBe(202);
     expect((await reportAs(service, id, { token: await blogToken(jwks, { sub: 'bo' }, 'rs-1') })).status).toBe(202);
     expect((await readerReports(service, id)).map((row) => row.reporterId)).toEqual(['blog:bea', 'blog:bo']);
   });
 
   it('when the account is younger than NEW_ACCOUNT_AGE, then the report is marked low-trust and weighs NEW_ACCOUNT_REPORT_WEIGHT', async () => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     const token = await newsToken({ sub: 'newbie', accountCreatedAt: new Date(Date.now() - 86_400_000) });
     expect((await reportAs(service, id, { token })).status).toBe(202);
     expect((await readerReports(service, id))[0]).toMatchObject({ reporterId: 'news:newbie', lowTrust: true, weight: 0.5 });
@@ -105,7 +107,7 @@ describe('signed readers', () => {
       message: /invalid/,
     },
   ])('when the token is $why, then 401 unauthorized says why and nothing is stored', async ({ make, message }) => {
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     const refused = await errorCode(await reportAs(service, id, { token: await make() }));
     expect(refused).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(refused.message).toMatch(message);
@@ -125,7 +127,7 @@ describe('signed readers', () => {
       status: 401,
       code: 'unauthorized',
     });
-    const id = await service.uploadDistinct();
+    const id = await service.uploadDistinct(NEWS_UPLOADER);
     expect((await reportAs(service, id, { token })).status).toBe(202);
     expect((await reportsOf(service, id)).map((report) => report.reporterRole)).toEqual(['reader']);
   });

@@ -75,6 +75,7 @@ beforeAll(async () => {
     expect(pdq.quality, name).toBeGreaterThanOrEqual(PDQ_MIN_QUALITY);
     const imageId = randomUUID();
     await insertImage(service.deps.pool, {
+      siteId: 'default',
       id: imageId,
       uploaderId: 'u',
       sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'),

@@ -17,7 +17,7 @@ describe('report rate limits', () => {
     const logger = createLogger('silent');
     logger.warn = ((_details: unknown, message: string) => void warnings.push(message)) as typeof logger.warn;
     const limiter = reportRateLimiter({ redis: unreachable, config: loadConfig({}), logger });
-    await expect(limiter.check({ kind: 'anonymous', id: 'anon:x', networkHash: 'h' })).resolves.toBeUndefined();
+    await expect(limiter.check({ kind: 'anonymous', id: 'anon:x', networkHash: 'h', siteId: 'default' })).resolves.toBeUndefined();
     // One warning per scope checked: the reader's limits, then the network's.
     expect(warnings).toEqual(['rate limit not checked: Redis unavailable', 'rate limit not checked: Redis unavailable']);
   });
@@ -48,14 +48,14 @@ describe('report rate limits on Redis', () => {
 
   it('when both the burst and the daily limit are used up, then Retry-After names the daily wait, not the burst', async () => {
     const limiter = limiterWith('1/3s,1/1d');
-    const reader = { kind: 'anonymous' as const, id: `anon:day-${Date.now()}`, networkHash: `net-${Date.now()}` };
+    const reader = { kind: 'anonymous' as const, id: `anon:day-${Date.now()}`, networkHash: `net-${Date.now()}`, siteId: 'default' };
     await limiter.check(reader);
     expect(await retryAfter(limiter.check(reader))).toBeGreaterThan(86_000);
   });
 
   it('when a request is refunded, then its point is free again', async () => {
     const limiter = limiterWith('1/60s,20/1d');
-    const reader = { kind: 'anonymous' as const, id: `anon:refund-${Date.now()}`, networkHash: `net-r-${Date.now()}` };
+    const reader = { kind: 'anonymous' as const, id: `anon:refund-${Date.now()}`, networkHash: `net-r-${Date.now()}`, siteId: 'default' };
     await limiter.check(reader);
     await limiter.refund(reader);
     await expect(limiter.check(reader)).resolves.toBeUndefined();

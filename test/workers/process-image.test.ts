@@ -16,6 +16,7 @@ async function storeUnchecked(bytes: Buffer): Promise<string> {
   const id = randomUUID();
   await service.deps.storage.put(`originals/${id}`, bytes);
   await insertImage(service.deps.pool, {
+    siteId: 'default',
     id,
     uploaderId: 'u',
     sha256: '0'.repeat(64),
@@ -45,6 +46,7 @@ describe('process-image worker', () => {
   it('when the original has vanished from storage, then the image is failed rather than retried forever', async () => {
     const id = randomUUID();
     await insertImage(service.deps.pool, {
+      siteId: 'default',
       id,
       uploaderId: 'u',
       sha256: '0'.repeat(64),

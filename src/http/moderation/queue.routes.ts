@@ -1,6 +1,7 @@
 /** Routes: GET /v1/moderation/queue (one page of a review queue) and GET /v1/moderation/queue-counts. */
 import { Router } from 'express';
 import { z } from 'zod';
+import { SITE_ID_PATTERN } from '../../domain/sites.js';
 import type { Deps } from '../../deps.js';
 import { REPORT_REASONS } from '../../domain/reports.js';
 import { QUEUE_SORTS, QUEUE_STATES } from '../../domain/review-queue.js';
@@ -10,6 +11,7 @@ import { pageLimit, parse, reviewLinks } from './parse.js';
 export const queueQuery = z.object({
   state: z.enum(QUEUE_STATES).default('auto_blocked'),
   reason: z.enum(REPORT_REASONS).optional(),
+  site: z.string().regex(SITE_ID_PATTERN).optional().meta({ description: "only this site's images" }),
   sort: z.enum(QUEUE_SORTS).default('score'),
   cursor: z.string().optional(),
   limit: pageLimit,

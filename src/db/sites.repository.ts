@@ -1,0 +1,174 @@
+/** SQL for the sites table (tenants) and the per-site counts the circuit breaker and admins read. */
+import type { SiteStatus, SiteThresholds } from '../domain/sites.js';
+import type { Queryable } from './pool.js';
+
+/** One reader key of a site: an HS256 secret, or a JWKS URL with its pinned algorithms. */
+export type ReaderKey = { secret: string } | { jwksUrl: string; algorithms?: ('RS256' | 'ES256')[] };
+
+export interface SiteRow {
+  id: string;
+  name: string;
+  allowedOrigins: string[];
+  /** `iss` of the site's reader tokens; null when the site signs none. */
+  issuer: string | null;
+  audience: string;
+  readerKeys: ReaderKey[];
+  anonymousReports: 'on' | 'off';
+  thresholds: SiteThresholds;
+  shareBlocklist: boolean;
+  poolReportsAcrossSites: boolean;
+  status: SiteStatus;
+  breakerTrippedAt: Date | null;
+  breakerResetAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = `id, name, allowed_origins AS "allowedOrigins", issuer, audience, reader_keys AS "readerKeys",
+  anonymous_reports AS "anonymousReports", thresholds, share_blocklist AS "shareBlocklist",
+  pool_reports_across_sites AS "poolReportsAcrossSites", status, breaker_tripped_at AS "breakerTrippedAt",
+  breaker_reset_at AS "breakerResetAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** The settings an admin sets on a site (every one but the id). */
+export type SiteSettings = Pick<
+  SiteRow,
+  | 'name'
+  | 'allowedOrigins'
+  | 'issuer'
+  | 'audience'
+  | 'readerKeys'
+  | 'anonymousReports'
+  | 'thresholds'
+  | 'shareBlocklist'
+  | 'poolReportsAcrossSites'
+  | 'status'
+>;
+
+/** Every site, by id. */
+export async function listSites(db: Queryable): Promise<SiteRow[]> {
+  return (await db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites ORDER BY id`)).rows;
+}
+
+/** One site, or null. */
+export async function findSite(db: Queryable, id: string): Promise<SiteRow | null> {
+  return (await db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = $1`, [id])).rows[0] ?? null;
+}
+
+/**
+ * Locks a site's row until the transaction ends (FOR NO KEY UPDATE: uploads, whose foreign key takes a key-share
+ * lock, are not held up), so that the breaker's count and decision are one at a time per site.
+ */
+export async function lockSite(db: Queryable, id: string): Promise<SiteRow | null> {
+  return (await db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = $1 FOR NO KEY UPDATE`, [id])).rows[0] ?? null;
+}
+
+/** Inserts a new site. @returns null when the id (or issuer) is taken */
+export async function insertSite(db: Queryable, site: SiteSettings & { id: string }): Promise<SiteRow | null> {
+  const result = await db.query<SiteRow>(
+    `INSERT INTO sites (id, name, allowed_origins, issuer, audience, reader_keys, anonymous_reports, thresholds,
+       share_blocklist, pool_reports_across_sites, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+    [
+      site.id,
+      site.name,
+      site.allowedOrigins,
+      site.issuer,
+      site.audience,
+      JSON.stringify(site.readerKeys),
+      site.anonymousReports,
+      JSON.stringify(site.thresholds),
+      site.shareBlocklist,
+      site.poolReportsAcrossSites,
+      site.status,
+    ],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** Replaces a site's settings. @returns the row, or null for an unknown id */
+export async function updateSite(db: Queryable, site: SiteSettings & { id: string }): Promise<SiteRow | null> {
+  const result = await db.query<SiteRow>(
+    `UPDATE sites SET name = $2, allowed_origins = $3, issuer = $4, audience = $5, reader_keys = $6, anonymous_reports = $7,
+       thresholds = $8, share_blocklist = $9, pool_reports_across_sites = $10, status = $11, updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [
+      site.id,
+      site.name,
+      site.allowedOrigins,
+      site.issuer,
+      site.audience,
+      JSON.stringify(site.readerKeys),
+      site.anonymousReports,
+      JSON.stringify(site.thresholds),
+      site.shareBlocklist,
+      site.poolReportsAcrossSites,
+      site.status,
+    ],
+  );
+  return result.rows[0] ?? null;
+}
+
+/**
+ * Opens the site's breaker now, unless it is already open (tripped after `openSince` and not reset since).
+ * @returns true when this call tripped it
+ */
+export async function tripBreaker(db: Queryable, query: { id: string; openSince: Date }): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE sites SET breaker_tripped_at = now()
+     WHERE id = $1 AND (breaker_tripped_at IS NULL OR breaker_tripped_at < $2
+                        OR (breaker_reset_at IS NOT NULL AND breaker_reset_at >= breaker_tripped_at))`,
+    [query.id, query.openSince],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Closes the site's breaker (an admin's reset): auto-blocks are counted afresh from now. @returns false for an unknown id */
+export async function resetBreaker(db: Queryable, id: string): Promise<boolean> {
+  const result = await db.query('UPDATE sites SET breaker_reset_at = now() WHERE id = $1', [id]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/**
+ * A site's report-driven auto-blocks (audit events `auto_block`): in the last hour, since `since` when that is
+ * later, and in the 7 days before that hour.
+ */
+export async function countSiteAutoBlocks(
+  db: Queryable,
+  query: { siteId: string; since: Date | null },
+): Promise<{ lastHour: number; trailing: number }> {
+  const result = await db.query<{ lastHour: number; trailing: number }>(
+    `SELECT count(*) FILTER (WHERE e.created_at >= greatest(now() - interval '1 hour', coalesce($2, '-infinity'::timestamptz)))::int AS "lastHour",
+            count(*) FILTER (WHERE e.created_at < now() - interval '1 hour')::int AS trailing
+     FROM moderation_events e JOIN images i ON i.id = e.image_id
+     WHERE e.action = 'auto_block' AND e.created_at >= now() - interval '169 hours' AND i.site_id = $1`,
+    [query.siteId, query.since],
+  );
+  return result.rows[0]!;
+}
+
+/** Reports and auto-blocks on a site's images in the last hour, for admins. */
+export async function siteUsageLastHour(db: Queryable, siteId: string): Promise<{ reports: number; autoBlocks: number; held: number }> {
+  const result = await db.query<{ reports: number; autoBlocks: number; held: number }>(
+    `SELECT (SELECT count(*)::int FROM reports r JOIN images i ON i.id = r.image_id
+             WHERE i.site_id = $1 AND r.created_at >= now() - interval '1 hour') AS reports,
+            (SELECT count(*)::int FROM moderation_events e JOIN images i ON i.id = e.image_id
+             WHERE i.site_id = $1 AND e.action = 'auto_block' AND e.created_at >= now() - interval '1 hour') AS "autoBlocks",
+            (SELECT count(*)::int FROM moderation_events e JOIN images i ON i.id = e.image_id
+             WHERE i.site_id = $1 AND e.action = 'site_breaker_held' AND e.created_at >= now() - interval '1 hour') AS held`,
+    [siteId],
+  );
+  return result.rows[0]!;
+}
+
+/** The site of each image and whether that site shares the blocklist, by image id (for the ids that exist). */
+export async function blocklistSitesOf(
+  db: Queryable,
+  imageIds: readonly string[],
+): Promise<Map<string, { id: string; shareBlocklist: boolean }>> {
+  const result = await db.query<{ imageId: string; id: string; shareBlocklist: boolean }>(
+    `SELECT i.id AS "imageId", s.id, s.share_blocklist AS "shareBlocklist" FROM images i JOIN sites s ON s.id = i.site_id
+     WHERE i.id = ANY($1::uuid[])`,
+    [imageIds],
+  );
+  return new Map(result.rows.map((row) => [row.imageId, { id: row.id, shareBlocklist: row.shareBlocklist }]));
+}
