@@ -367,6 +367,18 @@ const schema = z
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     /** How often the metrics that need SQL (images per status, outbox backlog, overdue reviews…) are refreshed (ms). */
     METRICS_REFRESH_MS: positiveInt.default(15_000),
+    /** Time budget (ms) for fetching an image registered by URL: resolution, redirects and the whole body. */
+    FETCH_TIMEOUT_MS: positiveInt.default(15_000),
+    /** Lets outbound fetches (register by URL, webhooks) reach loopback addresses: for tests only, refused in production. */
+    OUTBOUND_ALLOW_LOOPBACK: z.stringbool().default(false),
+    /** Time (ms) a webhook endpoint has to answer one delivery attempt before it counts as failed. */
+    WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+    /** Webhook delivery attempts run at once per worker process: a hanging endpoint holds one slot, not the queue. */
+    WEBHOOK_CONCURRENCY: positiveInt.default(10),
+    /** First retry wait of a failed webhook delivery (ms); each later one doubles, with jitter, up to 2 h. */
+    WEBHOOK_RETRY_BASE_MS: positiveInt.default(10_000),
+    /** A webhook delivery not accepted within this long after its event is given up (marked failed), in ms. */
+    WEBHOOK_GIVE_UP_AFTER_MS: positiveInt.default(24 * 3_600_000),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -404,6 +416,13 @@ const schema = z
           message: `site ${site.id}: jwksUrl must use https in production (over plain http anyone on the path can swap the keys)`,
         });
       }
+    }
+    if (env.NODE_ENV === 'production' && env.OUTBOUND_ALLOW_LOOPBACK) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OUTBOUND_ALLOW_LOOPBACK'],
+        message: "true is refused in production: it lets a URL given by a site reach services on imgmod's own host",
+      });
     }
     if (env.NODE_ENV === 'production' && env.TRUST_PROXY === true) {
       ctx.addIssue({

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
+import { enqueueImageEvent, siteOfImage } from '../webhooks/events.js';
 import { listNearDuplicateIds, lockImage, shareLockImage } from '../db/images.repository.js';
 import { insertReportOnce, reporterFacts, type ReporterFacts } from '../db/reports.repository.js';
 import { demoReaderMayReport } from '../domain/demo-sandbox.js';
@@ -120,7 +121,15 @@ export async function reportImage(
       countsForTrust: AUTO_BLOCKABLE_STATUSES.includes(image.status),
       weighing,
     });
-    if (created) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
+    if (created) {
+      await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
+      await enqueueImageEvent(client, {
+        imageId: input.imageId,
+        siteId: await siteOfImage(client, input.imageId),
+        type: 'report.created',
+        data: { reportId, reason: input.reason },
+      });
+    }
     return { reportId, duplicate: !created };
   });
   if (!result.duplicate) wakeOutboxRelay(deps.pool);
