@@ -145,8 +145,11 @@ describe('webhooks', () => {
     const target = await receiver();
     const endpoint = await endpointFor(site, target.url);
     const [eventId] = await emit(site, randomUUID(), ['image.removed']);
-    await until(() => target.accepted().length === 1);
-    const [delivered] = await listDeliveries(service.deps.pool, { endpointId: endpoint.id, limit: 1 });
+    // Delivered once the worker recorded the answer, a moment after the receiver sent it.
+    const delivered = await waitFor(async () => {
+      const [row] = await listDeliveries(service.deps.pool, { endpointId: endpoint.id, limit: 1 });
+      return row?.deliveredAt ? row : undefined;
+    });
     const again = await redeliverWebhook(service.deps, delivered!.id);
     expect(again).not.toBe(delivered!.id);
     await until(() => target.accepted().length === 2);
