@@ -73,6 +73,21 @@ const rateLimits = z.string().transform((value, ctx) => {
 });
 
 /** "https://a.example, https://b.example" → exact origins (scheme://host[:port], no path). */
+/** A comma list of host names, each `example.com` or `*.example.com` (lower-cased). */
+const hostList = z.string().transform((value, ctx) => {
+  const hosts = value
+    .split(',')
+    .map((part) => part.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of hosts) {
+    if (!/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^\[?[0-9a-f:.]+\]?$/.test(host)) {
+      ctx.addIssue({ code: 'custom', message: `"${host}" is not a host such as photos.example.com or *.example.com` });
+      return z.NEVER;
+    }
+  }
+  return hosts;
+});
+
 const originList = z.string().transform((value, ctx) => {
   const origins = value
     .split(',')
@@ -367,6 +382,8 @@ const schema = z
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     /** How often the metrics that need SQL (images per status, outbox backlog, overdue reviews…) are refreshed (ms). */
     METRICS_REFRESH_MS: positiveInt.default(15_000),
+    /** Hosts the first-party site may register images from by URL (`example.com`, `*.example.com`); none: registration by URL is refused. */
+    REGISTER_URL_HOSTS: hostList.default([]),
     /** Time budget (ms) for fetching an image registered by URL: resolution, redirects and the whole body. */
     FETCH_TIMEOUT_MS: positiveInt.default(15_000),
     /** Lets outbound fetches (register by URL, webhooks) reach loopback addresses: for tests only, refused in production. */

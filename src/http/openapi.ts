@@ -17,6 +17,7 @@ import { replayBody } from './moderation/policy.routes.js';
 import { queueQuery } from './moderation/queue.routes.js';
 import { visibilityQuery } from './readers.routes.js';
 import { reportBody } from './reports.routes.js';
+import { externalIdQuery, registerBody } from './images.routes.js';
 
 /** An example image id used throughout the document. */
 const EXAMPLE_ID = '3f2c8a1e-5b7d-4c19-9e0a-6d4b2f1c8e77';
@@ -50,6 +51,7 @@ const imageRecord = z
     openReports: z.number().int(),
     score: z.number().meta({ description: 'the own score: the sum of the weights of its own open reports' }),
     failureReason: z.string().nullable(),
+    externalId: z.string().nullable().meta({ description: "the site's own id, given when the image was registered by URL" }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     url: z.string(),
@@ -118,7 +120,9 @@ export const ROUTES: RouteConfig[] = [
     method: 'post',
     path: '/v1/images',
     tags: ['images'],
-    summary: 'Upload an image',
+    summary: 'Upload an image, or register one by URL',
+    description:
+      'multipart/form-data with the file, or application/json `{ url, externalId? }`: imgmod fetches the URL itself (only hosts in REGISTER_URL_HOSTS, only public addresses, at most 3 redirects, MAX_UPLOAD_BYTES and FETCH_TIMEOUT_MS enforced while reading) and checks the file exactly as an upload.',
     security: user,
     request: {
       body: {
@@ -126,18 +130,32 @@ export const ROUTES: RouteConfig[] = [
           'multipart/form-data': {
             schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] },
           },
+          'application/json': { schema: registerBody },
         },
       },
     },
     responses: {
       201: json(
-        z.object({ id: z.uuid(), status: z.literal('processing'), url: z.string(), thumbnailUrl: z.string() }),
+        z.object({
+          id: z.uuid(),
+          status: z.literal('processing'),
+          externalId: z.string().nullable().optional().meta({ description: 'registrations by URL only' }),
+          url: z.string(),
+          thumbnailUrl: z.string(),
+        }),
         'stored; its derivatives are being made',
       ),
       ...errors(
         'bad_request',
         'empty_file',
         ...READER_AUTH,
+        'external_id_taken',
+        'url_not_allowed',
+        'url_resolves_to_private_address',
+        'too_many_redirects',
+        'fetch_too_large',
+        'fetch_timeout',
+        'fetch_failed',
         'payload_too_large',
         'unsupported_media_type',
         'image_corrupt',
@@ -149,6 +167,15 @@ export const ROUTES: RouteConfig[] = [
         ...OUTAGES,
       ),
     },
+  },
+  {
+    method: 'get',
+    path: '/v1/images',
+    tags: ['images'],
+    summary: 'Find an image by the external id it was registered with',
+    security: user,
+    request: { query: externalIdQuery.meta({ example: { externalId: 'article-4711-photo-1' } }) },
+    responses: { 200: json(imageRecord, 'the record'), ...errors('bad_request', ...READER_AUTH, 'not_found', ...OUTAGES) },
   },
   {
     method: 'get',
