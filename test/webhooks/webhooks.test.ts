@@ -150,8 +150,8 @@ describe('webhooks', () => {
       const [row] = await listDeliveries(service.deps.pool, { endpointId: endpoint.id, limit: 1 });
       return row?.deliveredAt ? row : undefined;
     });
-    const again = await redeliverWebhook(service.deps, delivered!.id);
-    expect(again).not.toBe(delivered!.id);
+    const again = await redeliverWebhook(service.deps, delivered.id);
+    expect(again).not.toBe(delivered.id);
     await until(() => target.accepted().length === 2);
     expect(target.accepted().map((d) => d.headers['webhook-id'])).toEqual([eventId, eventId]);
     verify(target.accepted()[1]!, endpoint.secrets[0]!);
