@@ -84,9 +84,12 @@ export function isLoopback(address: string): boolean {
   return !verdict.global && verdict.range === 'loopback';
 }
 
-/** A host name compared as DNS compares it: lower case, without the trailing dot of a fully-qualified name. */
+/** A host name compared as DNS compares it: lower case, without the trailing dot of a fully-qualified name (nor an IPv6 literal's brackets). */
 function normalHost(host: string): string {
-  return host.toLowerCase().replace(/\.$/, '');
+  return host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }
 
 /**

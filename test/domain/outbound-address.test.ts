@@ -71,6 +71,7 @@ describe('outbound address rules', () => {
     ['example.com.evil.test', ['example.com'], false],
     ['', ['*.example.com'], false],
     ['photos.news.example', [], false],
+    ['::1', ['[::1]'], true],
   ])('when the host is "%s" and the list %j, then allowed is %s', (host, list, allowed) => {
     expect(hostAllowed(host, list)).toBe(allowed);
   });
