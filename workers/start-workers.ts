@@ -17,6 +17,7 @@ import { processImageProcessor } from './process-image.processor.js';
 import { createWebhookQueue, WEBHOOK_QUEUE, type WebhookJob } from '../src/queues/webhook-queue.js';
 import { deliverWebhookProcessor } from './deliver-webhook.processor.js';
 import { DISPATCH_BATCH_SIZE, dispatchWebhooks } from './webhook-dispatch.js';
+import { pruneFinishedDeliveries } from '../src/db/webhooks.repository.js';
 
 export interface RunningWorkers {
   relay: OutboxRelay;
@@ -102,6 +103,7 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
       await relay.stop();
       await deadlines.stop();
       await Promise.all([...workers, ...(webhooks ? [webhooks.worker] : [])].map((worker) => worker.close(closeOptions.force)));
+      webhooks?.stop();
       await webhooks?.queue.close().catch(() => undefined);
       // QUIT waits for a Redis that is not there (ioredis queues it until it reconnects): just drop it then.
       if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
@@ -110,6 +112,9 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
     },
   };
 }
+
+/** Finished webhook deliveries stay in the delivery log this long (30 days), then are deleted hourly. */
+const KEEP_DELIVERY_LOG_MS = 30 * 86_400_000;
 
 /**
  * The deliver-webhook worker (WEBHOOK_CONCURRENCY attempts at once, so a hanging endpoint holds one slot for at most
@@ -145,5 +150,11 @@ function startWebhookDelivery(deps: Deps, connection: ReturnType<typeof openRedi
     const dispatched = await dispatchWebhooks(deps, queue, addTimeoutMs);
     return { dispatched, fullBatch: dispatched === DISPATCH_BATCH_SIZE };
   };
-  return { queue, worker, dispatch };
+  const prune = setInterval(() => {
+    pruneFinishedDeliveries(deps.pool, KEEP_DELIVERY_LOG_MS).catch((error: unknown) =>
+      logger.warn({ err: error }, 'delivery log prune failed'),
+    );
+  }, 3_600_000);
+  prune.unref();
+  return { queue, worker, dispatch, stop: () => clearInterval(prune) };
 }

@@ -223,3 +223,13 @@ export async function copyDelivery(db: Queryable, id: number): Promise<number | 
   );
   return result.rows[0]?.id ?? null;
 }
+
+/** Deletes deliveries finished (delivered or given up) more than `olderThanMs` ago (housekeeping). @returns rows deleted */
+export async function pruneFinishedDeliveries(db: Queryable, olderThanMs: number): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM webhook_deliveries
+     WHERE coalesce(delivered_at, failed_at) < now() - $1 * interval '1 millisecond'`,
+    [olderThanMs],
+  );
+  return result.rowCount ?? 0;
+}

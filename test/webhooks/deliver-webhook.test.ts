@@ -8,7 +8,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/pool.js';
-import { findDelivery, holdDelivery, listDeliveries, setWebhookEndpointEnabled } from '../../src/db/webhooks.repository.js';
+import {
+  findDelivery,
+  holdDelivery,
+  listDeliveries,
+  pruneFinishedDeliveries,
+  setWebhookEndpointEnabled,
+} from '../../src/db/webhooks.repository.js';
 import { registerWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { enqueueImageEvent } from '../../src/webhooks/events.js';
 import { attemptDelivery } from '../../src/webhooks/deliver-webhook.js';
@@ -95,6 +101,14 @@ describe('a delivery attempt', () => {
       redirecting.close();
       await target.close();
     }
+  });
+
+  it('when finished deliveries are older than the kept span, then pruning deletes them and keeps open ones', async () => {
+    const { first, second } = await twoEvents(`http://127.0.0.1:${await sparePort()}/`);
+    await service.deps.pool.query(`UPDATE webhook_deliveries SET delivered_at = now() - interval '31 days' WHERE id = $1`, [first.id]);
+    await pruneFinishedDeliveries(service.deps.pool, 30 * 86_400_000);
+    expect(await findDelivery(service.deps.pool, first.id)).toBeNull();
+    expect(await findDelivery(service.deps.pool, second.id)).not.toBeNull();
   });
 
   it('when the endpoint is disabled, then its deliveries wait and are not held', async () => {
