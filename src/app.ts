@@ -54,6 +54,8 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
   app.use(requestContext);
   app.use(securityHeaders());
   app.use(privateNoStore);
+  // The hot path first: serving needs no body, cookie or CORS handling, nor to be matched against every router.
+  app.use(serveRoutes(deps));
   app.use(express.json({ limit: JSON_LIMIT_BYTES }));
   app.use(cookieParser());
   app.use(readerCors(deps.config.ALLOWED_ORIGINS));
@@ -68,7 +70,6 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
   app.use(reportsRoutes(deps, auth));
   app.use(readersRoutes(deps, auth));
   app.use(demoRoutes(deps));
-  app.use(serveRoutes(deps));
   app.use(signInRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(moderationRoutes(deps));

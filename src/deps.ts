@@ -11,6 +11,7 @@ import { createQueues, closeQueues, type Queues } from './queues/queues.js';
 import { configureSharp } from './media/sharp-settings.js';
 import { createStorage } from './storage/create-storage.js';
 import type { Storage } from './storage/storage.js';
+import { startServingCache, type ServingCache } from './images/serving-cache.js';
 
 export interface Deps {
   config: Config;
@@ -20,6 +21,8 @@ export interface Deps {
   redis: Redis;
   queues: Queues;
   storage: Storage;
+  /** What /i/:id serves, kept briefly and dropped on change (images/serving-cache.ts). */
+  servingCache: ServingCache;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function createDeps(config: Config, logger: Logger = createLogger(c
   const queues = createQueues(redis, config.QUEUE_PREFIX, (error) =>
     isRedisConnectionError(error) ? redisOutage.failed(error, 'queues') : logger.warn({ err: error }, 'queue error'),
   );
-  return { config, logger, pool, redis, queues, storage: createStorage(config) };
+  return { config, logger, pool, redis, queues, storage: createStorage(config), servingCache: startServingCache(config, logger) };
 }
 
 /** Closes queues, Redis, the pool and the storage, in that order; a Redis that is away is dropped, not waited for. */
@@ -76,6 +79,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   if (deps.redis.status !== 'ready') deps.redis.disconnect();
   await closeQueues(deps.queues);
   await deps.redis.quit().catch(() => deps.redis.disconnect());
+  await deps.servingCache.close();
   await deps.pool.end();
   await deps.storage.close();
 }

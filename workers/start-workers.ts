@@ -33,6 +33,13 @@ export interface RunningWorkers {
 
 type Processor = (job: Job<ImageJob>) => Promise<unknown>;
 
+/** What a job's log line says of its result: the status and what happened, not the whole evaluation. */
+export function jobOutcome(result: unknown): unknown {
+  if (typeof result !== 'object' || result === null) return result;
+  const fields = ['status', 'blocked', 'brigadeHeld', 'failureReason', 'reason'] as const;
+  return Object.fromEntries(fields.filter((field) => field in result).map((field) => [field, (result as Record<string, unknown>)[field]]));
+}
+
 function processorFor(deps: Deps, topic: JobTopic): { processor: Processor; concurrency: number } {
   switch (topic) {
     case 'process-image':
@@ -67,15 +74,11 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
     const logger = deps.logger.child({ job: topic });
     const logged: Processor = async (job) => {
       const started = performance.now();
-      logger.info(
-        { jobId: job.id, imageId: job.data.imageId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 },
-        'job started',
-      );
+      const fields = { jobId: job.id, imageId: job.data.imageId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 };
+      logger.debug(fields, 'job started');
       const result = await processor(job);
-      logger.info(
-        { jobId: job.id, imageId: job.data.imageId, durationMs: Math.round(performance.now() - started), result },
-        'job finished',
-      );
+      // One line per job at info, with what it changed; the decision's details are in the audit log.
+      logger.info({ ...fields, durationMs: Math.round(performance.now() - started), result: jobOutcome(result) }, 'job finished');
       recordJob(topic, performance.now() - started);
       return result;
     };

@@ -67,6 +67,27 @@ export async function findImage(db: Queryable, id: string): Promise<ImageRow | n
   return result.rows[0] ?? null;
 }
 
+/** What serving an image needs of its row (serve-image.ts): status, derivative keys and version. */
+export interface ServingRecord {
+  id: string;
+  status: ImageStatus;
+  thumbnailKey: string | null;
+  displayKey: string | null;
+  displayMimeType: string | null;
+  updatedAt: Date;
+}
+
+/** The serving fields of one image (a narrow read of its row), or null. */
+export async function findServingRecord(db: Queryable, id: string): Promise<ServingRecord | null> {
+  const result = await db.query<ServingRecord>(
+    `SELECT id, status, thumbnail_key AS "thumbnailKey", display_key AS "displayKey", display_mime_type AS "displayMimeType",
+            updated_at AS "updatedAt"
+     FROM images WHERE id = $1`,
+    [id],
+  );
+  return result.rows[0] ?? null;
+}
+
 /**
  * Reads one image with a shared row lock until the transaction ends: many readers may hold it together,
  * but a decision or evaluation (lockImage) waits for them, and they for it. Null for an unknown id.

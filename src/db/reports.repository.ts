@@ -1,5 +1,7 @@
 /** SQL for the reports table: one open report per (image, reporter), enforced by a partial unique index. */
 import type { ReportOutcome } from '../domain/decisions.js';
+import type { ImageStatus } from '../domain/image-status.js';
+import type { JobTopic } from '../domain/job-topics.js';
 import type { ReportReason } from '../domain/reports.js';
 import type { ReaderKind, Weighing } from '../domain/readers.js';
 import type { PolicyReport } from '../domain/threshold.js';
@@ -49,23 +51,7 @@ export async function insertReportOnce(db: Queryable, report: NewReport): Promis
                           proven, guard_network_hash, account_created_at, counts_for_trust, weighing)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (image_id, reporter_id) WHERE status = 'open' DO NOTHING RETURNING id`,
-    [
-      report.id,
-      report.imageId,
-      report.reporterId,
-      report.reporterRole,
-      report.reason,
-      report.note,
-      report.weight,
-      report.reporterKind ?? 'user',
-      report.lowTrust ?? false,
-      report.networkHash ?? null,
-      report.proven ?? false,
-      report.guardNetworkHash ?? null,
-      report.accountCreatedAt ?? null,
-      report.countsForTrust ?? true,
-      report.weighing ? JSON.stringify(report.weighing) : null,
-    ],
+    reportValues(report),
   );
   if (inserted.rows[0]) return { reportId: inserted.rows[0].id, created: true };
   const existing = await db.query<{ id: string }>(`SELECT id FROM reports WHERE image_id = $1 AND reporter_id = $2 AND status = 'open'`, [
@@ -73,6 +59,88 @@ export async function insertReportOnce(db: Queryable, report: NewReport): Promis
     report.reporterId,
   ]);
   return { reportId: existing.rows[0]!.id, created: false };
+}
+
+function reportValues(report: NewReport): unknown[] {
+  return [
+    report.id,
+    report.imageId,
+    report.reporterId,
+    report.reporterRole,
+    report.reason,
+    report.note,
+    report.weight,
+    report.reporterKind ?? 'user',
+    report.lowTrust ?? false,
+    report.networkHash ?? null,
+    report.proven ?? false,
+    report.guardNetworkHash ?? null,
+    report.accountCreatedAt ?? null,
+    report.countsForTrust ?? true,
+    report.weighing ? JSON.stringify(report.weighing) : null,
+  ];
+}
+
+/**
+ * Records a report and its outbox row in one statement (one round trip, no transaction to open and close):
+ * under a share lock on the image row (so a decision in progress finishes first, and one that follows sees the
+ * report), only while the image's status is one of `statuses.reportable`, unless the reader already has an
+ * open report on it. `counts_for_trust` is taken from the status read under that lock.
+ * @returns the image's status under the lock (null: no such image) and the new report's id (null: nothing
+ *   written, because the status is not reportable or an open report of this reader exists)
+ */
+export async function insertReportWithJob(
+  db: Queryable,
+  report: Omit<NewReport, 'countsForTrust'>,
+  job: {
+    topic: JobTopic;
+    requestId: string | null;
+    reportable: readonly ImageStatus[];
+    autoBlockable: readonly ImageStatus[];
+    /** The `report.created` webhook event: one delivery per enabled endpoint of the site subscribed to it (none when absent). */
+    webhookEvent?: { siteId: string; eventId: string; eventType: string; payload: Record<string, unknown> };
+  },
+): Promise<{ status: ImageStatus | null; reportId: string | null }> {
+  const values = reportValues(report).slice(0, 13);
+  const hook = job.webhookEvent;
+  const result = await db.query<{ status: ImageStatus | null; reportId: string | null }>(
+    `WITH image AS (SELECT status FROM images WHERE id = $2::uuid FOR SHARE),
+     report AS (
+       INSERT INTO reports (id, image_id, reporter_id, reporter_role, reason, note, weight, reporter_kind, low_trust, network_hash,
+                            proven, guard_network_hash, account_created_at, counts_for_trust, weighing)
+       SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::text, $9::boolean, $10::text,
+              $11::boolean, $12::text, $13::timestamptz, image.status = ANY($15::text[]), $14::jsonb
+         FROM image WHERE image.status = ANY($16::text[])
+       ON CONFLICT (image_id, reporter_id) WHERE status = 'open' DO NOTHING RETURNING id),
+     job AS (INSERT INTO outbox (topic, image_id, request_id) SELECT $17::text, $2::uuid, $18::text FROM report),
+     hooks AS (
+       INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, image_id, payload)
+       SELECT w.id, $20::text, $21::text, $2::uuid, $22::jsonb FROM webhook_endpoints w, report
+        WHERE w.site_id = $19::text AND w.enabled AND $21::text = ANY (w.event_types))
+     SELECT (SELECT status FROM image) AS status, (SELECT id FROM report) AS "reportId"`,
+    [
+      ...values,
+      report.weighing ? JSON.stringify(report.weighing) : null,
+      job.autoBlockable,
+      job.reportable,
+      job.topic,
+      job.requestId,
+      hook?.siteId ?? null,
+      hook?.eventId ?? null,
+      hook?.eventType ?? null,
+      hook ? JSON.stringify(hook.payload) : null,
+    ],
+  );
+  return result.rows[0]!;
+}
+
+/** The id of the reader's open report on the image, or null. */
+export async function findOpenReportId(db: Queryable, query: { imageId: string; reporterId: string }): Promise<string | null> {
+  const result = await db.query<{ id: string }>(`SELECT id FROM reports WHERE image_id = $1 AND reporter_id = $2 AND status = 'open'`, [
+    query.imageId,
+    query.reporterId,
+  ]);
+  return result.rows[0]?.id ?? null;
 }
 
 /**
@@ -142,12 +210,14 @@ export interface ReporterFacts {
   recentlyDismissedImageIds: string[];
   /** True when another open report with weight from this identity network is on the image already. */
   networkAlreadyCounted: boolean;
+  /** The image's status and uploader as they were read, or null when there is no such image. */
+  image: { status: ImageStatus; uploaderId: string } | null;
 }
 
 /**
  * Everything a new report is weighed by, in one round trip: the reader's open report on the image (a
  * duplicate), their track record, their recent dismissals (the re-flag cooldown) and whether their network
- * already counts on the image (anonymous readers).
+ * already counts on the image (anonymous readers), and the image's status and uploader.
  * @param query.networkHash the anonymous reader's identity network hash, or null
  */
 export async function reporterFacts(
@@ -161,8 +231,12 @@ export async function reporterFacts(
     lastDismissedAt: Date | null;
     recentlyDismissedImageIds: string[];
     networkAlreadyCounted: boolean;
+    imageStatus: ImageStatus | null;
+    imageUploaderId: string | null;
   }>(
     `SELECT (SELECT id FROM reports WHERE image_id = $2 AND reporter_id = $1 AND status = 'open') AS "openReportId",
+            (SELECT status FROM images WHERE id = $2) AS "imageStatus",
+            (SELECT uploader_id FROM images WHERE id = $2) AS "imageUploaderId",
             t.upheld, t.dismissed, t.last_dismissed_at AS "lastDismissedAt",
             ARRAY(SELECT DISTINCT image_id::text FROM reports
                   WHERE reporter_id = $1 AND status = 'dismissed' AND decided_at > now() - $4 * interval '1 hour') AS "recentlyDismissedImageIds",
@@ -180,6 +254,7 @@ export async function reporterFacts(
     track: { upheld: row.upheld, dismissed: row.dismissed, lastDismissedAt: row.lastDismissedAt },
     recentlyDismissedImageIds: row.recentlyDismissedImageIds,
     networkAlreadyCounted: row.networkAlreadyCounted,
+    image: row.imageStatus && row.imageUploaderId !== null ? { status: row.imageStatus, uploaderId: row.imageUploaderId } : null,
   };
 }
 

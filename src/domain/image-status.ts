@@ -18,11 +18,14 @@ export function isBlocked(status: ImageStatus): boolean {
 }
 
 /**
- * True when readers may still report the image. Reports on an auto-blocked or blocked image are kept as
- * evidence for the moderator; a removed or failed image has nothing left to report.
+ * The statuses in which readers may still report an image. Reports on an auto-blocked or blocked image are kept
+ * as evidence for the moderator; a removed or failed image has nothing left to report.
  */
+export const REPORTABLE_STATUSES: readonly ImageStatus[] = ['processing', 'visible', 'auto_blocked', 'blocked'];
+
+/** True when readers may still report an image in `status` (REPORTABLE_STATUSES). */
 export function isReportable(status: ImageStatus): boolean {
-  return status === 'processing' || status === 'visible' || status === 'auto_blocked' || status === 'blocked';
+  return REPORTABLE_STATUSES.includes(status);
 }
 
 /**

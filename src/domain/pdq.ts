@@ -108,17 +108,17 @@ function downsample(luma: Float32Array, width: number, height: number): Float32A
   const windowAlongColumns = Math.floor((height + 2 * DOWNSAMPLED_SIDE - 1) / (2 * DOWNSAMPLED_SIDE));
   const a = Float32Array.from(luma);
   const b = new Float32Array(a.length);
+  const sampledColumns = Array.from({ length: DOWNSAMPLED_SIDE }, (_, j) => Math.floor(((j + 0.5) * width) / DOWNSAMPLED_SIDE));
   for (let pass = 0; pass < JAROSZ_PASSES; pass++) {
     for (let y = 0; y < height; y++) boxFilter1d(a, b, y * width, width, 1, windowAlongRows);
-    for (let x = 0; x < width; x++) boxFilter1d(b, a, x, height, width, windowAlongColumns);
+    // The last column pass is read only at the sampled columns: filtering the others would be thrown away.
+    if (pass === JAROSZ_PASSES - 1) for (const x of new Set(sampledColumns)) boxFilter1d(b, a, x, height, width, windowAlongColumns);
+    else for (let x = 0; x < width; x++) boxFilter1d(b, a, x, height, width, windowAlongColumns);
   }
   const out = new Float32Array(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE);
   for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
     const y = Math.floor(((i + 0.5) * height) / DOWNSAMPLED_SIDE);
-    for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
-      const x = Math.floor(((j + 0.5) * width) / DOWNSAMPLED_SIDE);
-      out[i * DOWNSAMPLED_SIDE + j] = a[y * width + x]!;
-    }
+    for (let j = 0; j < DOWNSAMPLED_SIDE; j++) out[i * DOWNSAMPLED_SIDE + j] = a[y * width + sampledColumns[j]!]!;
   }
   return out;
 }

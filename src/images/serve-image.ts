@@ -3,7 +3,7 @@
  * served (never the uploaded bytes); a blocked or removed image answers 410 with the neutral placeholder.
  */
 import type { Deps } from '../deps.js';
-import { findImage, type ImageRow } from '../db/images.repository.js';
+import { findServingRecord, type ServingRecord } from '../db/images.repository.js';
 import { isBlocked, isServable } from '../domain/image-status.js';
 import { AppError, notFound } from '../errors.js';
 import { blockedPlaceholder } from './blocked-placeholder.js';
@@ -29,7 +29,7 @@ export interface ServedImage {
 const SERVED_MAX_AGE_SECONDS = 10;
 
 /** The stored key and type of the derivative asked for, or null while it has not been made. */
-function derivativeOf(image: ImageRow, variant: ServedVariant): { key: string; contentType: string } | null {
+function derivativeOf(image: ServingRecord, variant: ServedVariant): { key: string; contentType: string } | null {
   if (variant === 'thumbnail') return image.thumbnailKey ? { key: image.thumbnailKey, contentType: 'image/webp' } : null;
   return image.displayKey && image.displayMimeType ? { key: image.displayKey, contentType: image.displayMimeType } : null;
 }
@@ -46,18 +46,23 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 /**
  * The bytes to answer for an image and variant. A visible image's derivative carries a strong ETag from the
  * image id, the variant and the time the image row last changed (derivatives are only ever rewritten with the
- * row); a request whose If-None-Match names it gets `notModified` without the file being read.
+ * row); a request whose If-None-Match names it gets `notModified` without the file being read. The row's serving
+ * fields come from the serving cache (images/serving-cache.ts) when it holds them.
  * @param ifNoneMatch the request's If-None-Match header, if any
  * @throws AppError 404 `not_found` (unknown id), 404 `image_unavailable` (processing failed), 503
  *   `image_processing` (derivatives not made yet, or being made again after an upgrade; Retry-After 1 s)
  */
 export async function serveImage(
-  deps: Pick<Deps, 'pool' | 'storage'>,
+  deps: Pick<Deps, 'pool' | 'storage' | 'servingCache'>,
   imageId: string,
   variant: ServedVariant,
   ifNoneMatch?: string,
 ): Promise<ServedImage> {
-  const image = await findImage(deps.pool, imageId);
+  let image = deps.servingCache.get(imageId);
+  if (image === undefined) {
+    image = await findServingRecord(deps.pool, imageId);
+    deps.servingCache.set(imageId, image);
+  }
   if (!image) throw notFound('image');
   const derivative = isServable(image.status) ? derivativeOf(image, variant) : null;
   if (derivative) {

@@ -2,9 +2,8 @@
  * The served ("display") derivative: what `/i/:id` answers instead of the uploaded bytes, so a polyglot,
  * an EXIF block or a GPS position never leaves the server.
  */
-import sharp from 'sharp';
 import { DISPLAY_MIME_TYPES, displayFormatFor, type DisplayFormat } from '../domain/media-rules.js';
-import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
+import { openImage, remainingTimeout, type Deadline, type ImageSource } from './sharp-settings.js';
 
 /** JPEG/WebP quality of the served image: visually lossless for photos at about a third of q100's size. */
 const DISPLAY_QUALITY = 85;
@@ -24,11 +23,11 @@ export interface DisplayImage {
  * @throws sharp's Error for an undecodable file or on timeout
  */
 export async function makeDisplayImage(
-  original: Buffer,
+  original: ImageSource,
   image: { frames: number; hasAlpha: boolean; maxInputPixels: number; deadline: Deadline },
 ): Promise<DisplayImage> {
   const format = displayFormatFor(image);
-  const pipeline = sharp(original, inputOptions({ maxInputPixels: image.maxInputPixels, animated: image.frames > 1 }));
+  const pipeline = openImage(original, { maxInputPixels: image.maxInputPixels, animated: image.frames > 1 });
   const encoded = format === 'webp' ? pipeline.webp({ quality: DISPLAY_QUALITY }) : pipeline.jpeg({ quality: DISPLAY_QUALITY });
   const bytes = await encoded.timeout(remainingTimeout(image.deadline)).toBuffer();
   return { bytes, format, mimeType: DISPLAY_MIME_TYPES[format] };

@@ -2,7 +2,7 @@
  * Computes a picture's PDQ hashes with sharp: the picture in its eight orientations, and a ladder of crops.
  * The hash itself is src/domain/pdq.ts; which crops, src/domain/pdq-matching.ts.
  */
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import {
   enlargeLuma,
   lumaFromPixels,
@@ -14,7 +14,7 @@ import {
   type PdqHash,
 } from '../domain/pdq.js';
 import { CROP_NAMES, CROPS, cropLuma, type CropName } from '../domain/pdq-matching.js';
-import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
+import { openImage, remainingTimeout, type Deadline, type ImageSource } from './sharp-settings.js';
 
 /**
  * The longest side PDQ sees, in pixels. The reference implementation hashes what it reads after shrinking
@@ -46,8 +46,8 @@ export interface PdqHashes {
 }
 
 /** The picture as displayed: EXIF orientation applied, first frame, transparency on white, sRGB. */
-function displayed(original: Buffer, options: HashOptions): Sharp {
-  return sharp(original, inputOptions({ maxInputPixels: options.maxInputPixels, animated: false }))
+function displayed(original: ImageSource, options: HashOptions): Sharp {
+  return openImage(original, { maxInputPixels: options.maxInputPixels, animated: false })
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb');
 }
@@ -66,7 +66,7 @@ async function lumaOf(image: Sharp, deadline: Deadline): Promise<{ luma: Float32
  * @throws sharp's Error for an undecodable file or on timeout
  */
 export async function computePdq(
-  original: Buffer,
+  original: ImageSource,
   options: HashOptions,
 ): Promise<{ hash: PdqHash; quality: number; luma: Float32Array; width: number; height: number }> {
   const { luma, width, height } = await lumaOf(displayed(original, options), options.deadline);
@@ -79,7 +79,7 @@ export async function computePdq(
  * 512 px (PdqHashes.oriented). About 30 ms for a large photo.
  * @throws sharp's Error for an undecodable file or on timeout
  */
-export async function computePdqHashes(original: Buffer, options: HashOptions): Promise<PdqHashes> {
+export async function computePdqHashes(original: ImageSource, options: HashOptions): Promise<PdqHashes> {
   const reference = await computePdq(original, options);
   const { luma, width, height } = enlargeLuma(reference.luma, reference, PDQ_INPUT_SIDE);
   const oriented = Object.fromEntries(

@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { contactSheetGrid } from '../domain/media-rules.js';
-import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
+import { inputOptions, openImage, remainingTimeout, type Deadline, type ImageSource } from './sharp-settings.js';
 
 /** Longest side of a still's review image, in pixels (the thumbnail's size). */
 const REVIEW_SIZE = 320;
@@ -30,9 +30,9 @@ interface ReviewOptions {
  * transparency flattened onto mid grey, WebP, no metadata.
  * @throws sharp's Error for an undecodable file or on timeout
  */
-export async function makeReviewImage(original: Buffer, options: ReviewOptions): Promise<Buffer> {
+export async function makeReviewImage(original: ImageSource, options: ReviewOptions): Promise<Buffer> {
   if (options.frames <= 1) {
-    return sharp(original, inputOptions({ maxInputPixels: options.maxInputPixels, animated: false }))
+    return openImage(original, { maxInputPixels: options.maxInputPixels, animated: false })
       .resize(REVIEW_SIZE, REVIEW_SIZE, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: BACKGROUND })
       .greyscale()
@@ -41,6 +41,8 @@ export async function makeReviewImage(original: Buffer, options: ReviewOptions):
       .timeout(remainingTimeout(options.deadline))
       .toBuffer();
   }
+  // An animation is never decoded ahead (makeDerivatives decodes stills only): its frames are read from the bytes.
+  if (!Buffer.isBuffer(original)) throw new TypeError('an animation is read from its bytes');
   return makeContactSheet(original, options);
 }
 

@@ -2,7 +2,7 @@
  * sharp's process-wide settings and the per-job time budget. Every sharp pipeline in src/media takes its
  * timeout from a job deadline, so a pathological file fails its job instead of stalling the queue.
  */
-import sharp, { type SharpOptions } from 'sharp';
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
 
 /**
  * Applies the process-wide settings, once at start-up (API and worker both decode with sharp).
@@ -80,4 +80,22 @@ export function remainingTimeout(deadline: Deadline): { seconds: number } {
  */
 export function inputOptions(options: { maxInputPixels: number; animated: boolean }): SharpOptions {
   return { failOn: 'warning', limitInputPixels: options.maxInputPixels, autoOrient: true, animated: options.animated };
+}
+
+/** A still already decoded to raw sRGB pixels, EXIF orientation applied: several derivatives made from one decode. */
+export interface DecodedImage {
+  data: Buffer;
+  info: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
+}
+
+/** What a derivative is made from: the original's bytes, or a still decoded once (makeDerivatives). */
+export type ImageSource = Buffer | DecodedImage;
+
+/**
+ * A sharp pipeline over `source`: the original with inputOptions, or decoded pixels (already checked, oriented
+ * and within the pixel limit when they were decoded).
+ */
+export function openImage(source: ImageSource, options: { maxInputPixels: number; animated: boolean }): Sharp {
+  if (Buffer.isBuffer(source)) return sharp(source, inputOptions(options));
+  return sharp(source.data, { raw: source.info, limitInputPixels: options.maxInputPixels });
 }

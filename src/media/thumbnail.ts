@@ -2,7 +2,7 @@
  * The public thumbnail and the placeholder served for blocked images, made with sharp.
  */
 import sharp from 'sharp';
-import { inputOptions, remainingTimeout, type Deadline } from './sharp-settings.js';
+import { openImage, remainingTimeout, type Deadline, type ImageSource } from './sharp-settings.js';
 
 /** Longest side of a thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 320;
@@ -21,8 +21,8 @@ export interface Thumbnail {
  * @param options.maxInputPixels the intake pixel limit, so a file that slipped past intake is not decoded
  * @throws sharp's Error for an undecodable, corrupt or truncated file, or on timeout
  */
-export async function makeThumbnail(original: Buffer, options: { maxInputPixels: number; deadline: Deadline }): Promise<Thumbnail> {
-  const { data, info } = await sharp(original, inputOptions({ maxInputPixels: options.maxInputPixels, animated: false }))
+export async function makeThumbnail(original: ImageSource, options: { maxInputPixels: number; deadline: Deadline }): Promise<Thumbnail> {
+  const { data, info } = await openImage(original, { maxInputPixels: options.maxInputPixels, animated: false })
     .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 80 })
     .timeout(remainingTimeout(options.deadline))

@@ -5,17 +5,18 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
-import { enqueueImageEvent, siteOfImage } from '../webhooks/events.js';
-import { listNearDuplicateIds, lockImage, shareLockImage } from '../db/images.repository.js';
-import { insertReportOnce, reporterFacts, type ReporterFacts } from '../db/reports.repository.js';
+import { enqueueImageEvent, newImageEvent, siteOfImage } from '../webhooks/events.js';
+import { listNearDuplicateIds, lockImage } from '../db/images.repository.js';
+import { findOpenReportId, insertReportOnce, insertReportWithJob, reporterFacts, type ReporterFacts } from '../db/reports.repository.js';
 import { demoReaderMayReport } from '../domain/demo-sandbox.js';
-import { AUTO_BLOCKABLE_STATUSES, isReportable } from '../domain/image-status.js';
+import { AUTO_BLOCKABLE_STATUSES, isReportable, REPORTABLE_STATUSES, type ImageStatus } from '../domain/image-status.js';
 import { inReflagCooldown, isLowTrust, weighReport, type ReaderKind, type Weighing } from '../domain/readers.js';
 import { reportPolicy } from '../domain/policy.js';
 import { hasRole } from '../domain/roles.js';
 import type { ReportReason } from '../domain/reports.js';
 import { isProven, reportWeight } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
+import { currentRequestId } from '../request-context.js';
 
 export interface ReportInput {
   imageId: string;
@@ -66,33 +67,49 @@ async function weighingOf(
   return { weighing, proven: isProven(facts.track, now) };
 }
 
+/** Refuses a report on a missing or removed image, and a demo reader's report on anything but a demo photo. */
+function checkReportable(image: { status: ImageStatus; uploaderId: string } | null, input: ReportInput): void {
+  if (!image) throw notFound('image');
+  if (!isReportable(image.status)) {
+    throw new AppError({
+      code: 'image_not_reportable',
+      message: `this image can no longer be reported (status: ${image.status})`,
+    });
+  }
+  if (!demoReaderMayReport(input.reporterId, image.uploaderId)) {
+    throw new AppError({ code: 'demo_reader', message: "demo readers may only report the demo page's photos" });
+  }
+}
+
+/** The report row to write for `input`, weighed by `weighing`. */
+function newReport(input: ReportInput, weighing: Weighing, proven: boolean, config: Config, now: Date) {
+  const kind = input.reporterKind ?? 'user';
+  return {
+    id: randomUUID(),
+    imageId: input.imageId,
+    reporterId: input.reporterId,
+    reporterRole: hasRole(input.reporterRole, 'moderator') ? ('moderator' as const) : ('reader' as const),
+    reason: input.reason,
+    note: input.note,
+    weight: weighReport(weighing, reportPolicy(config).weights),
+    reporterKind: kind,
+    lowTrust: isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, config.NEW_ACCOUNT_AGE_MS),
+    networkHash: input.networkHash ?? null,
+    proven,
+    guardNetworkHash: input.guardNetworkHash ?? null,
+    accountCreatedAt: input.accountCreatedAt ?? null,
+    weighing,
+  };
+}
+
 /**
- * Records one report per reader and image. A new report also writes an `evaluate-image` outbox row in
- * the same transaction, so an accepted report is always evaluated even if Redis is down at that moment.
- * The weight (domain/readers.ts weighReport) and the reader's standing are fixed now; a report on a picture that
- * is no longer up is kept as evidence but never enters its reader's track record.
- * @returns `{ reportId, duplicate }`: duplicate=true when this reader already has an open report on the image
- * @throws AppError 404 `not_found` for an unknown image; 409 `image_not_reportable` for a removed or failed one;
- *   403 `demo_reader` when a demo reader reports anything but a demo photo
+ * An anonymous reader's report, in a transaction under the image's row lock taken exclusively: two readers of
+ * one network reporting at once are weighed one after the other, so their network counts once.
  */
-export async function reportImage(
-  deps: Pick<Deps, 'pool' | 'config'>,
-  input: ReportInput,
-): Promise<{ reportId: string; duplicate: boolean }> {
-  const result = await withTransaction(deps.pool, async (client) => {
-    // A decision in progress on this image finishes first: a report never slips in beside a remove or restore.
-    // An anonymous report takes the lock exclusively, so two readers of one network reporting at once count once.
-    const image = input.networkHash ? await lockImage(client, input.imageId) : await shareLockImage(client, input.imageId);
-    if (!image) throw notFound('image');
-    if (!isReportable(image.status)) {
-      throw new AppError({
-        code: 'image_not_reportable',
-        message: `this image can no longer be reported (status: ${image.status})`,
-      });
-    }
-    if (!demoReaderMayReport(input.reporterId, image.uploaderId)) {
-      throw new AppError({ code: 'demo_reader', message: "demo readers may only report the demo page's photos" });
-    }
+async function reportUnderLock(deps: Pick<Deps, 'pool' | 'config'>, input: ReportInput): Promise<{ reportId: string; duplicate: boolean }> {
+  return withTransaction(deps.pool, async (client) => {
+    const image = await lockImage(client, input.imageId);
+    checkReportable(image, input);
     const facts = await reporterFacts(client, {
       reporterId: input.reporterId,
       imageId: input.imageId,
@@ -102,24 +119,10 @@ export async function reportImage(
     // A second click writes nothing: the open report answers it.
     if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true };
     const now = new Date();
-    const kind = input.reporterKind ?? 'user';
     const { weighing, proven } = await weighingOf(client, input, facts, deps.config, now);
     const { reportId, created } = await insertReportOnce(client, {
-      id: randomUUID(),
-      imageId: input.imageId,
-      reporterId: input.reporterId,
-      reporterRole: hasRole(input.reporterRole, 'moderator') ? 'moderator' : 'reader',
-      reason: input.reason,
-      note: input.note,
-      weight: weighReport(weighing, reportPolicy(deps.config).weights),
-      reporterKind: kind,
-      lowTrust: isLowTrust({ kind, accountCreatedAt: input.accountCreatedAt ?? null }, now, deps.config.NEW_ACCOUNT_AGE_MS),
-      networkHash: input.networkHash ?? null,
-      proven,
-      guardNetworkHash: input.guardNetworkHash ?? null,
-      accountCreatedAt: input.accountCreatedAt ?? null,
-      countsForTrust: AUTO_BLOCKABLE_STATUSES.includes(image.status),
-      weighing,
+      ...newReport(input, weighing, proven, deps.config, now),
+      countsForTrust: AUTO_BLOCKABLE_STATUSES.includes(image!.status),
     });
     if (created) {
       await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
@@ -132,6 +135,61 @@ export async function reportImage(
     }
     return { reportId, duplicate: !created };
   });
+}
+
+/**
+ * Any other reader's report in two statements and no transaction: one read (the image and the reader's facts;
+ * a duplicate is answered from it, nothing written), then one write of the report and its outbox row under a
+ * share lock on the image that re-checks its status (insertReportWithJob). The weighing uses facts read a moment
+ * before the write; only the reader's own decided reports feed it, and a decision on this image cannot slip
+ * between the write and its lock.
+ */
+async function reportInOneWrite(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  input: ReportInput,
+): Promise<{ reportId: string; duplicate: boolean }> {
+  const facts = await reporterFacts(deps.pool, {
+    reporterId: input.reporterId,
+    imageId: input.imageId,
+    networkHash: null,
+    cooldownHours: deps.config.REFLAG_COOLDOWN_HOURS,
+  });
+  checkReportable(facts.image, input);
+  if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true };
+  const now = new Date();
+  const { weighing, proven } = await weighingOf(deps.pool, input, facts, deps.config, now);
+  const report = newReport(input, weighing, proven, deps.config, now);
+  // The report.created webhook deliveries are written by the same statement, only if the report is.
+  const event = newImageEvent({ imageId: input.imageId, type: 'report.created', data: { reportId: report.id, reason: input.reason } });
+  const written = await insertReportWithJob(deps.pool, report, {
+    topic: 'evaluate-image',
+    requestId: currentRequestId(),
+    reportable: REPORTABLE_STATUSES,
+    autoBlockable: AUTO_BLOCKABLE_STATUSES,
+    webhookEvent: { siteId: await siteOfImage(deps.pool, input.imageId), ...event },
+  });
+  if (written.reportId) return { reportId: written.reportId, duplicate: false };
+  // Nothing written: the image changed since the read, or the same reader's other click won the race.
+  checkReportable(written.status ? { status: written.status, uploaderId: facts.image!.uploaderId } : null, input);
+  const open = await findOpenReportId(deps.pool, { imageId: input.imageId, reporterId: input.reporterId });
+  if (!open) throw new AppError({ code: 'image_busy', message: 'the image changed while the report was recorded; try again' });
+  return { reportId: open, duplicate: true };
+}
+
+/**
+ * Records one report per reader and image. A new report also writes an `evaluate-image` outbox row atomically
+ * with it, so an accepted report is always evaluated even if Redis is down at that moment.
+ * The weight (domain/readers.ts weighReport) and the reader's standing are fixed now; a report on a picture that
+ * is no longer up is kept as evidence but never enters its reader's track record.
+ * @returns `{ reportId, duplicate }`: duplicate=true when this reader already has an open report on the image
+ * @throws AppError 404 `not_found` for an unknown image; 409 `image_not_reportable` for a removed or failed one;
+ *   403 `demo_reader` when a demo reader reports anything but a demo photo
+ */
+export async function reportImage(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  input: ReportInput,
+): Promise<{ reportId: string; duplicate: boolean }> {
+  const result = input.networkHash ? await reportUnderLock(deps, input) : await reportInOneWrite(deps, input);
   if (!result.duplicate) wakeOutboxRelay(deps.pool);
   return result;
 }

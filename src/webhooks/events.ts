@@ -22,6 +22,23 @@ export function siteOfImage(_db: Queryable, _imageId: string): Promise<string> {
 }
 
 /**
+ * A new event's id (the `webhook-id` header, `msg_…`) and body: `{ type, timestamp, data: { imageId, ...data } }`
+ * (Standard Webhooks' recommended payload shape). For a statement that writes the deliveries itself
+ * (reports.repository insertReportWithJob); enqueueImageEvent uses it too.
+ */
+export function newImageEvent(event: { imageId: string; type: WebhookEventType; data?: Record<string, unknown> }): {
+  eventId: string;
+  eventType: WebhookEventType;
+  payload: Record<string, unknown>;
+} {
+  return {
+    eventId: `msg_${randomUUID().replaceAll('-', '')}`,
+    eventType: event.type,
+    payload: { type: event.type, timestamp: new Date().toISOString(), data: { imageId: event.imageId, ...event.data } },
+  };
+}
+
+/**
  * Records an event about an image for every enabled endpoint of `siteId` subscribed to `type`. Call it inside the
  * transaction that makes the change, then wake the relay once it commits. The body sent is
  * `{ type, timestamp, data: { imageId, ...data } }` (Standard Webhooks' recommended payload shape).
@@ -31,8 +48,7 @@ export async function enqueueImageEvent(
   db: Queryable,
   event: { imageId: string; siteId: string; type: WebhookEventType; data?: Record<string, unknown> },
 ): Promise<{ eventId: string; deliveries: number }> {
-  const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
-  const payload = { type: event.type, timestamp: new Date().toISOString(), data: { imageId: event.imageId, ...event.data } };
+  const { eventId, payload } = newImageEvent(event);
   const deliveries = await insertDeliveries(db, {
     siteId: event.siteId,
     eventId,

@@ -73,12 +73,15 @@ export interface StoredOutboxRow {
   claimedAt: Date | null;
   sentAt: Date | null;
   doneAt: Date | null;
+  /** The request that caused the row, if any. */
+  requestId: string | null;
 }
 
 /** The outbox rows of one image, oldest first. */
 export async function outboxOf(service: WithDeps, imageId: string): Promise<StoredOutboxRow[]> {
   const result = await service.deps.pool.query<StoredOutboxRow>(
-    `SELECT id, topic, claimed_at AS "claimedAt", sent_at AS "sentAt", done_at AS "doneAt" FROM outbox WHERE image_id = $1 ORDER BY id`,
+    `SELECT id, topic, claimed_at AS "claimedAt", sent_at AS "sentAt", done_at AS "doneAt", request_id AS "requestId"
+     FROM outbox WHERE image_id = $1 ORDER BY id`,
     [imageId],
   );
   return result.rows;

@@ -92,6 +92,9 @@ export async function startTestService(
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-0123456789abcdef',
     OUTBOX_POLL_MS: '200',
+    // Off unless a test asks for it (test/http/serving-status-cache.test.ts): a test that changes an image and
+    // reads /i/:id at once would otherwise race the change's notification.
+    SERVING_CACHE_MS: '0',
     LOG_LEVEL: 'silent',
     ...options.env,
   });

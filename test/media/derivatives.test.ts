@@ -3,9 +3,12 @@ import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
 import { pdqDistance } from '../../src/domain/pdq.js';
 import { makeDerivatives } from '../../src/media/derivatives.js';
-import { intakeLimitsFrom } from '../../src/media/inspect.js';
+import { inspectImage, intakeLimitsFrom } from '../../src/media/inspect.js';
 import { CONTACT_GAP, CONTACT_TILE_SIZE } from '../../src/media/review.js';
-import { MediaTimeoutError, remainingTimeout } from '../../src/media/sharp-settings.js';
+import { deadlineIn, MediaTimeoutError, remainingTimeout } from '../../src/media/sharp-settings.js';
+import { makeDisplayImage } from '../../src/media/display.js';
+import { computePdqHashes } from '../../src/media/pdq.js';
+import { makeThumbnail } from '../../src/media/thumbnail.js';
 import { fixture } from '../helpers/test-service.js';
 
 const limits = intakeLimitsFrom(loadConfig({}));
@@ -145,6 +148,65 @@ describe('PDQ hash', () => {
     expect(pdqDistance(a!.pdq.oriented.original, b!.pdq.oriented.original)).toBeLessThanOrEqual(matchDistance);
     expect(pdqDistance(a!.pdq.oriented.original, other!.pdq.oriented.original)).toBeGreaterThan(4 * matchDistance);
     expect([a!.pdq.quality, b!.pdq.quality]).toEqual([100, 100]);
+  });
+});
+
+describe('decoding once', () => {
+  /** The same derivatives made pipeline by pipeline from the bytes, as for a JPEG. */
+  async function fromBytes(bytes: Buffer) {
+    const common = { maxInputPixels: limits.maxInputPixels, deadline: deadlineIn(60_000) };
+    const source = await inspectImage(bytes, limits);
+    return {
+      display: await makeDisplayImage(bytes, { ...common, frames: source.frames, hasAlpha: source.hasAlpha }),
+      thumbnail: await makeThumbnail(bytes, common),
+      pdq: await computePdqHashes(bytes, common),
+    };
+  }
+
+  it.each([
+    [
+      'an RGB PNG',
+      async () =>
+        sharp(await fixture('real/concert.jpg'))
+          .png()
+          .toBuffer(),
+    ],
+    [
+      'a greyscale PNG',
+      async () =>
+        sharp(await fixture('real/concert.jpg'))
+          .greyscale()
+          .png()
+          .toBuffer(),
+    ],
+    [
+      'a PNG with transparency',
+      async () =>
+        sharp(await fixture('real/concert.jpg'))
+          .ensureAlpha(0.5)
+          .png()
+          .toBuffer(),
+    ],
+    [
+      'a WebP',
+      async () =>
+        sharp(await fixture('real/concert.jpg'))
+          .rotate(90)
+          .webp()
+          .toBuffer(),
+    ],
+  ])('when %s is decoded once for all derivatives, then they are the ones its bytes give', async (_name, make) => {
+    const bytes = await make();
+    const once = await makeDerivatives(bytes, limits);
+    const each = await fromBytes(bytes);
+    expect(once.display.format).toBe(each.display.format);
+    expect(await sharp(once.display.bytes).metadata()).toMatchObject({
+      width: (await sharp(each.display.bytes).metadata()).width,
+      height: (await sharp(each.display.bytes).metadata()).height,
+    });
+    expect([once.thumbnail.width, once.thumbnail.height]).toEqual([each.thumbnail.width, each.thumbnail.height]);
+    expect(pdqDistance(once.pdq.reference, each.pdq.reference)).toBeLessThanOrEqual(2);
+    expect(once.pdq.quality).toBe(each.pdq.quality);
   });
 });
 

@@ -1,0 +1,103 @@
+/** Recording a report in one statement (insertReportWithJob): status checked under the image's lock, one outbox row. */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertReportWithJob } from '../../src/db/reports.repository.js';
+import { AUTO_BLOCKABLE_STATUSES, REPORTABLE_STATUSES } from '../../src/domain/image-status.js';
+import { forceStatus, outboxOf } from '../helpers/records.js';
+import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService({ workers: false });
+});
+afterAll(async () => {
+  await service.close();
+});
+
+const job = {
+  topic: 'evaluate-image' as const,
+  requestId: 'req-1',
+  reportable: REPORTABLE_STATUSES,
+  autoBlockable: AUTO_BLOCKABLE_STATUSES,
+};
+const report = (imageId: string, reporterId: string) => ({
+  id: randomUUID(),
+  imageId,
+  reporterId,
+  reporterRole: 'reader' as const,
+  reason: 'spam' as const,
+  note: null,
+  weight: 1,
+});
+
+async function image(): Promise<string> {
+  return ((await (await service.upload('real/concert.jpg')).json()) as { id: string }).id;
+}
+
+async function countsForTrust(reportId: string): Promise<boolean> {
+  const row = await service.deps.pool.query<{ counts: boolean }>('SELECT counts_for_trust AS counts FROM reports WHERE id = $1', [
+    reportId,
+  ]);
+  return row.rows[0]!.counts;
+}
+
+describe('insertReportWithJob', () => {
+  it('when the image is visible, then the report and one evaluate-image row with the request id are written, counting for trust', async () => {
+    const id = await image();
+    await forceStatus(service, id, 'visible');
+    const written = await insertReportWithJob(service.deps.pool, report(id, 'one-write-a'), job);
+    expect(written.status).toBe('visible');
+    expect(await countsForTrust(written.reportId!)).toBe(true);
+    const jobs = (await outboxOf(service, id)).filter((row) => row.topic === 'evaluate-image');
+    expect(jobs.map((row) => row.requestId)).toEqual(['req-1']);
+  });
+
+  it('when the image is auto-blocked, then the report is kept but does not count for trust', async () => {
+    const id = await image();
+    await forceStatus(service, id, 'auto_blocked');
+    const written = await insertReportWithJob(service.deps.pool, report(id, 'one-write-b'), job);
+    expect(await countsForTrust(written.reportId!)).toBe(false);
+  });
+
+  it('when the reader already has an open report, then nothing is written and no second job is queued', async () => {
+    const id = await image();
+    const first = await insertReportWithJob(service.deps.pool, report(id, 'one-write-c'), job);
+    const second = await insertReportWithJob(service.deps.pool, report(id, 'one-write-c'), job);
+    expect(first.reportId).not.toBeNull();
+    expect(second).toEqual({ status: 'processing', reportId: null });
+    expect((await outboxOf(service, id)).filter((row) => row.topic === 'evaluate-image')).toHaveLength(1);
+  });
+
+  it('when the image is removed or unknown, then nothing is written and the status says why', async () => {
+    const id = await image();
+    await forceStatus(service, id, 'removed');
+    expect(await insertReportWithJob(service.deps.pool, report(id, 'one-write-d'), job)).toEqual({ status: 'removed', reportId: null });
+    expect(await insertReportWithJob(service.deps.pool, report(randomUUID(), 'one-write-d'), job)).toEqual({
+      status: null,
+      reportId: null,
+    });
+    expect((await outboxOf(service, id)).filter((row) => row.topic === 'evaluate-image')).toHaveLength(0);
+  });
+
+  it('when a decision holds the image while the report is written, then the report waits and sees the decision', async () => {
+    const id = await image();
+    const decision = await service.deps.pool.connect();
+    try {
+      await decision.query('BEGIN');
+      await decision.query('SELECT id FROM images WHERE id = $1 FOR NO KEY UPDATE', [id]);
+      const write = insertReportWithJob(service.deps.pool, report(id, 'one-write-e'), job);
+      // the write is waiting on the image's row lock before the decision goes on
+      await waitFor(async () => {
+        const waiting = await service.deps.pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH image AS%'`,
+        );
+        return (waiting.rowCount ?? 0) > 0;
+      });
+      await decision.query(`UPDATE images SET status = 'removed' WHERE id = $1`, [id]);
+      await decision.query('COMMIT');
+      expect(await write).toEqual({ status: 'removed', reportId: null });
+    } finally {
+      decision.release();
+    }
+  });
+});

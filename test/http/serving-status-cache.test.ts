@@ -1,0 +1,61 @@
+/**
+ * The serving cache (images/serving-cache.ts): /i/:id answers from memory, a committed change is served at once
+ * (the image_changed notification), and while the LISTEN connection is lost nothing is answered from memory.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forceStatus } from '../helpers/records.js';
+import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService({ env: { SERVING_CACHE_MS: '60000' } });
+});
+afterAll(async () => {
+  await service.close();
+});
+
+const served = async (id: string) => (await service.request(`/i/${id}`)).status;
+
+/** Changes the status without the trigger: a change the cache cannot hear of, to show what it answers from. */
+async function silentStatus(id: string, status: string): Promise<void> {
+  const client = await service.deps.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('ALTER TABLE images DISABLE TRIGGER images_serving_changed');
+    await client.query('UPDATE images SET status = $2 WHERE id = $1', [id, status]);
+    await client.query('ALTER TABLE images ENABLE TRIGGER images_serving_changed');
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+}
+
+describe('serving cache', () => {
+  it('when an image is served twice, then the second answer comes from memory (a change nobody announced is not seen)', async () => {
+    const id = await service.uploadProcessed('real/concert.jpg');
+    await waitFor(async () => (await served(id)) === 200 && service.deps.servingCache.live());
+    expect(await served(id)).toBe(200);
+    await silentStatus(id, 'blocked');
+    expect(await served(id)).toBe(200);
+    await forceStatus(service, id, 'visible'); // a real change again: the entry is dropped
+  });
+
+  it('when an image is blocked, then /i/:id answers 410 as soon as the change is heard, long before the cache would expire', async () => {
+    const id = await service.uploadProcessed('real/concert.jpg');
+    await waitFor(async () => (await served(id)) === 200 && service.deps.servingCache.live());
+    const blockedAt = Date.now();
+    await forceStatus(service, id, 'blocked');
+    await waitFor(async () => (await served(id)) === 410);
+    expect(Date.now() - blockedAt).toBeLessThan(10_000); // the cache would keep the entry for 60 s
+  });
+
+  it('when the LISTEN connection is lost, then serving reads PostgreSQL until it is back', async () => {
+    const id = await service.uploadProcessed('real/concert.jpg');
+    await waitFor(async () => (await served(id)) === 200 && service.deps.servingCache.live());
+    await service.deps.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'imgmod-image-changes'`);
+    await waitFor(() => Promise.resolve(!service.deps.servingCache.live()));
+    await silentStatus(id, 'blocked');
+    expect(await served(id)).toBe(410);
+    await waitFor(() => Promise.resolve(service.deps.servingCache.live()));
+  });
+});
