@@ -133,7 +133,7 @@ function startWebhookDelivery(deps: Deps, connection: ReturnType<typeof openRedi
     WEBHOOK_QUEUE,
     async (job) => {
       const started = performance.now();
-      logger.info({ jobId: job.id, deliveryId: job.data.deliveryId, attempt: job.attemptsMade + 1 }, 'job started');
+      logger.debug({ jobId: job.id, deliveryId: job.data.deliveryId, attempt: job.attemptsMade + 1 }, 'job started');
       const result = await processor(job);
       logger.info(
         { jobId: job.id, deliveryId: job.data.deliveryId, durationMs: Math.round(performance.now() - started), result },
