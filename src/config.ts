@@ -73,6 +73,21 @@ const rateLimits = z.string().transform((value, ctx) => {
 });
 
 /** "https://a.example, https://b.example" → exact origins (scheme://host[:port], no path). */
+/** A comma list of host names, each `example.com` or `*.example.com` (lower-cased). */
+const hostList = z.string().transform((value, ctx) => {
+  const hosts = value
+    .split(',')
+    .map((part) => part.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of hosts) {
+    if (!/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^\[?[0-9a-f:.]+\]?$/.test(host)) {
+      ctx.addIssue({ code: 'custom', message: `"${host}" is not a host such as photos.example.com or *.example.com` });
+      return z.NEVER;
+    }
+  }
+  return hosts;
+});
+
 const originList = z.string().transform((value, ctx) => {
   const origins = value
     .split(',')
@@ -386,6 +401,20 @@ const schema = z
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     /** How often the metrics that need SQL (images per status, outbox backlog, overdue reviews…) are refreshed (ms). */
     METRICS_REFRESH_MS: positiveInt.default(15_000),
+    /** Hosts the first-party site may register images from by URL (`example.com`, `*.example.com`); none: registration by URL is refused. */
+    REGISTER_URL_HOSTS: hostList.default([]),
+    /** Time budget (ms) for fetching an image registered by URL: resolution, redirects and the whole body. */
+    FETCH_TIMEOUT_MS: positiveInt.default(15_000),
+    /** Lets outbound fetches (register by URL, webhooks) reach loopback addresses: for tests only, refused in production. */
+    OUTBOUND_ALLOW_LOOPBACK: z.stringbool().default(false),
+    /** Time (ms) a webhook endpoint has to answer one delivery attempt before it counts as failed. */
+    WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+    /** Webhook delivery attempts run at once per worker process: a hanging endpoint holds one slot, not the queue. */
+    WEBHOOK_CONCURRENCY: positiveInt.default(10),
+    /** First retry wait of a failed webhook delivery (ms); each later one doubles, with jitter, up to 2 h. */
+    WEBHOOK_RETRY_BASE_MS: positiveInt.default(10_000),
+    /** A webhook delivery not accepted within this long after its event is given up (marked failed), in ms. */
+    WEBHOOK_GIVE_UP_AFTER_MS: positiveInt.default(24 * 3_600_000),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -423,6 +452,13 @@ const schema = z
           message: `site ${site.id}: jwksUrl must use https in production (over plain http anyone on the path can swap the keys)`,
         });
       }
+    }
+    if (env.NODE_ENV === 'production' && env.OUTBOUND_ALLOW_LOOPBACK) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OUTBOUND_ALLOW_LOOPBACK'],
+        message: "true is refused in production: it lets a URL given by a site reach services on imgmod's own host",
+      });
     }
     if (env.NODE_ENV === 'production' && env.TRUST_PROXY === true) {
       ctx.addIssue({

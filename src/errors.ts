@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
   image_not_reportable: { httpStatus: 409, meaning: 'the image is no longer up, so it cannot be reported' },
   invalid_transition: { httpStatus: 409, meaning: "this decision is not possible from the image's current status" },
   status_changed: { httpStatus: 409, meaning: 'the image changed since the moderator saw it; `details.status` is its status now' },
+  external_id_taken: { httpStatus: 409, meaning: 'an image with this externalId is already registered; `details.imageId` names it' },
   image_purged: { httpStatus: 410, meaning: 'the image was removed and its bytes deleted' },
   payload_too_large: { httpStatus: 413, meaning: 'the body is larger than the limit (MAX_UPLOAD_BYTES for files)' },
   unsupported_media_type: { httpStatus: 415, meaning: 'not a supported image type (JPEG, PNG, WebP, GIF, AVIF), decided from the bytes' },
@@ -44,6 +45,21 @@ export const ERROR_CATALOGUE = {
   image_too_large: { httpStatus: 422, meaning: 'the image has too many pixels or too long a side (MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE)' },
   too_many_frames: { httpStatus: 422, meaning: 'the animation has more frames than MAX_ANIMATION_FRAMES' },
   processing_timeout: { httpStatus: 422, meaning: 'the image took longer than JOB_TIMEOUT_MS to process; it is not known to be corrupt' },
+  url_not_allowed: {
+    httpStatus: 422,
+    meaning: 'the URL is not one imgmod fetches: only http(s), no user:password@, and only a host the site lists',
+  },
+  url_resolves_to_private_address: {
+    httpStatus: 422,
+    meaning: 'the URL (or a redirect) leads to a private, loopback, link-local or otherwise non-public address; `details.range` says which',
+  },
+  too_many_redirects: { httpStatus: 422, meaning: 'the URL redirected more than 3 times' },
+  fetch_too_large: { httpStatus: 422, meaning: 'the fetched file is larger than the limit (MAX_UPLOAD_BYTES), declared or streamed' },
+  fetch_timeout: { httpStatus: 422, meaning: 'fetching the URL took longer than its time budget (FETCH_TIMEOUT_MS)' },
+  fetch_failed: {
+    httpStatus: 422,
+    meaning: 'the URL could not be fetched: its host did not resolve or answer, or answered other than 2xx (`details.status`)',
+  },
   rate_limited: {
     httpStatus: 429,
     meaning: 'too many reports from this reader or network; wait `Retry-After` seconds',

@@ -1,6 +1,6 @@
 /**
  * Process entry: `--role api | worker | all` (default all) and, for workers, `--jobs process-image,evaluate-image`
- * to run only some job kinds. Builds the dependencies once, starts, and shuts down gracefully on SIGTERM/SIGINT.
+ * to run only some job kinds (`deliver-webhook` names the webhook deliveries). Builds the dependencies once, starts, and shuts down gracefully on SIGTERM/SIGINT.
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
@@ -14,19 +14,21 @@ import { createLogger, type Logger } from './logger.js';
 import { warnUnlessNoEviction } from './redis-health.js';
 import { listenError, StartupError, waitForPostgres, waitForRedis } from './startup.js';
 import { FORMER_JOB_TOPICS, JOB_TOPICS, type JobTopic } from './domain/job-topics.js';
+import { WEBHOOK_QUEUE } from './queues/webhook-queue.js';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers.js';
 
 const ROLES = ['api', 'worker', 'all'] as const;
 type ProcessRole = (typeof ROLES)[number];
 
-function parseCommandLine(): { role: ProcessRole; topics: JobTopic[] } {
+function parseCommandLine(): { role: ProcessRole; topics: JobTopic[]; webhooks: boolean } {
   const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' }, jobs: { type: 'string' } } });
   const role = values.role as ProcessRole;
   if (!ROLES.includes(role)) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`);
-  const topics = (values.jobs?.split(',') ?? [...JOB_TOPICS]).map((name) => FORMER_JOB_TOPICS[name.trim()] ?? name.trim()) as JobTopic[];
-  const unknown = topics.filter((topic) => !JOB_TOPICS.includes(topic));
-  if (unknown.length) throw new ConfigError(`--jobs: unknown job kind ${unknown.join(', ')}; known: ${JOB_TOPICS.join(', ')}`);
-  return { role, topics };
+  const known: string[] = [...JOB_TOPICS, WEBHOOK_QUEUE];
+  const names = (values.jobs?.split(',') ?? known).map((name) => FORMER_JOB_TOPICS[name.trim()] ?? name.trim());
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length) throw new ConfigError(`--jobs: unknown job kind ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return { role, topics: names.filter((name) => name !== WEBHOOK_QUEUE) as JobTopic[], webhooks: names.includes(WEBHOOK_QUEUE) };
 }
 
 /** Extra time after SHUTDOWN_TIMEOUT_MS for closing connections before the process gives up and exits 1. */
@@ -114,7 +116,7 @@ async function connect(config: Config, logger: Logger): Promise<Deps> {
 }
 
 async function main(): Promise<void> {
-  const { role, topics } = parseCommandLine();
+  const { role, topics, webhooks } = parseCommandLine();
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   if (usesDevelopmentSecret(config)) logger.warn('JWT_SECRET is the development default: set your own before going live');
@@ -136,8 +138,8 @@ async function main(): Promise<void> {
     logger.info({ port, host: config.HOST, url: urlToOpen(config.HOST, port) }, 'API listening');
   }
   if (role !== 'api') {
-    workers = startWorkers(deps, { topics });
-    logger.info({ topics }, 'workers started');
+    workers = startWorkers(deps, { topics, webhooks });
+    logger.info({ topics, webhooks }, 'workers started');
   }
   const address = http?.server.address();
   if (address && typeof address === 'object') logger.info({ role }, `imgmod is ready: open ${urlToOpen(config.HOST, address.port)}`);

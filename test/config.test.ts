@@ -176,6 +176,24 @@ describe('operator settings (issue 15)', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
   });
 
+  it('when OUTBOUND_ALLOW_LOOPBACK is true in production, then start-up is refused; elsewhere it is off unless asked for', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig({ ...production, OUTBOUND_ALLOW_LOOPBACK: 'true' })).toThrow(
+      /OUTBOUND_ALLOW_LOOPBACK: true is refused in production/,
+    );
+    expect(loadConfig(production).OUTBOUND_ALLOW_LOOPBACK).toBe(false);
+    expect(loadConfig({ OUTBOUND_ALLOW_LOOPBACK: 'true' }).OUTBOUND_ALLOW_LOOPBACK).toBe(true);
+  });
+
+  it('when REGISTER_URL_HOSTS lists hosts, then they are kept lower-cased; a URL or path is refused', () => {
+    expect(loadConfig({ REGISTER_URL_HOSTS: 'Photos.News.example, *.cdn.example' }).REGISTER_URL_HOSTS).toEqual([
+      'photos.news.example',
+      '*.cdn.example',
+    ]);
+    expect(loadConfig({}).REGISTER_URL_HOSTS).toEqual([]);
+    expect(() => loadConfig({ REGISTER_URL_HOSTS: 'https://photos.news.example/' })).toThrow(/REGISTER_URL_HOSTS/);
+  });
+
   it('when REDIS_URL has no redis:// scheme or a path that is not a database, then the error names the variable', () => {
     expect(() => loadConfig({ REDIS_URL: '127.0.0.1:6379/1' })).toThrow(/REDIS_URL: must start with redis:\/\/ or rediss:\/\//);
     expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/);

@@ -46,7 +46,9 @@ describe('the imgmod process', () => {
   it('when --jobs names an unknown job kind, then it exits 1 listing the known ones', async () => {
     const run = await runToExit(['--role', 'worker', '--jobs', 'process-image,resize'], env);
     expect(run.code).toBe(1);
-    expect(`${run.stdout}${run.stderr}`).toContain('--jobs: unknown job kind resize; known: process-image, evaluate-image, purge-image');
+    expect(`${run.stdout}${run.stderr}`).toContain(
+      '--jobs: unknown job kind resize; known: process-image, evaluate-image, purge-image, deliver-webhook',
+    );
   });
 
   it('when its database does not exist, then it creates it; on SIGTERM it stops gracefully with exit 0', async () => {
@@ -69,6 +71,8 @@ describe('the imgmod process', () => {
     try {
       const started = imgmod.logs().find((line) => line.msg === 'workers started');
       expect(started?.topics).toEqual(['process-image', 'purge-image']);
+      // Webhook deliveries run only where named (or where --jobs is not given).
+      expect(started?.webhooks).toBe(false);
       expect(imgmod.logs().some((line) => line.msg === 'API listening')).toBe(false);
     } finally {
       imgmod.child.kill('SIGTERM');

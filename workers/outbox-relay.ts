@@ -62,10 +62,12 @@ async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTim
 /**
  * Starts the relay: LISTEN for commits, poll as a fallback, prune old sent rows hourly.
  * @param options.addTimeoutMs how long to wait for Redis per batch (default 5000 ms)
+ * @param options.dispatchWebhooks a further step run after each batch (workers/webhook-dispatch.ts), given the
+ *   same Redis timeout; it returns how many rows it dispatched, `fullBatch` when there may be more
  */
 export function startOutboxRelay(
   deps: Pick<Deps, 'pool' | 'queues' | 'config' | 'logger'>,
-  options: { addTimeoutMs?: number } = {},
+  options: { addTimeoutMs?: number; dispatchWebhooks?: (addTimeoutMs: number) => Promise<{ dispatched: number; fullBatch: boolean }> } = {},
 ): OutboxRelay {
   const addTimeoutMs = options.addTimeoutMs ?? DEFAULT_ADD_TIMEOUT_MS;
   const logger = deps.logger.child({ component: 'outbox-relay' });
@@ -83,6 +85,9 @@ export function startOutboxRelay(
       const sent = await relayBatch(deps, addTimeoutMs);
       if (sent > 0) logger.debug({ sent }, 'outbox rows relayed');
       if (sent === BATCH_SIZE) again = true;
+      const webhooks = await options.dispatchWebhooks?.(addTimeoutMs);
+      if (webhooks?.dispatched) logger.debug({ dispatched: webhooks.dispatched }, 'webhook deliveries dispatched');
+      if (webhooks?.fullBatch) again = true;
     } while (again && !stopped);
   };
   const drain = (): Promise<void> => {

@@ -14,10 +14,16 @@ import { startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { purgeImageProcessor } from './purge-image.processor.js';
 import { startReviewDeadlines } from './review-deadlines.js';
 import { processImageProcessor } from './process-image.processor.js';
+import { createWebhookQueue, WEBHOOK_QUEUE, type WebhookJob } from '../src/queues/webhook-queue.js';
+import { deliverWebhookProcessor } from './deliver-webhook.processor.js';
+import { DISPATCH_BATCH_SIZE, dispatchWebhooks } from './webhook-dispatch.js';
+import { pruneFinishedDeliveries } from '../src/db/webhooks.repository.js';
 
 export interface RunningWorkers {
   relay: OutboxRelay;
   workers: Worker<ImageJob>[];
+  /** The deliver-webhook worker, when this process delivers webhooks. */
+  webhookWorker: Worker<WebhookJob> | null;
   /**
    * Stops taking jobs, waits for running ones (unless `force`: Redis is away, so none could finish), stops the
    * relay and closes Redis and the jobs' pool.
@@ -46,11 +52,11 @@ function processorFor(deps: Deps, topic: JobTopic): { processor: Processor; conc
 }
 
 /**
- * Starts workers for `topics` (default: every job kind) and the outbox relay, on a PostgreSQL pool of their
- * own (the JOB_* timeouts) that close() ends.
+ * Starts workers for `topics` (default: every job kind), the webhook deliveries (unless `webhooks: false`) and the
+ * outbox relay, on a PostgreSQL pool of their own (the JOB_* timeouts) that close() ends.
  * @param options.topics job kinds this process runs, e.g. ['process-image'] for a process that only makes derivatives
  */
-export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopic[] } = {}): RunningWorkers {
+export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopic[]; webhooks?: boolean } = {}): RunningWorkers {
   // Jobs get their own pool, with longer lock and statement timeouts than requests: a stuck job can use up
   // only its own connections, never the API's, even with --role all.
   const pool = createPool(apiDeps.config.DATABASE_URL, {
@@ -89,19 +95,69 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
     );
     return worker;
   });
-  const relay = startOutboxRelay(deps);
+  const webhooks = options.webhooks === false ? null : startWebhookDelivery(deps, connection, redisOutage);
+  const relay = startOutboxRelay(deps, webhooks ? { dispatchWebhooks: webhooks.dispatch } : {});
   const deadlines = startReviewDeadlines(deps);
   return {
     relay,
     workers,
+    webhookWorker: webhooks?.worker ?? null,
     async close(closeOptions = {}) {
       await relay.stop();
       await deadlines.stop();
-      await Promise.all(workers.map((worker) => worker.close(closeOptions.force)));
+      await Promise.all([...workers, ...(webhooks ? [webhooks.worker] : [])].map((worker) => worker.close(closeOptions.force)));
+      webhooks?.stop();
+      await webhooks?.queue.close().catch(() => undefined);
       // QUIT waits for a Redis that is not there (ioredis queues it until it reconnects): just drop it then.
       if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
       else connection.disconnect();
       await pool.end();
     },
   };
+}
+
+/** Finished webhook deliveries stay in the delivery log this long (30 days), then are deleted hourly. */
+const KEEP_DELIVERY_LOG_MS = 30 * 86_400_000;
+
+/**
+ * The deliver-webhook worker (WEBHOOK_CONCURRENCY attempts at once, so a hanging endpoint holds one slot for at most
+ * WEBHOOK_TIMEOUT_MS) and the relay step that dispatches due deliveries to it.
+ */
+function startWebhookDelivery(deps: Deps, connection: ReturnType<typeof openRedis>, redisOutage: ReturnType<typeof outageLog>) {
+  const logger = deps.logger.child({ job: WEBHOOK_QUEUE });
+  const queue = createWebhookQueue(deps.redis, deps.config.QUEUE_PREFIX, (error) =>
+    isRedisConnectionError(error) ? redisOutage.failed(error, WEBHOOK_QUEUE) : logger.warn({ err: error }, 'queue error'),
+  );
+  const processor = deliverWebhookProcessor(deps);
+  const worker = new Worker<WebhookJob>(
+    WEBHOOK_QUEUE,
+    async (job) => {
+      const started = performance.now();
+      logger.debug({ jobId: job.id, deliveryId: job.data.deliveryId, attempt: job.attemptsMade + 1 }, 'job started');
+      const result = await processor(job);
+      logger.info(
+        { jobId: job.id, deliveryId: job.data.deliveryId, durationMs: Math.round(performance.now() - started), result },
+        'job finished',
+      );
+      return result;
+    },
+    { connection, prefix: deps.config.QUEUE_PREFIX, concurrency: deps.config.WEBHOOK_CONCURRENCY },
+  );
+  worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, deliveryId: job?.data.deliveryId, err: error }, 'job failed'));
+  worker.on('error', (error) =>
+    isConnectionError(error) || isRedisConnectionError(error)
+      ? redisOutage.failed(error, WEBHOOK_QUEUE)
+      : logger.error({ err: error }, 'worker error'),
+  );
+  const dispatch = async (addTimeoutMs: number) => {
+    const dispatched = await dispatchWebhooks(deps, queue, addTimeoutMs);
+    return { dispatched, fullBatch: dispatched === DISPATCH_BATCH_SIZE };
+  };
+  const prune = setInterval(() => {
+    pruneFinishedDeliveries(deps.pool, KEEP_DELIVERY_LOG_MS).catch((error: unknown) =>
+      logger.warn({ err: error }, 'delivery log prune failed'),
+    );
+  }, 3_600_000);
+  prune.unref();
+  return { queue, worker, dispatch, stop: () => clearInterval(prune) };
 }

@@ -32,6 +32,8 @@ export interface ImageRow {
   restoredAt: Date | null;
   /** When the brigade guard first held the image back for a moderator; null if never. */
   suspectedBrigadeAt: Date | null;
+  /** The site's own id for the image (registration by URL), unique; null when none was given. */
+  externalId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,17 +42,20 @@ const COLUMNS = `id, site_id AS "siteId", uploader_id AS "uploaderId", status, s
   frames, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey", display_key AS "displayKey",
   display_mime_type AS "displayMimeType", review_key AS "reviewKey", failure_reason AS "failureReason",
   score, status_changed_at AS "statusChangedAt", restored_at AS "restoredAt",
-  suspected_brigade_at AS "suspectedBrigadeAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  suspected_brigade_at AS "suspectedBrigadeAt", external_id AS "externalId", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** Inserts a new image of a site in status `processing`. */
+/**
+ * Inserts a new image of a site in status `processing`.
+ * @throws pg's unique violation (23505) for an external id the site already uses
+ */
 export async function insertImage(
   db: Queryable,
-  image: Pick<ImageRow, 'id' | 'siteId' | 'uploaderId' | 'sha256' | 'bytes' | 'mimeType' | 'storageKey'>,
+  image: Pick<ImageRow, 'id' | 'siteId' | 'uploaderId' | 'sha256' | 'bytes' | 'mimeType' | 'storageKey'> & { externalId?: string | null },
 ): Promise<ImageRow> {
   const result = await db.query<ImageRow>(
-    `INSERT INTO images (id, site_id, uploader_id, status, sha256, bytes, mime_type, storage_key)
-     VALUES ($1, $2, $3, 'processing', $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-    [image.id, image.siteId, image.uploaderId, image.sha256, image.bytes, image.mimeType, image.storageKey],
+    `INSERT INTO images (id, site_id, uploader_id, status, sha256, bytes, mime_type, storage_key, external_id)
+     VALUES ($1, $2, $3, 'processing', $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [image.id, image.siteId, image.uploaderId, image.sha256, image.bytes, image.mimeType, image.storageKey, image.externalId ?? null],
   );
   return result.rows[0]!;
 }
@@ -71,6 +76,15 @@ export async function listImagesPage(
     [query.siteId, query.after?.createdAt ?? null, query.after?.id ?? null, query.limit],
   );
   return result.rows;
+}
+
+/** Reads the image a site registered with this external id, or null. */
+export async function findImageByExternalId(db: Queryable, query: { siteId: string; externalId: string }): Promise<ImageRow | null> {
+  const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE site_id = $1 AND external_id = $2`, [
+    query.siteId,
+    query.externalId,
+  ]);
+  return result.rows[0] ?? null;
 }
 
 /** Reads one image, or null when the id is unknown. */

@@ -92,9 +92,17 @@ function reportValues(report: NewReport): unknown[] {
 export async function insertReportWithJob(
   db: Queryable,
   report: Omit<NewReport, 'countsForTrust'>,
-  job: { topic: JobTopic; requestId: string | null; reportable: readonly ImageStatus[]; autoBlockable: readonly ImageStatus[] },
+  job: {
+    topic: JobTopic;
+    requestId: string | null;
+    reportable: readonly ImageStatus[];
+    autoBlockable: readonly ImageStatus[];
+    /** The `report.created` webhook event: one delivery per enabled endpoint of the site subscribed to it (none when absent). */
+    webhookEvent?: { siteId: string; eventId: string; eventType: string; payload: Record<string, unknown> };
+  },
 ): Promise<{ status: ImageStatus | null; reportId: string | null }> {
   const values = reportValues(report).slice(0, 13);
+  const hook = job.webhookEvent;
   const result = await db.query<{ status: ImageStatus | null; reportId: string | null }>(
     `WITH image AS (SELECT status FROM images WHERE id = $2::uuid FOR SHARE),
      report AS (
@@ -104,9 +112,24 @@ export async function insertReportWithJob(
               $11::boolean, $12::text, $13::timestamptz, image.status = ANY($15::text[]), $14::jsonb
          FROM image WHERE image.status = ANY($16::text[])
        ON CONFLICT (image_id, reporter_id) WHERE status = 'open' DO NOTHING RETURNING id),
-     job AS (INSERT INTO outbox (topic, image_id, request_id) SELECT $17::text, $2::uuid, $18::text FROM report)
+     job AS (INSERT INTO outbox (topic, image_id, request_id) SELECT $17::text, $2::uuid, $18::text FROM report),
+     hooks AS (
+       INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, image_id, payload)
+       SELECT w.id, $20::text, $21::text, $2::uuid, $22::jsonb FROM webhook_endpoints w, report
+        WHERE w.site_id = $19::text AND w.enabled AND $21::text = ANY (w.event_types))
      SELECT (SELECT status FROM image) AS status, (SELECT id FROM report) AS "reportId"`,
-    [...values, report.weighing ? JSON.stringify(report.weighing) : null, job.autoBlockable, job.reportable, job.topic, job.requestId],
+    [
+      ...values,
+      report.weighing ? JSON.stringify(report.weighing) : null,
+      job.autoBlockable,
+      job.reportable,
+      job.topic,
+      job.requestId,
+      hook?.siteId ?? null,
+      hook?.eventId ?? null,
+      hook?.eventType ?? null,
+      hook ? JSON.stringify(hook.payload) : null,
+    ],
   );
   return result.rows[0]!;
 }

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { listNearDuplicates, lockImage, setScore, transitionImage, type ImageRow, type NearDuplicate } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, markOutboxDone, wakeOutboxRelay } from '../db/outbox.repository.js';
+import { enqueueStatusEvent } from '../webhooks/events.js';
 import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
 import { planAutomatic } from '../domain/automatic-transitions.js';
@@ -116,6 +117,7 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     }
     const previous = to && (await transitionImage(client, { id: imageId, from: [image.status], to }));
     if (!to || previous === null) return unchanged;
+    await enqueueStatusEvent(client, { imageId, from: previous, to });
     await appendEvent(client, {
       imageId,
       actorId: null,

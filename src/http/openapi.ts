@@ -17,7 +17,7 @@ import { replayBody } from './moderation/policy.routes.js';
 import { queueQuery } from './moderation/queue.routes.js';
 import { visibilityQuery } from './readers.routes.js';
 import { reportBody } from './reports.routes.js';
-import { listImagesQuery } from './images.routes.js';
+import { externalIdQuery, listImagesQuery, registerBody } from './images.routes.js';
 import { newApiKeyBody } from './admin-sites.routes.js';
 import { newSiteSchema, siteSettingsSchema } from '../sites/site-settings.js';
 
@@ -57,6 +57,7 @@ const imageRecord = z
       .optional()
       .meta({ description: 'the own score: the sum of the weights of its own open reports (GET /v1/images/{id} only)' }),
     failureReason: z.string().nullable(),
+    externalId: z.string().nullable().meta({ description: "the site's own id, given when the image was registered by URL" }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     url: z.string(),
@@ -161,7 +162,9 @@ export const ROUTES: RouteConfig[] = [
     method: 'post',
     path: '/v1/images',
     tags: ['images'],
-    summary: "Upload an image (to the API key's site, or `default` with a first-party token)",
+    summary: "Upload an image, or register one by URL (to the API key's site, or `default` with a first-party token)",
+    description:
+      "multipart/form-data with the file, or application/json `{ url, externalId? }`: imgmod fetches the URL itself (only hosts of the site's allowed origins or REGISTER_URL_HOSTS, only public addresses, at most 3 redirects, MAX_UPLOAD_BYTES and FETCH_TIMEOUT_MS enforced while reading) and checks the file exactly as an upload.",
     security: siteOrUser,
     request: {
       body: {
@@ -169,18 +172,33 @@ export const ROUTES: RouteConfig[] = [
           'multipart/form-data': {
             schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] },
           },
+          'application/json': { schema: registerBody },
         },
       },
     },
     responses: {
       201: json(
-        z.object({ id: z.uuid(), siteId: z.string(), status: z.literal('processing'), url: z.string(), thumbnailUrl: z.string() }),
+        z.object({
+          id: z.uuid(),
+          siteId: z.string(),
+          status: z.literal('processing'),
+          externalId: z.string().nullable().optional().meta({ description: 'registrations by URL only' }),
+          url: z.string(),
+          thumbnailUrl: z.string(),
+        }),
         'stored; its derivatives are being made',
       ),
       ...errors(
         'bad_request',
         'empty_file',
         ...READER_AUTH,
+        'external_id_taken',
+        'url_not_allowed',
+        'url_resolves_to_private_address',
+        'too_many_redirects',
+        'fetch_too_large',
+        'fetch_timeout',
+        'fetch_failed',
         'payload_too_large',
         'unsupported_media_type',
         'image_corrupt',
@@ -197,12 +215,16 @@ export const ROUTES: RouteConfig[] = [
     method: 'get',
     path: '/v1/images',
     tags: ['images'],
-    summary: "A site's images, newest first (a site's API key; moderators: every site's, or ?site=)",
+    summary:
+      "A site's images, newest first (a site's API key; moderators: every site's, or ?site=); with ?externalId= the one image the caller's site registered under it",
     security: siteOrUser,
-    request: { query: listImagesQuery },
+    request: { query: listImagesQuery.extend({ externalId: externalIdQuery.shape.externalId.optional() }) },
     responses: {
-      200: json(z.object({ items: z.array(imageRecord), nextCursor: z.string().nullable() }), 'one page; pass nextCursor back as cursor'),
-      ...errors('bad_request', 'invalid_cursor', ...MODERATOR_AUTH, ...OUTAGES),
+      200: json(
+        z.union([z.object({ items: z.array(imageRecord), nextCursor: z.string().nullable() }), imageRecord]),
+        'one page (pass nextCursor back as cursor); with ?externalId=, the record',
+      ),
+      ...errors('bad_request', 'invalid_cursor', ...MODERATOR_AUTH, 'not_found', ...OUTAGES),
     },
   },
   {

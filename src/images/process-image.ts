@@ -10,6 +10,7 @@ import { planAutomatic } from '../domain/automatic-transitions.js';
 import { findBlockedCopy, findImage, lockImage, recordDerivatives, transitionImage, type ProcessedMedia } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, markOutboxDone, wakeOutboxRelay } from '../db/outbox.repository.js';
+import { enqueueStatusEvent } from '../webhooks/events.js';
 import { withTransaction, type PoolClient } from '../db/pool.js';
 import { insertReportOnce } from '../db/reports.repository.js';
 import { decideUpload } from '../domain/hash-banks.js';
@@ -180,6 +181,7 @@ async function publish(client: PoolClient, input: { imageId: string; sha256: str
   const to = planAutomatic(decision.outcome === 'auto_block' ? 'near_duplicate_block' : 'processed', 'processing')!;
   const previous = await transitionImage(client, { id: input.imageId, from: ['processing'], to });
   if (previous === null) return (await findImage(client, input.imageId))?.status ?? 'missing';
+  await enqueueStatusEvent(client, { imageId: input.imageId, from: previous, to });
   const details = { rule: decision.rule, matches: matches.map(matchDetails) };
   if (decision.outcome === 'auto_block') {
     const match = decision.match;

@@ -4,18 +4,20 @@ import type { Deps } from '../deps.js';
 import { insertImage, type ImageRow } from '../db/images.repository.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction } from '../db/pool.js';
+import { AppError } from '../errors.js';
 import { inspectImage, intakeLimitsFrom } from '../media/inspect.js';
 import { originalKey } from '../storage/keys.js';
 
 /**
  * Checks the bytes (type, size, integrity), stores the original at `originals/<id>`, and inserts the image
  * (status `processing`, belonging to `siteId`) with a `process-image` outbox row in one transaction.
+ * @param input.externalId the site's own id for the image (registration by URL), unique within the site
  * @returns the new image row
- * @throws AppError 400/415/422 from inspectImage; nothing is stored then
+ * @throws AppError 400/415/422 from inspectImage, 409 `external_id_taken`; nothing is stored then
  */
 export async function uploadImage(
   deps: Pick<Deps, 'config' | 'pool' | 'storage'>,
-  input: { siteId: string; uploaderId: string; bytes: Buffer },
+  input: { siteId: string; uploaderId: string; bytes: Buffer; externalId?: string },
 ): Promise<ImageRow> {
   const inspected = await inspectImage(input.bytes, intakeLimitsFrom(deps.config));
   const id = randomUUID();
@@ -31,6 +33,7 @@ export async function uploadImage(
         bytes: input.bytes.length,
         mimeType: inspected.mimeType,
         storageKey,
+        externalId: input.externalId ?? null,
       });
       await enqueueOutbox(client, { topic: 'process-image', imageId: id });
       return image;
@@ -39,6 +42,8 @@ export async function uploadImage(
     return image;
   } catch (error) {
     await deps.storage.delete(storageKey).catch(() => undefined);
+    if (input.externalId && (error as { code?: string; constraint?: string }).constraint === 'images_external_id')
+      throw new AppError({ code: 'external_id_taken', message: `externalId "${input.externalId}" is already registered` });
     throw error;
   }
 }

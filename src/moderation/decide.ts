@@ -15,6 +15,7 @@ import { blocklistSitesOf } from '../db/sites.repository.js';
 import { sitesShareBlocklist } from '../domain/sites.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
+import { enqueueStatusEvent } from '../webhooks/events.js';
 import { withTransaction } from '../db/pool.js';
 import { closeOpenReports, reverseUpheldReports } from '../db/reports.repository.js';
 import { answerAppeal } from '../db/appeals.repository.js';
@@ -76,6 +77,7 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
       });
     }
     await transitionImage(client, { id: image.id, from: [image.status], to: plan.to, restored: input.action === 'restore' });
+    await enqueueStatusEvent(client, { imageId: image.id, from: image.status, to: plan.to });
     const closedReports = await closeOpenReports(client, { imageId: image.id, outcome: plan.reportOutcome, decidedBy: input.moderatorId });
     // Restoring an upheld block reverses the uphold: its reports were, in the end, wrong.
     const reversedReports = reversesUphold(input.action, image.status)
@@ -112,7 +114,8 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
     if (plan.to === 'blocked') await blockVisibleCopies(client, image.id, deps.config.PHASH_MATCH_DISTANCE);
     return { imageId: image.id, action: input.action, fromStatus: image.status, status: plan.to, closedReports };
   });
-  if (input.action === 'remove') wakeOutboxRelay(deps.pool);
+  // Also dispatches the decision's webhook deliveries (and, for a removal, the purge).
+  wakeOutboxRelay(deps.pool);
   return recordDecision(result);
 }
 
@@ -136,6 +139,7 @@ async function blockVisibleCopies(client: PoolClient, blockedId: string, maxDist
     const to = planAutomatic('near_duplicate_block', 'visible')!;
     const previous = await transitionImage(client, { id: copy.id, from: ['visible'], to });
     if (previous === null) continue;
+    await enqueueStatusEvent(client, { imageId: copy.id, from: previous, to });
     await appendEvent(client, {
       imageId: copy.id,
       actorId: null,

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { markOverdueReviews, transitionImage } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { withTransaction } from '../db/pool.js';
+import { enqueueStatusEvent } from '../webhooks/events.js';
 import { planAutomatic } from '../domain/automatic-transitions.js';
 
 /** Images handled per sweep; the next sweep takes the rest. */
@@ -34,6 +35,7 @@ export async function sweepOverdueReviews(deps: Pick<Deps, 'pool' | 'config'>): 
       const to = planAutomatic('overdue_restore', 'auto_blocked')!;
       // Served again as a restore would: its thresholds double, so the same open reports do not block it again at once.
       if ((await transitionImage(client, { id: image.id, from: ['auto_blocked'], to, restored: true })) === null) continue;
+      await enqueueStatusEvent(client, { imageId: image.id, from: 'auto_blocked', to });
       await appendEvent(client, {
         imageId: image.id,
         actorId: null,

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
+import { enqueueImageEvent, newImageEvent } from '../webhooks/events.js';
 import { listNearDuplicateIds, lockImage } from '../db/images.repository.js';
 import { findOpenReportId, insertReportOnce, insertReportWithJob, reporterFacts, type ReporterFacts } from '../db/reports.repository.js';
 import { demoReaderMayReport } from '../domain/demo-sandbox.js';
@@ -132,7 +133,15 @@ async function reportUnderLock(
       ...newReport(input, weighing, proven, deps.config, now),
       countsForTrust: AUTO_BLOCKABLE_STATUSES.includes(image!.status),
     });
-    if (created) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
+    if (created) {
+      await enqueueOutbox(client, { topic: 'evaluate-image', imageId: input.imageId });
+      await enqueueImageEvent(client, {
+        imageId: input.imageId,
+        siteId: image!.siteId,
+        type: 'report.created',
+        data: { reportId, reason: input.reason },
+      });
+    }
     return { reportId, duplicate: !created, siteId: image!.siteId };
   });
 }
@@ -158,11 +167,15 @@ async function reportInOneWrite(
   if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true, siteId: facts.image!.siteId };
   const now = new Date();
   const { weighing, proven } = await weighingOf(deps.pool, input, facts, deps.config, now);
-  const written = await insertReportWithJob(deps.pool, newReport(input, weighing, proven, deps.config, now), {
+  const report = newReport(input, weighing, proven, deps.config, now);
+  // The report.created webhook deliveries are written by the same statement, only if the report is.
+  const event = newImageEvent({ imageId: input.imageId, type: 'report.created', data: { reportId: report.id, reason: input.reason } });
+  const written = await insertReportWithJob(deps.pool, report, {
     topic: 'evaluate-image',
     requestId: currentRequestId(),
     reportable: REPORTABLE_STATUSES,
     autoBlockable: AUTO_BLOCKABLE_STATUSES,
+    webhookEvent: { siteId: facts.image!.siteId, ...event },
   });
   if (written.reportId) return { reportId: written.reportId, duplicate: false, siteId: facts.image!.siteId };
   // Nothing written: the image changed since the read, or the same reader's other click won the race.

@@ -1,0 +1,34 @@
+/**
+ * Dispatches due webhook deliveries to the deliver-webhook queue, as a step of the outbox relay (woken by the same
+ * NOTIFY, polled at the same interval): claim (committed), publish with no transaction open, and release the claim
+ * when Redis refused, so a Redis outage delays deliveries but loses none.
+ */
+import type { Queue } from 'bullmq';
+import type { Deps } from '../src/deps.js';
+import { claimDueDeliveries, releaseDispatch } from '../src/db/webhooks.repository.js';
+import { addDeliveryJob, type WebhookJob } from '../src/queues/webhook-queue.js';
+import { withTimeout } from '../src/timeout.js';
+
+export const DISPATCH_BATCH_SIZE = 200;
+/** A dispatched delivery whose attempt has not happened after this long is dispatched again (its job was lost). */
+const REDISPATCH_AFTER_MS = 5 * 60_000;
+
+/**
+ * Dispatches one batch of due deliveries.
+ * @returns how many it dispatched (DISPATCH_BATCH_SIZE means there may be more)
+ * @throws when Redis does not accept the jobs within `addTimeoutMs` (the claims are released first)
+ */
+export async function dispatchWebhooks(deps: Pick<Deps, 'pool'>, queue: Queue<WebhookJob>, addTimeoutMs: number): Promise<number> {
+  const due = await claimDueDeliveries(deps.pool, { limit: DISPATCH_BATCH_SIZE, redispatchAfterMs: REDISPATCH_AFTER_MS });
+  if (due.length === 0) return 0;
+  try {
+    await withTimeout(Promise.all(due.map((dispatch) => addDeliveryJob(queue, dispatch))), addTimeoutMs, 'Redis');
+  } catch (error) {
+    await releaseDispatch(
+      deps.pool,
+      due.map((dispatch) => dispatch.id),
+    ).catch(() => undefined);
+    throw error;
+  }
+  return due.length;
+}
