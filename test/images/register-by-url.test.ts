@@ -8,6 +8,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerImageByUrl } from '../../src/images/register-by-url.js';
+import { imageRecord } from '../helpers/records.js';
+import { asAdmin, createTestSite, testSite } from '../helpers/sites.js';
 import { fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
@@ -71,7 +73,38 @@ describe('registering an image by URL', () => {
     expect(found.status).toBe(200);
     expect(await found.json()).toMatchObject({ id: created.id, externalId: 'article-1-photo', status: 'visible', bytes: photo.length });
     expect((await service.request('/v1/images?externalId=nobody', { as: 'site-server' })).status).toBe(404);
-    expect((await service.request('/v1/images', { as: 'site-server' })).status).toBe(400);
+    // Without ?externalId= it is the listing of a site's images, which needs a site's key or a moderator.
+    expect((await service.request('/v1/images', { as: 'site-server' })).status).toBe(403);
+  });
+
+  it("when two sites register with their keys, then each image is its site's, external ids are each site's own, and neither sees the other's", async () => {
+    const keyOf = async (id: string, origin: string) => {
+      await createTestSite(service, { ...testSite(id), origin });
+      return ((await (await asAdmin(service, `/v1/admin/sites/${id}/api-keys`, { method: 'POST', body: {} })).json()) as { key: string })
+        .key;
+    };
+    const keys = { gazette: await keyOf('gazette', base), herald: await keyOf('herald', 'https://herald.example') };
+    const asSite = (site: keyof typeof keys, path: string, init: RequestInit = {}) =>
+      fetch(`${service.baseUrl}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${keys[site]}` } });
+    const registerAs = (site: keyof typeof keys) =>
+      asSite(site, '/v1/images', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${base}/photo.jpg`, externalId: 'front-page-1' }),
+      });
+    const gazette = await registerAs('gazette'); // its own origin's host
+    const herald = await registerAs('herald'); // a host of REGISTER_URL_HOSTS
+    expect([gazette.status, herald.status]).toEqual([201, 201]);
+    const ids = {
+      gazette: ((await gazette.json()) as { id: string; siteId: string }).id,
+      herald: ((await herald.json()) as { id: string }).id,
+    };
+    expect((await imageRecord(service, ids.gazette)).siteId).toBe('gazette');
+    for (const site of ['gazette', 'herald'] as const) {
+      const found = (await (await asSite(site, '/v1/images?externalId=front-page-1')).json()) as { id: string; siteId: string };
+      expect(found).toMatchObject({ id: ids[site], siteId: site });
+    }
+    expect((await asSite('herald', `/v1/images/${ids.gazette}`)).status).toBe(404);
   });
 
   it('when the external id is already registered, then 409 names the image, and nothing is fetched', async () => {
