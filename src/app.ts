@@ -12,6 +12,7 @@ import { docsRoutes } from './http/docs.routes.js';
 import { errorCodesRoutes } from './http/error-codes.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { homeRoutes } from './http/home.routes.js';
+import { webhooksRoutes } from './http/webhooks.routes.js';
 import { imagesRoutes } from './http/images.routes.js';
 import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.routes.js';
 import { moderationRoutes } from './http/moderation/index.js';
@@ -66,6 +67,7 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
   // With METRICS_PORT, /metrics is served on that port only (main.ts), not to whoever reaches PORT.
   if (deps.config.METRICS_PORT === undefined) app.use(metricsRoutes(metrics, deps.config));
   app.use(imagesRoutes(deps, auth));
+  app.use(webhooksRoutes(deps, auth));
   app.use(appealsRoutes(deps));
   app.use(reportsRoutes(deps, auth));
   app.use(readersRoutes(deps, auth));

@@ -193,6 +193,15 @@ export async function recordAttempt(db: Queryable, outcome: AttemptOutcome): Pro
   );
 }
 
+/** A site's endpoints, oldest first. */
+export async function listWebhookEndpoints(db: Queryable, siteId: string): Promise<WebhookEndpointRow[]> {
+  const result = await db.query<WebhookEndpointRow>(
+    `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE site_id = $1 ORDER BY created_at, id`,
+    [siteId],
+  );
+  return result.rows;
+}
+
 /** Reads one delivery, or null. */
 export async function findDelivery(db: Queryable, id: number): Promise<WebhookDeliveryRow | null> {
   const result = await db.query<WebhookDeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1`, [id]);

@@ -17,6 +17,8 @@ import { replayBody } from './moderation/policy.routes.js';
 import { queueQuery } from './moderation/queue.routes.js';
 import { visibilityQuery } from './readers.routes.js';
 import { reportBody } from './reports.routes.js';
+import { deliveriesQuery, endpointChangeBody, endpointIdPath, newEndpointBody, siteQuery } from './webhooks.routes.js';
+import { WEBHOOK_EVENT_TYPES } from '../domain/webhook-events.js';
 import { externalIdQuery, listImagesQuery, registerBody } from './images.routes.js';
 import { newApiKeyBody } from './admin-sites.routes.js';
 import { newSiteSchema, siteSettingsSchema } from '../sites/site-settings.js';
@@ -155,6 +157,36 @@ const apiKeyRecord = z
   })
   .meta({ id: 'SiteApiKey' });
 const reader: Security = [{ bearer: [] }, { readerCookie: [] }];
+
+const webhookEndpoint = z
+  .object({
+    id: z.uuid(),
+    siteId: z.string(),
+    url: z.string(),
+    eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+    enabled: z.boolean(),
+    secretCount: z.number().int().meta({ description: '2 during a rotation' }),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'WebhookEndpoint' });
+const webhookDelivery = z
+  .object({
+    id: z.number().int(),
+    endpointId: z.uuid(),
+    eventId: z.string().meta({ description: 'the webhook-id header' }),
+    eventType: z.enum(WEBHOOK_EVENT_TYPES),
+    imageId: z.uuid(),
+    payload: anyJson,
+    attempts: z.number().int(),
+    lastStatusCode: z.number().int().nullable(),
+    lastLatencyMs: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: z.string(),
+    deliveredAt: z.string().nullable(),
+    failedAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'WebhookDelivery' });
 
 /** Every route of the API, as registered in the document. Exported for the test that compares it with the app. */
 export const ROUTES: RouteConfig[] = [
@@ -788,6 +820,91 @@ export const ROUTES: RouteConfig[] = [
     responses: { 204: { description: 'revoked' }, ...errors(...MODERATOR_AUTH, 'not_found', ...OUTAGES) },
   },
   {
+    method: 'post',
+    path: '/v1/webhooks/endpoints',
+    tags: ['webhooks'],
+    summary: "Register an endpoint for the site's events (its signing secret is in this answer only)",
+    security: siteOrUser,
+    request: {
+      query: siteQuery,
+      body: { content: { 'application/json': { schema: newEndpointBody, example: { url: 'https://news.example/hooks/imgmod' } } } },
+    },
+    responses: {
+      201: json(webhookEndpoint.extend({ secret: z.string().meta({ description: 'whsec_…, shown once' }) }), 'registered'),
+      ...errors('bad_request', ...MODERATOR_AUTH, 'url_not_allowed', 'url_resolves_to_private_address', ...OUTAGES),
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/webhooks/endpoints',
+    tags: ['webhooks'],
+    summary: "The site's endpoints, without secrets",
+    security: siteOrUser,
+    request: { query: siteQuery },
+    responses: {
+      200: json(z.object({ endpoints: z.array(webhookEndpoint) }), 'the endpoints'),
+      ...errors('bad_request', ...MODERATOR_AUTH, ...OUTAGES),
+    },
+  },
+  {
+    method: 'patch',
+    path: '/v1/webhooks/endpoints/{id}',
+    tags: ['webhooks'],
+    summary: 'Turn an endpoint on or off (a disabled one gets no new deliveries)',
+    security: siteOrUser,
+    request: {
+      params: endpointIdPath,
+      query: siteQuery,
+      body: { content: { 'application/json': { schema: endpointChangeBody, example: { enabled: false } } } },
+    },
+    responses: { 200: json(webhookEndpoint, 'changed'), ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', ...OUTAGES) },
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/endpoints/{id}/rotate-secret',
+    tags: ['webhooks'],
+    summary: 'Start a secret rotation: a new secret (in this answer only); deliveries carry a signature of each until finish-rotation',
+    security: siteOrUser,
+    request: { params: endpointIdPath, query: siteQuery },
+    responses: {
+      200: json(webhookEndpoint.extend({ secret: z.string() }), 'the new secret'),
+      ...errors(...MODERATOR_AUTH, 'not_found', ...OUTAGES),
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/endpoints/{id}/finish-rotation',
+    tags: ['webhooks'],
+    summary: 'End a rotation: only the newest secret signs from now on',
+    security: siteOrUser,
+    request: { params: endpointIdPath, query: siteQuery },
+    responses: { 200: json(webhookEndpoint, 'rotated'), ...errors(...MODERATOR_AUTH, 'not_found', ...OUTAGES) },
+  },
+  {
+    method: 'get',
+    path: '/v1/webhooks/endpoints/{id}/deliveries',
+    tags: ['webhooks'],
+    summary: "An endpoint's delivery log, newest first: attempts, last status code, latency and error",
+    security: siteOrUser,
+    request: { params: endpointIdPath, query: deliveriesQuery.extend(siteQuery.shape) },
+    responses: {
+      200: json(z.object({ deliveries: z.array(webhookDelivery) }), 'the log'),
+      ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', ...OUTAGES),
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/deliveries/{id}/redeliver',
+    tags: ['webhooks'],
+    summary: 'Deliver an event again (same webhook-id), after any still open about the same image',
+    security: siteOrUser,
+    request: { params: z.object({ id: z.number().int().positive().meta({ example: 1 }) }), query: siteQuery },
+    responses: {
+      202: json(z.object({ deliveryId: z.number().int() }), 'queued'),
+      ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', ...OUTAGES),
+    },
+  },
+  {
     method: 'get',
     path: '/admin/queues',
     tags: ['admin'],
@@ -813,6 +930,7 @@ const TAGS = {
   'hash banks': 'lists of perceptual hashes checked at every upload (moderators)',
   admin: 'sessions, the operator log and the job dashboard (admins)',
   sites: 'sites (tenants), their settings, API keys and circuit breaker (admins)',
+  webhooks: "a site's webhook endpoints and delivery log (the site's API key)",
   'sign-in': "moderators sign in with the organisation's OpenID Connect provider",
   pages: 'HTML pages and the widget script',
   operations: 'health, metrics, this document and the error catalogue',
