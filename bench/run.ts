@@ -49,6 +49,8 @@ const imgmodEnv = {
   JWT_SECRET: jwtSecret,
   NODE_ENV: 'production',
   LOG_LEVEL: 'info',
+  // Thousands of images are auto-blocked on one site in minutes: the site's circuit breaker would rightly hold them.
+  SITE_BREAKER_FLOOR: '1000000',
 };
 const logFile = join(tmpDir, 'imgmod.log');
 log(`database ${name}; imgmod's logs in ${logFile}`);
