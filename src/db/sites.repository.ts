@@ -62,25 +62,30 @@ export async function lockSite(db: Queryable, id: string): Promise<SiteRow | nul
   return (await db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = $1 FOR NO KEY UPDATE`, [id])).rows[0] ?? null;
 }
 
+/** A site's columns in the order insertSite and updateSite bind them ($1–$11). */
+function siteValues(site: SiteSettings & { id: string }): unknown[] {
+  return [
+    site.id,
+    site.name,
+    site.allowedOrigins,
+    site.issuer,
+    site.audience,
+    JSON.stringify(site.readerKeys),
+    site.anonymousReports,
+    JSON.stringify(site.thresholds),
+    site.shareBlocklist,
+    site.poolReportsAcrossSites,
+    site.status,
+  ];
+}
+
 /** Inserts a new site. @returns null when the id (or issuer) is taken */
 export async function insertSite(db: Queryable, site: SiteSettings & { id: string }): Promise<SiteRow | null> {
   const result = await db.query<SiteRow>(
     `INSERT INTO sites (id, name, allowed_origins, issuer, audience, reader_keys, anonymous_reports, thresholds,
        share_blocklist, pool_reports_across_sites, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-    [
-      site.id,
-      site.name,
-      site.allowedOrigins,
-      site.issuer,
-      site.audience,
-      JSON.stringify(site.readerKeys),
-      site.anonymousReports,
-      JSON.stringify(site.thresholds),
-      site.shareBlocklist,
-      site.poolReportsAcrossSites,
-      site.status,
-    ],
+    siteValues(site),
   );
   return result.rows[0] ?? null;
 }
@@ -91,19 +96,7 @@ export async function updateSite(db: Queryable, site: SiteSettings & { id: strin
     `UPDATE sites SET name = $2, allowed_origins = $3, issuer = $4, audience = $5, reader_keys = $6, anonymous_reports = $7,
        thresholds = $8, share_blocklist = $9, pool_reports_across_sites = $10, status = $11, updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
-    [
-      site.id,
-      site.name,
-      site.allowedOrigins,
-      site.issuer,
-      site.audience,
-      JSON.stringify(site.readerKeys),
-      site.anonymousReports,
-      JSON.stringify(site.thresholds),
-      site.shareBlocklist,
-      site.poolReportsAcrossSites,
-      site.status,
-    ],
+    siteValues(site),
   );
   return result.rows[0] ?? null;
 }
