@@ -1,8 +1,9 @@
 /*
- * imgmod reader widget: adds a "Report image" button under every <img data-imgmod-id="…">, a dialog to pick
- * a reason, and hides images that imgmod has blocked. No dependencies, no build.
+ * imgmod reader widget: adds a "Report image" button under every <img data-imgmod-id="…"> (or
+ * <img data-imgmod-external-id="…"> for an image the site registered by URL), a dialog to pick a reason, and hides
+ * images that imgmod has blocked. No dependencies, no build.
  *
- *   <script src="https://imgmod.example/widget.js" data-token="<reader JWT signed by your server>" defer></script>
+ *   <script src="https://imgmod.example/widget.js" data-site="news" data-token="<reader JWT signed by your server>" defer></script>
  *
  * Without data-token the reader reports anonymously (imgmod's reader cookie). window.imgmod.setToken(jwt)
  * replaces the token, e.g. when your page refreshes it. Styles are set through the CSSOM, which host pages'
@@ -13,6 +14,8 @@
   const script = document.currentScript;
   const base = new URL(script.src).origin;
   let token = script.dataset.token || null;
+  /** The site of the page (data-site): external ids are each site's own. */
+  const siteQuery = script.dataset.site ? `&site=${encodeURIComponent(script.dataset.site)}` : '';
 
   const REASONS = ['spam', 'nudity', 'violence', 'hate', 'harassment', 'copyright', 'illegal', 'other'];
   const STRINGS = {
@@ -134,13 +137,44 @@
     for (let start = 0; start < ids.length; start += VISIBILITY_BATCH) batches.push(ids.slice(start, start + VISIBILITY_BATCH));
     const answers = await Promise.all(
       batches.map(async (batch) => {
-        const response = await fetch(`${base}/v1/visibility?ids=${batch.map(encodeURIComponent).join(',')}`).catch(() => null);
+        const response = await fetch(`${base}/v1/visibility?ids=${batch.map(encodeURIComponent).join(',')}${siteQuery}`).catch(() => null);
         if (!response?.ok) return [];
         const { images } = await response.json();
         return batch.filter((id) => images[id] === 'hidden');
       }),
     );
     return answers.flat();
+  }
+
+  /** Longest query of external ids one request carries: well inside servers' URL limits. */
+  const EXTERNAL_QUERY_CHARS = 4000;
+
+  /**
+   * The images the site registered under `externalIds` ({ <external id>: { id, visibility } }), asked in batches of
+   * at most 100 ids and EXTERNAL_QUERY_CHARS; an id the site never registered, or a failed batch, is left out.
+   */
+  async function imagesOfExternalIds(externalIds) {
+    const batches = [[]];
+    let length = 0;
+    for (const externalId of externalIds) {
+      const part = `externalId=${encodeURIComponent(externalId)}`;
+      const batch = batches[batches.length - 1];
+      if (batch.length === VISIBILITY_BATCH || (batch.length > 0 && length + part.length > EXTERNAL_QUERY_CHARS)) {
+        batches.push([part]);
+        length = part.length;
+      } else {
+        batch.push(part);
+        length += part.length + 1;
+      }
+    }
+    const answers = await Promise.all(
+      batches.map(async (parts) => {
+        const response = await fetch(`${base}/v1/visibility?${parts.join('&')}${siteQuery}`).catch(() => null);
+        if (!response?.ok) return {};
+        return (await response.json()).externalIds || {};
+      }),
+    );
+    return Object.assign({}, ...answers);
   }
 
   /** The words for a report's answer. */
@@ -182,6 +216,8 @@
           font: '14px system-ui, sans-serif',
           textAlign: 'center',
           borderRadius: '4px',
+          // A small image's placeholder must not spill its words over the page (and over the next image's button).
+          overflow: 'hidden',
         },
         { className: 'imgmod-placeholder', textContent: text.hidden },
       );
@@ -318,10 +354,8 @@
 
   const IMAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-  function decorate(img) {
-    // imgmod's ids are lower-case UUIDs; a host page may write them in upper case. Anything else is not ours.
-    const imageId = (img.dataset.imgmodId || '').trim().toLowerCase();
-    if (!IMAGE_ID.test(imageId) || img.dataset.imgmodDecorated) return;
+  function decorate(img, imageId) {
+    if (img.dataset.imgmodDecorated) return;
     img.dataset.imgmodDecorated = 'true';
     const text = stringsFor(img);
     const button = styled(
@@ -343,9 +377,26 @@
     decorated.set(imageId, [...(decorated.get(imageId) || []), entry]);
   }
 
+  /** Decorates the images the site registered by URL, once imgmod told their ids, and hides the blocked ones. */
+  async function decorateExternal(images) {
+    const externalIdOf = (img) => (img.dataset.imgmodExternalId || '').trim();
+    const found = await imagesOfExternalIds([...new Set(images.map(externalIdOf).filter(Boolean))]);
+    for (const img of images) {
+      const image = found[externalIdOf(img)];
+      if (image) decorate(img, image.id);
+    }
+    for (const image of Object.values(found)) if (image.visibility === 'hidden') hide(image.id);
+  }
+
   function start() {
-    document.querySelectorAll('img[data-imgmod-id]').forEach(decorate);
+    for (const img of document.querySelectorAll('img[data-imgmod-id]')) {
+      // imgmod's ids are lower-case UUIDs; a host page may write them in upper case. Anything else is not ours.
+      const imageId = (img.dataset.imgmodId || '').trim().toLowerCase();
+      if (IMAGE_ID.test(imageId)) decorate(img, imageId);
+    }
     void hideBlocked([...decorated.keys()]);
+    const external = [...document.querySelectorAll('img[data-imgmod-external-id]:not([data-imgmod-id])')];
+    if (external.length > 0) void decorateExternal(external);
   }
 
   window.imgmod = {

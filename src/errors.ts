@@ -21,7 +21,11 @@ export const ERROR_CATALOGUE = {
   unauthorized: { httpStatus: 401, meaning: 'a valid token, session or reader cookie is required' },
   forbidden: { httpStatus: 403, meaning: 'the caller lacks the role this needs' },
   anonymous_reports_disabled: { httpStatus: 403, meaning: 'this site does not accept anonymous reports' },
-  origin_not_allowed: { httpStatus: 403, meaning: 'the request came from an origin that is not in ALLOWED_ORIGINS' },
+  origin_not_allowed: {
+    httpStatus: 403,
+    meaning:
+      "the request came from an origin that is not in ALLOWED_ORIGINS nor an active site's allowed origins, or not one of the site the page names",
+  },
   site_disabled: { httpStatus: 403, meaning: 'the site of this page is disabled by the operator' },
   demo_reader: { httpStatus: 403, meaning: "demo readers may only report the demo page's photos" },
   token_signin_disabled: { httpStatus: 403, meaning: "moderators sign in with the organisation's OpenID provider" },

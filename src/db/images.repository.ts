@@ -338,6 +338,22 @@ export async function findStatuses(db: Queryable, ids: readonly string[], siteId
 }
 
 /**
+ * The id and status of each image of `siteId` registered under one of `externalIds` (a site's own ids for its
+ * images); external ids no image of the site has are left out.
+ */
+export async function findStatusesByExternalId(
+  db: Queryable,
+  externalIds: readonly string[],
+  siteId: string,
+): Promise<Map<string, { id: string; status: ImageStatus }>> {
+  const result = await db.query<{ externalId: string; id: string; status: ImageStatus }>(
+    'SELECT external_id AS "externalId", id, status FROM images WHERE site_id = $1 AND external_id = ANY($2::text[])',
+    [siteId, externalIds],
+  );
+  return new Map(result.rows.map((row) => [row.externalId, { id: row.id, status: row.status }]));
+}
+
+/**
  * Locks up to `limit` auto-blocked images whose last status change is older than `deadlineMs` and that were not
  * yet marked overdue for this auto-block, skipping rows another sweep holds; marks them overdue now.
  * @returns their ids and when they were auto-blocked

@@ -70,6 +70,25 @@ export function siteOfOrigin(sites: readonly SiteOfOrigin[], origin: string | un
   return site.status === 'active' ? site.id : null;
 }
 
+/**
+ * The site a widget's page acts on (rule 1, GET /v1/visibility): the site of its Origin, or the site the page
+ * names (the script tag's `data-site`), which a foreign Origin must then belong to. Without a foreign Origin (a
+ * server, imgmod's own pages) the named site is taken as it is.
+ * @returns `{ siteId }`, null for a disabled or unknown site; `{ mismatch: true }` when a foreign Origin is not
+ *   one of the named site's
+ */
+export function siteOfPage(
+  sites: readonly SiteOfOrigin[],
+  request: { origin: string | undefined; ownOrigin: string; named: string | undefined },
+): { siteId: string | null } | { mismatch: true } {
+  const fromOrigin = siteOfOrigin(sites, request.origin, request.ownOrigin);
+  if (request.named === undefined || request.named === fromOrigin) return { siteId: fromOrigin };
+  const foreign = request.origin !== undefined && request.origin !== request.ownOrigin;
+  if (foreign) return fromOrigin === null ? { siteId: null } : { mismatch: true };
+  const site = sites.find((candidate) => candidate.id === request.named);
+  return { siteId: site?.status === 'active' ? site.id : null };
+}
+
 /** True when an image of `imageSiteId` exists for someone acting on `actingSiteId` (null: every site, moderators). */
 export function siteMayAccess(actingSiteId: string | null, imageSiteId: string): boolean {
   return actingSiteId === null || actingSiteId === imageSiteId;

@@ -25,6 +25,7 @@ import { newSiteSchema, siteSettingsSchema } from '../sites/site-settings.js';
 
 /** An example image id used throughout the document. */
 const EXAMPLE_ID = '3f2c8a1e-5b7d-4c19-9e0a-6d4b2f1c8e77';
+const visibilityValue = z.enum(['visible', 'hidden', 'processing', 'unavailable']);
 
 const imageId = z.object({ id: z.uuid().meta({ example: EXAMPLE_ID, description: 'the image id' }) });
 
@@ -356,10 +357,18 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Which of a page’s images are hidden (for the widget)',
     request: { query: visibilityQuery.meta({ example: { ids: EXAMPLE_ID } }) },
     responses: {
-      200: json(z.object({ images: z.record(z.string(), z.enum(['visible', 'hidden', 'processing', 'unavailable'])) }), 'known ids only', {
-        images: { [EXAMPLE_ID]: 'hidden' },
-      }),
-      ...errors('bad_request', ...OUTAGES),
+      200: json(
+        z.object({
+          images: z.record(z.string(), visibilityValue),
+          externalIds: z
+            .record(z.string(), z.object({ id: z.uuid(), visibility: visibilityValue }))
+            .optional()
+            .meta({ description: 'only when externalId was given: the external ids the site registered' }),
+        }),
+        'known ids only',
+        { images: { [EXAMPLE_ID]: 'hidden' } },
+      ),
+      ...errors('bad_request', 'origin_not_allowed', ...OUTAGES),
     },
   },
   {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { imageIn, reportsOf } from '../helpers/records.js';
+import { asAdmin } from '../helpers/sites.js';
 
 // A host site embedding imgmod. Served as http://localhost:<port> it is another site than imgmod
 // (http://127.0.0.1:<port>), where browsers refuse imgmod's reader cookie over plain HTTP; served as
@@ -70,6 +71,43 @@ describe('the widget on a host page', () => {
     await expect.poll(() => page.locator(`.imgmod-placeholder[data-imgmod-id="${blocked}"]`).count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Report image' }).count()).toBe(strangers.length);
     await page.close();
+  });
+
+  it('when a site registered its images by URL and marks them with external ids, then they get buttons, the blocked one is hidden and a report reaches the right image', async () => {
+    // The site's own page, on an origin of its own: its images are its own, known to it by its external ids.
+    const sitePage = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end(`<!doctype html><html lang="en"><body>
+        <img src="data:," data-imgmod-external-id="harbour" alt="the harbour" width="80">
+        <img src="data:," data-imgmod-external-id="  storm  " alt="the storm" width="80">
+        <img src="data:," data-imgmod-external-id="not-registered-yet" alt="a draft" width="80">
+        <script src="${service.baseUrl}/widget.js" data-site="paper" defer></script></body></html>`);
+    }).listen(0, '127.0.0.1');
+    await once(sitePage, 'listening');
+    const siteOrigin = `http://127.0.0.1:${(sitePage.address() as AddressInfo).port}`;
+    try {
+      const created = await asAdmin(service, '/v1/admin/sites', {
+        method: 'POST',
+        body: { id: 'paper', name: 'The Paper', allowedOrigins: [siteOrigin], anonymousReports: 'on' },
+      });
+      expect(created.status).toBe(201);
+      const harbour = await service.uploadDistinct('site:paper');
+      const storm = await service.uploadDistinct('site:paper');
+      await service.deps.pool.query("UPDATE images SET external_id = 'harbour' WHERE id = $1", [harbour]);
+      await service.deps.pool.query("UPDATE images SET external_id = 'storm', status = 'auto_blocked' WHERE id = $1", [storm]);
+
+      const page = await browser.newPage();
+      await page.goto(siteOrigin);
+      await expect.poll(() => page.locator(`.imgmod-placeholder[data-imgmod-id="${storm}"]`).count()).toBe(1);
+      expect(await page.getByRole('button', { name: 'Report image' }).count()).toBe(1); // the draft is not imgmod's yet
+      // The storm's placeholder is as small as its broken image: its words must not cover the harbour's button.
+      await reportFirstImage(page);
+      await expect.poll(() => page.locator('.imgmod-status').first().textContent()).toMatch(/Thanks for reporting/);
+      expect(await reportsOf(service, harbour)).toHaveLength(1);
+      await page.close();
+    } finally {
+      sitePage.close();
+    }
   });
 
   it('when the reader-cookie request fails once, then the next report asks again and goes through', async () => {

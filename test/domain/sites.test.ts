@@ -3,6 +3,7 @@ import {
   MAX_SITE_THRESHOLD_FACTOR,
   siteMayAccess,
   siteOfOrigin,
+  siteOfPage,
   sitesMayPool,
   sitesShareBlocklist,
   siteThresholdPolicy,
@@ -45,6 +46,32 @@ describe('siteOfOrigin', () => {
     { origin: 'https://gone.example', site: null, why: 'a disabled site’s page' },
   ])('when the request comes from $why, then it acts on $site', ({ origin, site }) => {
     expect(siteOfOrigin(sites, origin, own)).toBe(site);
+  });
+});
+
+describe('siteOfPage', () => {
+  const own = 'https://imgmod.example';
+  const sites = [
+    { id: 'default', status: 'active' as const, allowedOrigins: [] },
+    { id: 'news', status: 'active' as const, allowedOrigins: ['https://news.example'] },
+    { id: 'blog', status: 'active' as const, allowedOrigins: ['https://blog.example'] },
+    { id: 'gone', status: 'disabled' as const, allowedOrigins: ['https://gone.example'] },
+  ];
+  it.each([
+    { origin: 'https://news.example', named: undefined, site: 'news', why: 'a site’s page naming no site' },
+    { origin: 'https://news.example', named: 'news', site: 'news', why: 'a site’s page naming its own site' },
+    { origin: 'https://news.example', named: 'blog', site: 'mismatch', why: 'a site’s page naming another site' },
+    { origin: 'https://other.example', named: 'news', site: 'mismatch', why: 'a page no site lists naming a site' },
+    { origin: 'https://other.example', named: 'default', site: 'default', why: 'an ALLOWED_ORIGINS page naming default' },
+    { origin: 'https://gone.example', named: 'gone', site: null, why: 'a disabled site’s page naming itself' },
+    { origin: undefined, named: 'news', site: 'news', why: 'a server naming a site' },
+    { origin: own, named: 'news', site: 'news', why: "imgmod's own page naming a site" },
+    { origin: undefined, named: 'gone', site: null, why: 'a server naming a disabled site' },
+    { origin: undefined, named: 'nobody', site: null, why: 'a server naming an unknown site' },
+    { origin: undefined, named: undefined, site: 'default', why: 'a server naming no site' },
+  ])('when $why, then it acts on $site', ({ origin, named, site }) => {
+    const page = siteOfPage(sites, { origin, ownOrigin: own, named });
+    expect('mismatch' in page ? 'mismatch' : page.siteId).toBe(site);
   });
 });
 

@@ -107,6 +107,68 @@ describe('two sites on one deployment', () => {
     expect(await firstParty.json()).toEqual({ images: { [images.first]: 'visible' } });
   });
 
+  it("when the widget asks by external id with its site, then it learns its own site's images only, and a page of another site is refused", async () => {
+    const externalOf = { alpha: 'photo-alpha', beta: 'photo-beta', blocked: 'photo-alpha-blocked' };
+    const blocked = await service.uploadDistinct('site:alpha');
+    const register = (id: string, externalId: string) =>
+      service.deps.pool.query('UPDATE images SET external_id = $2 WHERE id = $1', [id, externalId]);
+    await register(images.alpha, externalOf.alpha);
+    await register(images.beta, externalOf.beta);
+    await register(blocked, externalOf.blocked);
+    await service.deps.pool.query("UPDATE images SET status = 'auto_blocked' WHERE id = $1", [blocked]);
+    // beta registered the same external id as alpha: external ids are each site's own.
+    const betaTwin = await service.uploadDistinct('site:beta');
+    await register(betaTwin, externalOf.blocked);
+
+    const asked = [externalOf.alpha, externalOf.beta, externalOf.blocked, 'never-registered', 'a,b & c']
+      .map((externalId) => `externalId=${encodeURIComponent(externalId)}`)
+      .join('&');
+    const expected = {
+      images: {},
+      externalIds: {
+        [externalOf.alpha]: { id: images.alpha, visibility: 'visible' },
+        [externalOf.blocked]: { id: blocked, visibility: 'hidden' },
+      },
+    };
+    const fromAlpha = await asReader(service, `/v1/visibility?${asked}&site=alpha`, { origin: alpha.origin });
+    expect(fromAlpha.status).toBe(200);
+    expect(await fromAlpha.json()).toEqual(expected);
+    // The Origin alone names the site; a server without an Origin names it with ?site=.
+    expect(await (await asReader(service, `/v1/visibility?${asked}`, { origin: alpha.origin })).json()).toEqual(expected);
+    expect(await (await asReader(service, `/v1/visibility?${asked}&site=alpha`, {})).json()).toEqual(expected);
+    const fromBeta = await asReader(service, `/v1/visibility?${asked}`, { origin: beta.origin });
+    expect(await fromBeta.json()).toEqual({
+      images: {},
+      externalIds: {
+        [externalOf.beta]: { id: images.beta, visibility: 'visible' },
+        [externalOf.blocked]: { id: betaTwin, visibility: 'visible' },
+      },
+    });
+    // Ids and external ids together, each checked against the page's site.
+    const both = await asReader(service, `/v1/visibility?ids=${images.alpha},${images.beta}&externalId=${externalOf.alpha}`, {
+      origin: alpha.origin,
+    });
+    expect(await both.json()).toEqual({
+      images: { [images.alpha]: 'visible' },
+      externalIds: { [externalOf.alpha]: { id: images.alpha, visibility: 'visible' } },
+    });
+
+    // beta's page naming alpha: refused, so a site cannot read another's external ids from its pages.
+    const mismatch = await asReader(service, `/v1/visibility?${asked}&site=alpha`, { origin: beta.origin });
+    expect(mismatch.status).toBe(403);
+    expect(((await mismatch.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
+    // An unknown or malformed site, and no ids at all.
+    expect(await (await asReader(service, `/v1/visibility?${asked}&site=nobody`, {})).json()).toEqual({ images: {}, externalIds: {} });
+    for (const query of [
+      'site=alpha',
+      `externalId=${externalOf.alpha}&site=Alpha!`,
+      'externalId=',
+      `${'externalId=x&'.repeat(101)}site=alpha`,
+    ]) {
+      expect((await asReader(service, `/v1/visibility?${query}`, {})).status, query).toBe(400);
+    }
+  });
+
   it("when a reader asks for their receipts, then they list only that reader's reports on their own site", async () => {
     const token = await siteReaderToken(beta, 'bob');
     expect((await reportAs(service, images.beta, { token, ip: freshNetwork() })).status).toBe(202);
