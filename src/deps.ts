@@ -7,7 +7,9 @@ import { isRedisConnectionError, outageLog } from './outage-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPool, ensureDatabase, type Pool, type PoolLimits } from './db/pool.js';
 import { migrate } from './db/migrate.js';
+import type { Queue } from 'bullmq';
 import { createQueues, closeQueues, type Queues } from './queues/queues.js';
+import { createWebhookQueue, WEBHOOK_QUEUE, type WebhookJob } from './queues/webhook-queue.js';
 import { configureSharp } from './media/sharp-settings.js';
 import { createStorage } from './storage/create-storage.js';
 import { seedSitesFromEnv } from './sites/seed-sites.js';
@@ -21,9 +23,16 @@ export interface Deps {
   /** Shared Redis connection for producers and health checks; workers open their own blocking ones. */
   redis: Redis;
   queues: Queues;
+  /** The deliver-webhook queue (its own, apart from the image jobs): produced by the workers' relay, watched by /metrics and the dashboard. */
+  webhookQueue: Queue<WebhookJob>;
   storage: Storage;
   /** What /i/:id serves, kept briefly and dropped on change (images/serving-cache.ts). */
   servingCache: ServingCache;
+}
+
+/** Every job queue by name: the image jobs' and deliver-webhook (for /metrics and the job dashboard). */
+export function allQueues(deps: Pick<Deps, 'queues' | 'webhookQueue'>): [string, Queue][] {
+  return [...Object.entries(deps.queues), [WEBHOOK_QUEUE, deps.webhookQueue]];
 }
 
 /**
@@ -74,13 +83,25 @@ export async function createDeps(config: Config, logger: Logger = createLogger(c
   const queues = createQueues(redis, config.QUEUE_PREFIX, (error) =>
     isRedisConnectionError(error) ? redisOutage.failed(error, 'queues') : logger.warn({ err: error }, 'queue error'),
   );
-  return { config, logger, pool, redis, queues, storage: createStorage(config), servingCache: startServingCache(config, logger) };
+  const webhookQueue = createWebhookQueue(redis, config.QUEUE_PREFIX, (error) =>
+    isRedisConnectionError(error) ? redisOutage.failed(error, WEBHOOK_QUEUE) : logger.warn({ err: error }, 'queue error'),
+  );
+  return {
+    config,
+    logger,
+    pool,
+    redis,
+    queues,
+    webhookQueue,
+    storage: createStorage(config),
+    servingCache: startServingCache(config, logger),
+  };
 }
 
 /** Closes queues, Redis, the pool and the storage, in that order; a Redis that is away is dropped, not waited for. */
 export async function closeDeps(deps: Deps): Promise<void> {
   if (deps.redis.status !== 'ready') deps.redis.disconnect();
-  await closeQueues(deps.queues);
+  await Promise.all([closeQueues(deps.queues), deps.webhookQueue.close()]);
   await deps.redis.quit().catch(() => deps.redis.disconnect());
   await deps.servingCache.close();
   await deps.pool.end();

@@ -14,7 +14,7 @@ import { startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { purgeImageProcessor } from './purge-image.processor.js';
 import { startReviewDeadlines } from './review-deadlines.js';
 import { processImageProcessor } from './process-image.processor.js';
-import { createWebhookQueue, WEBHOOK_QUEUE, type WebhookJob } from '../src/queues/webhook-queue.js';
+import { WEBHOOK_QUEUE, type WebhookJob } from '../src/queues/webhook-queue.js';
 import { deliverWebhookProcessor } from './deliver-webhook.processor.js';
 import { DISPATCH_BATCH_SIZE, dispatchWebhooks } from './webhook-dispatch.js';
 import { pruneFinishedDeliveries } from '../src/db/webhooks.repository.js';
@@ -107,7 +107,6 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
       await deadlines.stop();
       await Promise.all([...workers, ...(webhooks ? [webhooks.worker] : [])].map((worker) => worker.close(closeOptions.force)));
       webhooks?.stop();
-      await webhooks?.queue.close().catch(() => undefined);
       // QUIT waits for a Redis that is not there (ioredis queues it until it reconnects): just drop it then.
       if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
       else connection.disconnect();
@@ -125,9 +124,7 @@ const KEEP_DELIVERY_LOG_MS = 30 * 86_400_000;
  */
 function startWebhookDelivery(deps: Deps, connection: ReturnType<typeof openRedis>, redisOutage: ReturnType<typeof outageLog>) {
   const logger = deps.logger.child({ job: WEBHOOK_QUEUE });
-  const queue = createWebhookQueue(deps.redis, deps.config.QUEUE_PREFIX, (error) =>
-    isRedisConnectionError(error) ? redisOutage.failed(error, WEBHOOK_QUEUE) : logger.warn({ err: error }, 'queue error'),
-  );
+  const queue = deps.webhookQueue;
   const processor = deliverWebhookProcessor(deps);
   const worker = new Worker<WebhookJob>(
     WEBHOOK_QUEUE,

@@ -12,7 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config.js';
-import type { Deps } from '../deps.js';
+import { allQueues, type Deps } from '../deps.js';
 import { countImagesByStatus, countOpenAppeals, countOverdueReviews, outboxBacklog } from '../db/metrics.repository.js';
 import { AppError } from '../errors.js';
 import { bearerToken } from './middleware/auth.js';
@@ -111,7 +111,7 @@ export function createMetrics(deps: Deps): Metrics {
       this.reset();
       queueJobs.reset();
       const answers = await Promise.allSettled(
-        Object.entries(deps.queues).map(async ([name, queue]) => {
+        allQueues(deps).map(async ([name, queue]) => {
           const [counts, workers] = await withTimeout(
             Promise.all([queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'), queue.getWorkersCount()]),
             QUEUE_PROBE_MS,

@@ -6,7 +6,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
-import type { Deps } from '../deps.js';
+import { allQueues, type Deps } from '../deps.js';
 import { hasRole } from '../domain/roles.js';
 import { AppError } from '../errors.js';
 import { recordQueueChange } from '../moderation/operator-log.js';
@@ -16,7 +16,7 @@ export const DASHBOARD_PATH = '/admin/queues';
 
 function board(deps: Deps, readOnlyMode: boolean): Router {
   const serverAdapter = new ExpressAdapter().setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: Object.values(deps.queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode })), serverAdapter });
+  createBullBoard({ queues: allQueues(deps).map(([, queue]) => new BullMQAdapter(queue, { readOnlyMode })), serverAdapter });
   return serverAdapter.getRouter() as Router;
 }
 

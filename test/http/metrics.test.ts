@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { openRedis } from '../../src/deps.js';
 import { closeQueues, createQueues } from '../../src/queues/queues.js';
+import { createWebhookQueue } from '../../src/queues/webhook-queue.js';
 import { createMetrics, metricsApp } from '../../src/http/metrics.routes.js';
 import type { Pool } from '../../src/db/pool.js';
 import { deployMetricNames } from '../helpers/deploy-files.js';
@@ -34,6 +35,9 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^imgmod_outbox_pending 0$/m);
     expect(text).toMatch(/^imgmod_db_pool_clients\{state="waiting"\} \d+$/m);
     expect(text).toMatch(/^imgmod_queue_jobs\{queue="process-image",state="completed"\} 1$/m);
+    // The webhook deliveries' queue is watched like the image jobs', with its worker.
+    expect(text).toMatch(/^imgmod_queue_jobs\{queue="deliver-webhook",state="waiting"\} 0$/m);
+    expect(text).toMatch(/^imgmod_queue_workers\{queue="deliver-webhook"\} [1-9]/m);
     expect(text).toMatch(/^imgmod_http_request_duration_seconds_count\{method="POST",route="\/v1\/images",status="201"\} 1$/m);
     expect(text).toMatch(/^imgmod_process_resident_memory_bytes \d+/m);
   });
@@ -42,7 +46,8 @@ describe('GET /metrics', () => {
     const deadRedis = openRedis('redis://127.0.0.1:1');
     deadRedis.on('error', () => undefined);
     const deadQueues = createQueues(deadRedis, service.deps.config.QUEUE_PREFIX, () => undefined);
-    const server = buildApp({ ...service.deps, queues: deadQueues }).listen(0, '127.0.0.1');
+    const deadWebhookQueue = createWebhookQueue(deadRedis, service.deps.config.QUEUE_PREFIX, () => undefined);
+    const server = buildApp({ ...service.deps, queues: deadQueues, webhookQueue: deadWebhookQueue }).listen(0, '127.0.0.1');
     await once(server, 'listening');
     try {
       const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
@@ -54,6 +59,7 @@ describe('GET /metrics', () => {
       server.close();
       deadRedis.disconnect();
       await closeQueues(deadQueues).catch(() => undefined);
+      await deadWebhookQueue.close().catch(() => undefined);
     }
   });
 });
