@@ -68,7 +68,7 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
   if (deps.config.METRICS_PORT === undefined) app.use(metricsRoutes(metrics, deps.config));
   app.use(imagesRoutes(deps, auth));
   app.use(webhooksRoutes(deps, auth));
-  app.use(appealsRoutes(deps));
+  app.use(appealsRoutes(deps, auth));
   app.use(reportsRoutes(deps, auth));
   app.use(readersRoutes(deps, auth));
   app.use(demoRoutes(deps));

@@ -303,8 +303,8 @@ export const ROUTES: RouteConfig[] = [
     method: 'get',
     path: '/v1/images/{id}/moderation',
     tags: ['appeals'],
-    summary: 'Why an image is hidden (its uploader)',
-    security: user,
+    summary: 'Why an image is hidden (its uploader, or a key of its site)',
+    security: siteOrUser,
     request: { params: imageId },
     responses: {
       200: json(anyJson, '{ imageId, status, hiddenBy, reasons, reports, appeal, mayAppeal }'),
@@ -315,8 +315,8 @@ export const ROUTES: RouteConfig[] = [
     method: 'post',
     path: '/v1/images/{id}/appeal',
     tags: ['appeals'],
-    summary: 'Appeal a block (its uploader, once)',
-    security: user,
+    summary: 'Appeal a block (its uploader or a key of its site, once)',
+    security: siteOrUser,
     request: {
       params: imageId,
       body: {

@@ -32,16 +32,36 @@ const HIDING_ACTIONS: Record<string, ModerationView['hiddenBy']> = {
   remove: 'moderator',
 };
 
-/** Only the uploader (or a moderator) sees an image's moderation; anyone else gets 404 as if it did not exist. */
-async function ownImage(deps: Pick<Deps, 'pool'>, imageId: string, user: User) {
+/**
+ * Who asks about an image's moderation: a first-party user (their id and role), or a site's server with its API
+ * key (`site`: the key's site; `id` is then `site:<site>`, the uploader id of its uploads).
+ */
+export interface Asker {
+  id: string;
+  moderator: boolean;
+  site: string | null;
+}
+
+/** A first-party user as an Asker. */
+export function userAsker(user: User): Asker {
+  return { id: user.id, moderator: hasRole(user.role, 'moderator'), site: null };
+}
+
+/** Whether `asker` speaks for an image's uploader: the uploader themselves, or a key of the image's site. */
+function speaksForUploader(asker: Asker, image: { uploaderId: string; siteId: string }): boolean {
+  return image.uploaderId === asker.id || (asker.site !== null && asker.site === image.siteId);
+}
+
+/** Only the uploader, its site's key, or a moderator sees an image's moderation; anyone else gets 404 as if it did not exist. */
+async function ownImage(deps: Pick<Deps, 'pool'>, imageId: string, asker: Asker) {
   const image = await findImage(deps.pool, imageId);
-  if (!image || (image.uploaderId !== user.id && !hasRole(user.role, 'moderator'))) throw notFound('image');
+  if (!image || !(speaksForUploader(asker, image) || asker.moderator)) throw notFound('image');
   return image;
 }
 
 /** The uploader's view of why their image is hidden, and their appeal. @throws AppError 404 for anyone else */
-export async function getModerationView(deps: Pick<Deps, 'pool'>, input: { imageId: string; user: User }): Promise<ModerationView> {
-  const image = await ownImage(deps, input.imageId, input.user);
+export async function getModerationView(deps: Pick<Deps, 'pool'>, input: { imageId: string; asker: Asker }): Promise<ModerationView> {
+  const image = await ownImage(deps, input.imageId, input.asker);
   const [reports, events, appeal] = await Promise.all([
     listReportsForImage(deps.pool, image.id),
     listEventsForImage(deps.pool, image.id),
@@ -63,7 +83,7 @@ export async function getModerationView(deps: Pick<Deps, 'pool'>, input: { image
       outcome: appeal.outcome,
       response: appeal.response,
     },
-    mayAppeal: image.uploaderId === input.user.id && mayAppeal(image.status, appeal !== null),
+    mayAppeal: speaksForUploader(input.asker, image) && mayAppeal(image.status, appeal !== null),
   };
 }
 
@@ -72,13 +92,13 @@ export async function getModerationView(deps: Pick<Deps, 'pool'>, input: { image
  * @throws AppError 404 for an image that is not theirs; 409 `appeal_exists`; 409 `not_appealable` unless the image
  *   is auto-blocked or blocked
  */
-export async function appealImage(deps: Pick<Deps, 'pool'>, input: { imageId: string; user: User; message: string }): Promise<AppealRow> {
+export async function appealImage(deps: Pick<Deps, 'pool'>, input: { imageId: string; asker: Asker; message: string }): Promise<AppealRow> {
   const image = await findImage(deps.pool, input.imageId);
-  if (!image || image.uploaderId !== input.user.id) throw notFound('image');
+  if (!image || !speaksForUploader(input.asker, image)) throw notFound('image');
   if (!mayAppeal(image.status, false)) {
     throw new AppError({ code: 'not_appealable', message: `only a blocked image can be appealed (status: ${image.status})` });
   }
-  const appeal = await insertAppeal(deps.pool, { imageId: image.id, uploaderId: input.user.id, message: input.message });
+  const appeal = await insertAppeal(deps.pool, { imageId: image.id, uploaderId: input.asker.id, message: input.message });
   if (!appeal) throw new AppError({ code: 'appeal_exists', message: 'this image was already appealed: an image can be appealed once' });
   return appeal;
 }

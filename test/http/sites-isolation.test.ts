@@ -194,6 +194,34 @@ describe('two sites on one deployment', () => {
     }
   });
 
+  it("when a site's server asks why its image is hidden and appeals with its key, then it may; the other site's key gets 404 as for a missing image", async () => {
+    const blocked = await service.uploadDistinct('site:alpha');
+    await service.deps.pool.query("UPDATE images SET status = 'auto_blocked' WHERE id = $1", [blocked]);
+    const withKey = (key: string, path: string, body?: unknown) =>
+      service.request(path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const [alphaKey, betaKey] = [await service.siteKey('alpha'), await service.siteKey('beta')];
+
+    const view = await withKey(alphaKey, `/v1/images/${blocked}/moderation`);
+    expect(view.status).toBe(200);
+    expect(await view.json()).toMatchObject({ imageId: blocked, status: 'auto_blocked', mayAppeal: true, appeal: null });
+    for (const path of [`/v1/images/${blocked}/moderation`, `/v1/images/${blocked}/appeal`]) {
+      const body = path.endsWith('appeal') ? { message: 'not theirs' } : undefined;
+      const refused = await answerOf(await withKey(betaKey, path, body));
+      expect(refused, path).toEqual(await answerOf(await withKey(betaKey, path.replace(blocked, MISSING), body)));
+      expect(refused.status, path).toBe(404);
+    }
+    const appeal = await withKey(alphaKey, `/v1/images/${blocked}/appeal`, { message: 'This is our photographer’s own picture.' });
+    expect(appeal.status).toBe(201);
+    const after = (await (await withKey(alphaKey, `/v1/images/${blocked}/moderation`)).json()) as { mayAppeal: boolean; appeal: unknown };
+    expect(after).toMatchObject({ mayAppeal: false, appeal: { message: 'This is our photographer’s own picture.', outcome: null } });
+    const queued = await service.request('/v1/moderation/queue?state=appealed&site=alpha', { as: 'mod-1', role: 'moderator' });
+    expect(((await queued.json()) as { items: { id: string }[] }).items.map((item) => item.id)).toContain(blocked);
+  });
+
   it("when the other site's readers gang up on an image, then they cannot block it; its own readers can", async () => {
     const target = await service.uploadDistinct('site:alpha');
     for (const sub of ['m1', 'm2', 'm3', 'm4']) {
