@@ -57,6 +57,8 @@ log(`database ${name}; imgmod's logs in ${logFile}`);
 const api = await startImgmod('api', imgmodEnv, logFile);
 const worker = await startImgmod('worker', imgmodEnv, logFile, { jemalloc: true });
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+// A connection PostgreSQL ends (a restart, another tool terminating backends) is replaced at the next query, not a crash.
+pool.on('error', (error) => console.error(`bench pool: ${error.message}`));
 const context: BenchContext = {
   quick,
   rounds: quick ? 2 : 3,

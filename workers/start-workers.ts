@@ -18,6 +18,7 @@ import { WEBHOOK_QUEUE, type WebhookJob } from '../src/queues/webhook-queue.js';
 import { deliverWebhookProcessor } from './deliver-webhook.processor.js';
 import { DISPATCH_BATCH_SIZE, dispatchWebhooks } from './webhook-dispatch.js';
 import { pruneFinishedDeliveries } from '../src/db/webhooks.repository.js';
+import { pruneSiteAutoBlockCounts } from '../src/db/sites.repository.js';
 
 export interface RunningWorkers {
   relay: OutboxRelay;
@@ -98,11 +99,17 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
   const webhooks = options.webhooks === false ? null : startWebhookDelivery(deps, connection, redisOutage);
   const relay = startOutboxRelay(deps, webhooks ? { dispatchWebhooks: webhooks.dispatch } : {});
   const deadlines = startReviewDeadlines(deps);
+  // The circuit breaker's per-minute counts older than it reads (7 days and an hour) go hourly.
+  const pruneCounts = setInterval(() => {
+    pruneSiteAutoBlockCounts(pool).catch((error: unknown) => deps.logger.warn({ err: error }, 'auto-block counts prune failed'));
+  }, 3_600_000);
+  pruneCounts.unref();
   return {
     relay,
     workers,
     webhookWorker: webhooks?.worker ?? null,
     async close(closeOptions = {}) {
+      clearInterval(pruneCounts);
       await relay.stop();
       await deadlines.stop();
       await Promise.all([...workers, ...(webhooks ? [webhooks.worker] : [])].map((worker) => worker.close(closeOptions.force)));

@@ -54,14 +54,6 @@ export async function findSite(db: Queryable, id: string): Promise<SiteRow | nul
   return (await db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = $1`, [id])).rows[0] ?? null;
 }
 
-/**
- * Locks a site's row until the transaction ends (FOR NO KEY UPDATE: uploads, whose foreign key takes a key-share
- * lock, are not held up), so that the breaker's count and decision are one at a time per site.
- */
-export async function lockSite(db: Queryable, id: string): Promise<SiteRow | null> {
-  return (await db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = $1 FOR NO KEY UPDATE`, [id])).rows[0] ?? null;
-}
-
 /** A site's columns in the order insertSite and updateSite bind them ($1–$11). */
 function siteValues(site: SiteSettings & { id: string }): unknown[] {
   return [
@@ -115,28 +107,60 @@ export async function tripBreaker(db: Queryable, query: { id: string; openSince:
   return (result.rowCount ?? 0) > 0;
 }
 
-/** Closes the site's breaker (an admin's reset): auto-blocks are counted afresh from now. @returns false for an unknown id */
+/**
+ * Closes the site's breaker (an admin's reset): auto-blocks are counted afresh from now, as the last hour's
+ * counts are marked as made before the reset.
+ * @returns false for an unknown id
+ */
 export async function resetBreaker(db: Queryable, id: string): Promise<boolean> {
-  const result = await db.query('UPDATE sites SET breaker_reset_at = now() WHERE id = $1', [id]);
+  const result = await db.query(
+    `WITH reset AS (UPDATE sites SET breaker_reset_at = now() WHERE id = $1 RETURNING id),
+     discounted AS (
+       UPDATE site_auto_block_counts c SET before_reset = c.auto_blocks
+       FROM reset WHERE c.site_id = reset.id AND c.minute > now() - interval '61 minutes')
+     SELECT 1 FROM reset`,
+    [id],
+  );
   return (result.rowCount ?? 0) > 0;
 }
 
 /**
- * A site's report-driven auto-blocks (audit events `auto_block`): in the last hour, since `since` when that is
- * later, and in the 7 days before that hour.
+ * Counts one more report-driven auto-block of the site in the current minute, and reads its counts: the row of
+ * the minute stays locked until the transaction ends, so a site's concurrent auto-blocks count one after the
+ * other (a short wait: the caller bumps just before its last statements).
+ * @returns `minute` (to take the block back with unbumpSiteAutoBlocks); `lastHour`, the auto-blocks of the last
+ *   60 minutes (counted by the minute, since the last reset) before this one; `trailing`, those of the 7 days before
  */
-export async function countSiteAutoBlocks(
-  db: Queryable,
-  query: { siteId: string; since: Date | null },
-): Promise<{ lastHour: number; trailing: number }> {
-  const result = await db.query<{ lastHour: number; trailing: number }>(
-    `SELECT count(*) FILTER (WHERE e.created_at >= greatest(now() - interval '1 hour', coalesce($2, '-infinity'::timestamptz)))::int AS "lastHour",
-            count(*) FILTER (WHERE e.created_at < now() - interval '1 hour')::int AS trailing
-     FROM moderation_events e JOIN images i ON i.id = e.image_id
-     WHERE e.action = 'auto_block' AND e.created_at >= now() - interval '169 hours' AND i.site_id = $1`,
-    [query.siteId, query.since],
+export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise<{ minute: Date; lastHour: number; trailing: number }> {
+  const result = await db.query<{ minute: Date; lastHour: number; trailing: number }>(
+    `WITH bumped AS (
+       INSERT INTO site_auto_block_counts (site_id, minute, auto_blocks) VALUES ($1, date_trunc('minute', now()), 1)
+       ON CONFLICT (site_id, minute) DO UPDATE SET auto_blocks = site_auto_block_counts.auto_blocks + 1
+       RETURNING minute, auto_blocks - before_reset AS this_minute),
+     earlier AS (
+       SELECT coalesce(sum(c.auto_blocks - c.before_reset) FILTER (WHERE c.minute > now() - interval '1 hour'), 0) AS last_hour,
+              coalesce(sum(c.auto_blocks) FILTER (WHERE c.minute <= now() - interval '1 hour'), 0) AS trailing
+       FROM site_auto_block_counts c
+       WHERE c.site_id = $1 AND c.minute >= now() - interval '169 hours' AND c.minute < date_trunc('minute', now()))
+     SELECT bumped.minute, (bumped.this_minute - 1 + earlier.last_hour)::int AS "lastHour", earlier.trailing::int AS trailing
+     FROM bumped, earlier`,
+    [siteId],
   );
   return result.rows[0]!;
+}
+
+/** Takes back the auto-block bumpSiteAutoBlocks counted in `minute` (the breaker held it). */
+export async function unbumpSiteAutoBlocks(db: Queryable, query: { siteId: string; minute: Date }): Promise<void> {
+  await db.query('UPDATE site_auto_block_counts SET auto_blocks = auto_blocks - 1 WHERE site_id = $1 AND minute = $2', [
+    query.siteId,
+    query.minute,
+  ]);
+}
+
+/** Deletes counts older than the breaker reads (7 days and an hour). @returns how many rows went */
+export async function pruneSiteAutoBlockCounts(db: Queryable): Promise<number> {
+  const result = await db.query(`DELETE FROM site_auto_block_counts WHERE minute < now() - interval '170 hours'`);
+  return result.rowCount ?? 0;
 }
 
 /** Reports and auto-blocks on a site's images in the last hour, for admins. */

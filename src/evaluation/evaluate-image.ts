@@ -109,7 +109,7 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     const to = planAutomatic('auto_block', image.status);
     // A moderator's report is the operator's own judgement: the breaker watches readers.
     if (to && decision.rule !== 'moderator_report') {
-      const breaker = await checkSiteBreaker(client, deps.config, image.siteId);
+      const breaker = await checkSiteBreaker(client, deps.config, site);
       if (!breaker.allow) {
         const held = await holdForBreaker(client, { image, breaker, reason: describe(decision), score: score.score });
         return { ...unchanged, breakerHeld: held, breakerTripped: breaker.rule === 'trips' && breaker.tripped };

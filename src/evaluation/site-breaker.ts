@@ -8,42 +8,42 @@ import { flagSuspectedBrigade } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { appendOperatorEvent } from '../db/operator-events.repository.js';
 import type { Queryable } from '../db/pool.js';
-import { countSiteAutoBlocks, lockSite, tripBreaker } from '../db/sites.repository.js';
+import { bumpSiteAutoBlocks, tripBreaker, unbumpSiteAutoBlocks, type SiteRow } from '../db/sites.repository.js';
 import { decideBreaker, type BreakerDecision } from '../domain/site-breaker.js';
 
 /** The breaker's decision, and for a trip whether this call recorded it (one operator event per trip). */
 export type BreakerCheck = (BreakerDecision & { allow: true }) | (Extract<BreakerDecision, { allow: false }> & { tripped: boolean });
 
 /**
- * May this site auto-block one more image now? Locks the site's row first, so concurrent evaluations of one
- * site count one after the other and exactly one of them trips the breaker (with one `site_breaker_tripped`
- * operator event).
+ * May this site auto-block one more image now? Counts the block in the site's counts of the minute
+ * (bumpSiteAutoBlocks), whose row stays locked until the evaluation commits, so a site's concurrent auto-blocks
+ * count one after the other without holding the site's row, and exactly one of them trips the breaker (with
+ * one `site_breaker_tripped` operator event). A held block is taken back out of the counts.
+ * @param site the site's row as read in this transaction (breaker state), or null for a site that is gone
  */
 export async function checkSiteBreaker(
   db: Queryable,
-  config: Pick<Config, 'SITE_BREAKER_FLOOR' | 'SITE_BREAKER_FACTOR' | 'SITE_BREAKER_COOLDOWN_MS'>,
-  siteId: string,
+  config: Pick<Config, 'SITE_BREAKER_FLOOR' | 'SITE_BREAKER_COOLDOWN_MS' | 'SITE_BREAKER_FACTOR'>,
+  site: Pick<SiteRow, 'id' | 'breakerTrippedAt' | 'breakerResetAt'> | null,
 ): Promise<BreakerCheck> {
-  const site = await lockSite(db, siteId);
   if (!site) return { allow: true, limit: Infinity };
-  const counts = await countSiteAutoBlocks(db, { siteId, since: site.breakerResetAt });
   const now = new Date();
   const settings = { floor: config.SITE_BREAKER_FLOOR, factor: config.SITE_BREAKER_FACTOR, coolDownMs: config.SITE_BREAKER_COOLDOWN_MS };
-  const decision = decideBreaker(settings, {
-    autoBlocksLastHour: counts.lastHour,
-    autoBlocksTrailing: counts.trailing,
-    trippedAt: site.breakerTrippedAt,
-    resetAt: site.breakerResetAt,
-    now,
-  });
+  const state = { trippedAt: site.breakerTrippedAt, resetAt: site.breakerResetAt, now };
+  // While open, held without being counted (the counts are of blocks made).
+  const open = decideBreaker(settings, { ...state, autoBlocksLastHour: 0, autoBlocksTrailing: 0 });
+  if (!open.allow && open.rule === 'open') return { ...open, tripped: false };
+  const counts = await bumpSiteAutoBlocks(db, site.id);
+  const decision = decideBreaker(settings, { ...state, autoBlocksLastHour: counts.lastHour, autoBlocksTrailing: counts.trailing });
   if (decision.allow) return decision;
+  await unbumpSiteAutoBlocks(db, { siteId: site.id, minute: counts.minute });
   if (decision.rule === 'open') return { ...decision, tripped: false };
-  const tripped = await tripBreaker(db, { id: siteId, openSince: new Date(now.getTime() - settings.coolDownMs) });
+  const tripped = await tripBreaker(db, { id: site.id, openSince: new Date(now.getTime() - settings.coolDownMs) });
   if (tripped) {
     await appendOperatorEvent(db, {
       actorId: null,
       action: 'site_breaker_tripped',
-      target: siteId,
+      target: site.id,
       details: {
         limit: decision.limit,
         autoBlocksLastHour: decision.autoBlocksLastHour,

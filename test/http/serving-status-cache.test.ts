@@ -52,7 +52,9 @@ describe('serving cache', () => {
   it('when the LISTEN connection is lost, then serving reads PostgreSQL until it is back', async () => {
     const id = await service.uploadProcessed('real/concert.jpg');
     await waitFor(async () => (await served(id)) === 200 && service.deps.servingCache.live());
-    await service.deps.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'imgmod-image-changes'`);
+    await service.deps.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'imgmod-image-changes' AND datname = current_database()`,
+    );
     await waitFor(() => Promise.resolve(!service.deps.servingCache.live()));
     await silentStatus(id, 'blocked');
     expect(await served(id)).toBe(410);
