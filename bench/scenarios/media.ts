@@ -121,16 +121,16 @@ function multipart(bytes: Buffer, token: string, filename: string): RequestSpec 
 }
 
 /**
- * The worker's resident memory before, at the peak of, and 15 s after 300 mixed uploads (60 with --quick; JPEG photos and
+ * The worker's resident memory before, at the peak of, and 15 s after 300 mixed uploads (30 with --quick; JPEG photos and
  * 1080p PNGs), all processed; the worker runs with jemalloc preloaded as in the Docker image when present.
  */
 export async function workerMemory(context: BenchContext, uploaderToken: string): Promise<void> {
-  context.log(`worker memory: ${context.quick ? 60 : 300} mixed uploads`);
+  context.log(`worker memory: ${context.quick ? 30 : 300} mixed uploads`);
   const jpegs = await Promise.all(
     (await readdir(photos)).filter((name) => /\.jpe?g$/i.test(name)).map((name) => readFile(new URL(name, photos))),
   );
   const base = await sharp(jpegs[0]).resize(1920, 1080, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
-  const count = context.quick ? 60 : 300;
+  const count = context.quick ? 30 : 300;
   const before = context.worker.memoryMb().rss;
   const specs: RequestSpec[] = [];
   for (let i = 0; i < count; i++) {
