@@ -120,8 +120,9 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
 const KEEP_DELIVERY_LOG_MS = 30 * 86_400_000;
 
 /**
- * The deliver-webhook worker (WEBHOOK_CONCURRENCY attempts at once, so a hanging endpoint holds one slot for at most
- * WEBHOOK_TIMEOUT_MS) and the relay step that dispatches due deliveries to it.
+ * The deliver-webhook worker (WEBHOOK_CONCURRENCY attempts at once; the relay puts at most ATTEMPTS_PER_ENDPOINT of
+ * one endpoint's deliveries in line, so a hanging endpoint holds that many slots for at most WEBHOOK_TIMEOUT_MS) and
+ * the relay step that dispatches due deliveries to it.
  */
 function startWebhookDelivery(deps: Deps, connection: ReturnType<typeof openRedis>, redisOutage: ReturnType<typeof outageLog>) {
   const logger = deps.logger.child({ job: WEBHOOK_QUEUE });

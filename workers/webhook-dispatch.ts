@@ -12,6 +12,13 @@ import { withTimeout } from '../src/timeout.js';
 export const DISPATCH_BATCH_SIZE = 200;
 /** A dispatched delivery whose attempt has not happened after this long is dispatched again (its job was lost). */
 const REDISPATCH_AFTER_MS = 5 * 60_000;
+/**
+ * Deliveries of one endpoint on the queue or being attempted at once. One endpoint that is down or hangs then holds
+ * at most this many of the WEBHOOK_CONCURRENCY slots for WEBHOOK_TIMEOUT_MS, whatever the number of images its
+ * events are about, and never delays other endpoints; two keep a healthy endpoint's deliveries flowing while one
+ * answer is on its way.
+ */
+export const ATTEMPTS_PER_ENDPOINT = 2;
 
 /**
  * Dispatches one batch of due deliveries.
@@ -19,7 +26,11 @@ const REDISPATCH_AFTER_MS = 5 * 60_000;
  * @throws when Redis does not accept the jobs within `addTimeoutMs` (the claims are released first)
  */
 export async function dispatchWebhooks(deps: Pick<Deps, 'pool'>, queue: Queue<WebhookJob>, addTimeoutMs: number): Promise<number> {
-  const due = await claimDueDeliveries(deps.pool, { limit: DISPATCH_BATCH_SIZE, redispatchAfterMs: REDISPATCH_AFTER_MS });
+  const due = await claimDueDeliveries(deps.pool, {
+    limit: DISPATCH_BATCH_SIZE,
+    redispatchAfterMs: REDISPATCH_AFTER_MS,
+    perEndpoint: ATTEMPTS_PER_ENDPOINT,
+  });
   if (due.length === 0) return 0;
   try {
     await withTimeout(Promise.all(due.map((dispatch) => addDeliveryJob(queue, dispatch))), addTimeoutMs, 'Redis');

@@ -109,24 +109,36 @@ export async function insertDeliveries(
 /**
  * Claims due deliveries to put on the queue (one statement, committed at once): open, due, the oldest open one
  * of their (endpoint, image), of an enabled endpoint, and not dispatched within `redispatchAfterMs` (a job lost
- * with Redis's data is dispatched again then). Rows another relay is claiming are skipped.
+ * with Redis's data is dispatched again then). At most `perEndpoint` deliveries of one endpoint are on the queue
+ * or being attempted at once, so an endpoint that hangs holds that many of the workers' slots and no more, however
+ * many images its events are about. Rows another relay is claiming are skipped.
  * @returns each claimed delivery's id and its dispatch count (the job id's suffix), oldest first
  */
 export async function claimDueDeliveries(
   db: Queryable,
-  options: { limit: number; redispatchAfterMs: number },
+  options: { limit: number; redispatchAfterMs: number; perEndpoint: number },
 ): Promise<{ id: number; dispatchCount: number }[]> {
-  const result = await db.query<{ id: number; dispatchCount: number }>(
-    `UPDATE webhook_deliveries SET dispatched_at = now(), dispatch_count = dispatch_count + 1
-     WHERE id IN (
-       SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
-       WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= now()
+  const due = `d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= now()
          AND (d.dispatched_at IS NULL OR d.dispatched_at < now() - $2 * interval '1 millisecond')
-         AND (d.attempting_until IS NULL OR d.attempting_until < now())
-         AND ${IS_HEAD}
+         AND (d.attempting_until IS NULL OR d.attempting_until < now())`;
+  const result = await db.query<{ id: number; dispatchCount: number }>(
+    `WITH due AS (
+       SELECT d.id, d.endpoint_id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.id) AS place
+       FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
+       WHERE ${due} AND ${IS_HEAD}),
+     in_flight AS (
+       SELECT f.endpoint_id, count(*) AS n FROM webhook_deliveries f
+       WHERE f.endpoint_id IN (SELECT endpoint_id FROM due) AND f.delivered_at IS NULL AND f.failed_at IS NULL
+         AND (f.dispatched_at >= now() - $2 * interval '1 millisecond' OR f.attempting_until >= now())
+       GROUP BY f.endpoint_id)
+     UPDATE webhook_deliveries SET dispatched_at = now(), dispatch_count = dispatch_count + 1
+     WHERE id IN (
+       SELECT d.id FROM webhook_deliveries d
+       WHERE d.id IN (SELECT due.id FROM due LEFT JOIN in_flight USING (endpoint_id) WHERE due.place + coalesce(in_flight.n, 0) <= $3)
+         AND ${due}
        ORDER BY d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED)
      RETURNING id::int, dispatch_count AS "dispatchCount"`,
-    [options.limit, options.redispatchAfterMs],
+    [options.limit, options.redispatchAfterMs, options.perEndpoint],
   );
   return result.rows.sort((a, b) => a.id - b.id);
 }
