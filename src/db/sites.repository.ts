@@ -79,6 +79,26 @@ function siteValues(site: SiteSettings & { id: string }): unknown[] {
   ];
 }
 
+/**
+ * The first site other than `exceptId` that lists one of `origins`, and that origin; null when none does. An origin
+ * belongs to one site only: it decides which site an anonymous reader on that page acts on (domain/sites.ts).
+ * Takes a transaction-level advisory lock first, so two transactions that check and then write origins run one
+ * after the other; call it inside the transaction that writes them.
+ */
+export async function findSiteListingOrigin(
+  db: Queryable,
+  query: { exceptId: string; origins: readonly string[] },
+): Promise<{ id: string; origin: string } | null> {
+  if (query.origins.length === 0) return null;
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('sites.allowed_origins'))`);
+  const result = await db.query<{ id: string; origin: string }>(
+    `SELECT s.id, o.origin FROM sites s, unnest(s.allowed_origins) AS o(origin)
+     WHERE s.id <> $1 AND o.origin = ANY($2::text[]) ORDER BY s.id LIMIT 1`,
+    [query.exceptId, query.origins],
+  );
+  return result.rows[0] ?? null;
+}
+
 /** Inserts a new site. @returns null when the id (or issuer) is taken */
 export async function insertSite(db: Queryable, site: SiteSettings & { id: string }): Promise<SiteRow | null> {
   const result = await db.query<SiteRow>(
