@@ -143,7 +143,8 @@ export async function resetBreaker(db: Queryable, id: string): Promise<boolean> 
 
 /**
  * A site's report-driven auto-blocks (audit events `auto_block`): in the last hour, since `since` when that is
- * later, and in the 7 days before that hour.
+ * later, and in the 7 days before that hour, leaving out of the latter the blocks a moderator overturned (the image
+ * was restored after it): wrongful blocks are no usual rate, so a compromised key's drip of them earns no allowance.
  */
 export async function countSiteAutoBlocks(
   db: Queryable,
@@ -151,7 +152,8 @@ export async function countSiteAutoBlocks(
 ): Promise<{ lastHour: number; trailing: number }> {
   const result = await db.query<{ lastHour: number; trailing: number }>(
     `SELECT count(*) FILTER (WHERE e.created_at >= greatest(now() - interval '1 hour', coalesce($2, '-infinity'::timestamptz)))::int AS "lastHour",
-            count(*) FILTER (WHERE e.created_at < now() - interval '1 hour')::int AS trailing
+            count(*) FILTER (WHERE e.created_at < now() - interval '1 hour'
+                               AND (i.restored_at IS NULL OR i.restored_at < e.created_at))::int AS trailing
      FROM moderation_events e JOIN images i ON i.id = e.image_id
      WHERE e.action = 'auto_block' AND e.created_at >= now() - interval '169 hours' AND i.site_id = $1`,
     [query.siteId, query.since],

@@ -80,6 +80,32 @@ describe('the per-site circuit breaker', () => {
     await waitFor(async () => (await service.status(held[0]!)) === 'auto_blocked');
   });
 
+  it('when the auto-blocks of the week before were all restored by moderators, then they earn the site no higher limit: a drip of wrongful blocks does not ratchet the breaker open', async () => {
+    const drip = testSite('drip');
+    await createTestSite(service, drip);
+    // A compromised key's week: auto-blocks at about the floor rate, every one found wrong and restored.
+    const past = await service.uploadDistinct('site:drip');
+    await service.deps.pool.query(
+      `INSERT INTO moderation_events (image_id, actor_id, action, from_status, to_status, reason, created_at)
+       SELECT $1, NULL, 'auto_block', 'visible', 'auto_blocked', 'an earlier wrongful block', now() - interval '2 hours' - g * interval '12 minutes'
+       FROM generate_series(1, 800) AS g`,
+      [past],
+    );
+    await service.deps.pool.query(`UPDATE images SET status = 'visible', restored_at = now() WHERE id = $1`, [past]);
+
+    const targets: string[] = [];
+    for (let i = 0; i < FLOOR + 2; i++) targets.push(await service.uploadDistinct('site:drip'));
+    for (const [i, id] of targets.entries()) {
+      for (let r = 0; r < 3; r++) {
+        const reader = { token: await siteReaderToken(drip, `drip-${i}-${r}`, 400 + (i * 3 + r) * 30), ip: freshNetwork() };
+        expect((await reportAs(service, id, reader, 'illegal')).status).toBe(202);
+      }
+    }
+    await evaluationsSettled(service);
+    const statuses = await Promise.all(targets.map((id) => service.status(id)));
+    expect(statuses.filter((status) => status === 'auto_blocked')).toHaveLength(FLOOR);
+  });
+
   it("when a moderator reports a site's image while its breaker is open, then it is blocked: the breaker watches readers", async () => {
     const id = await service.uploadDistinct('site:bystander');
     await service.deps.pool.query(`UPDATE sites SET breaker_tripped_at = now() WHERE id = 'bystander'`);
