@@ -152,6 +152,14 @@ describe('managing sites', () => {
     expect(await answer.json()).toMatchObject({ siteId: 'shop' });
   });
 
+  it('when a site would take an id that prefixes other reporter or uploader ids (hash-bank, site), then 400', async () => {
+    // A site "hash-bank"'s reader "moderators" would be `hash-bank:moderators`, the bank's own reporter, and inherit its
+    // upheld record; a site "site"'s reader "news" would be `site:news`, the uploader id of the news site's key.
+    for (const id of ['hash-bank', 'site']) {
+      expect((await asAdmin(service, '/v1/admin/sites', { method: 'POST', body: { id, name: 'x' } })).status).toBe(400);
+    }
+  });
+
   it('when thresholds are changed, then they are stored and the site reads them back', async () => {
     const response = await asAdmin(service, '/v1/admin/sites/shop', { method: 'PATCH', body: { thresholds: { autoBlockThreshold: 4 } } });
     expect(response.status).toBe(200);
