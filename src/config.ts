@@ -410,7 +410,7 @@ const schema = z
     OUTBOUND_ALLOW_LOOPBACK: z.stringbool().default(false),
     /** Time (ms) a webhook endpoint has to answer one delivery attempt before it counts as failed. */
     WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
-    /** Webhook delivery attempts run at once per worker process: a hanging endpoint holds two slots at most, not the queue. */
+    /** Webhook delivery attempts run at once per worker process: a hanging endpoint holds two slots at most, one site half of them. */
     WEBHOOK_CONCURRENCY: positiveInt.default(10),
     /** First retry wait of a failed webhook delivery (ms); each later one doubles, with jitter, up to 2 h. */
     WEBHOOK_RETRY_BASE_MS: positiveInt.default(10_000),

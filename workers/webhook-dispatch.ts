@@ -21,15 +21,28 @@ const REDISPATCH_AFTER_MS = 5 * 60_000;
 export const ATTEMPTS_PER_ENDPOINT = 2;
 
 /**
+ * Deliveries of one site on the queue or being attempted at once: half the slots (at least an endpoint's two), so
+ * a site whose many endpoints all hang still leaves the other half to every other site.
+ */
+export function attemptsPerSite(webhookConcurrency: number): number {
+  return Math.max(ATTEMPTS_PER_ENDPOINT, Math.floor(webhookConcurrency / 2));
+}
+
+/**
  * Dispatches one batch of due deliveries.
  * @returns how many it dispatched (DISPATCH_BATCH_SIZE means there may be more)
  * @throws when Redis does not accept the jobs within `addTimeoutMs` (the claims are released first)
  */
-export async function dispatchWebhooks(deps: Pick<Deps, 'pool'>, queue: Queue<WebhookJob>, addTimeoutMs: number): Promise<number> {
+export async function dispatchWebhooks(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  queue: Queue<WebhookJob>,
+  addTimeoutMs: number,
+): Promise<number> {
   const due = await claimDueDeliveries(deps.pool, {
     limit: DISPATCH_BATCH_SIZE,
     redispatchAfterMs: REDISPATCH_AFTER_MS,
     perEndpoint: ATTEMPTS_PER_ENDPOINT,
+    perSite: attemptsPerSite(deps.config.WEBHOOK_CONCURRENCY),
   });
   if (due.length === 0) return 0;
   try {
