@@ -45,16 +45,21 @@ const IS_HEAD = `NOT EXISTS (
   SELECT 1 FROM webhook_deliveries e
   WHERE e.endpoint_id = d.endpoint_id AND e.image_id = d.image_id AND e.id < d.id AND e.delivered_at IS NULL AND e.failed_at IS NULL)`;
 
-/** Inserts an endpoint. */
+/**
+ * Inserts an endpoint, unless its site has `maxPerSite` endpoints already (enabled or not).
+ * @returns the endpoint, or null when the site has no room
+ */
 export async function insertWebhookEndpoint(
   db: Queryable,
-  endpoint: Pick<WebhookEndpointRow, 'id' | 'siteId' | 'url' | 'secrets' | 'eventTypes'>,
-): Promise<WebhookEndpointRow> {
+  endpoint: Pick<WebhookEndpointRow, 'id' | 'siteId' | 'url' | 'secrets' | 'eventTypes'> & { maxPerSite: number },
+): Promise<WebhookEndpointRow | null> {
   const result = await db.query<WebhookEndpointRow>(
-    `INSERT INTO webhook_endpoints (id, site_id, url, secrets, event_types) VALUES ($1, $2, $3, $4, $5) RETURNING ${ENDPOINT_COLUMNS}`,
-    [endpoint.id, endpoint.siteId, endpoint.url, endpoint.secrets, endpoint.eventTypes],
+    `INSERT INTO webhook_endpoints (id, site_id, url, secrets, event_types)
+     SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM webhook_endpoints WHERE site_id = $2) < $6
+     RETURNING ${ENDPOINT_COLUMNS}`,
+    [endpoint.id, endpoint.siteId, endpoint.url, endpoint.secrets, endpoint.eventTypes, endpoint.maxPerSite],
   );
-  return result.rows[0]!;
+  return result.rows[0] ?? null;
 }
 
 /** Reads one endpoint, or null. */

@@ -831,7 +831,7 @@ export const ROUTES: RouteConfig[] = [
     },
     responses: {
       201: json(webhookEndpoint.extend({ secret: z.string().meta({ description: 'whsec_…, shown once' }) }), 'registered'),
-      ...errors('bad_request', ...MODERATOR_AUTH, 'url_not_allowed', 'url_resolves_to_private_address', ...OUTAGES),
+      ...errors('bad_request', ...MODERATOR_AUTH, 'too_many_endpoints', 'url_not_allowed', 'url_resolves_to_private_address', ...OUTAGES),
     },
   },
   {
