@@ -116,8 +116,9 @@ export async function insertDeliveries(
  * of their (endpoint, image), of an enabled endpoint, and not dispatched within `redispatchAfterMs` (a job lost
  * with Redis's data is dispatched again then). At most `perEndpoint` deliveries of one endpoint, and `perSite` of
  * one site, are on the queue or being attempted at once, so endpoints that hang hold that many of the workers'
- * slots and no more, however many images their events are about and however many endpoints the site registered.
- * Rows another relay is claiming are skipped.
+ * slots and no more, however many images their events are about and however many endpoints the site registered
+ * (a disabled endpoint's queued jobs, which will be skipped unattempted, stop counting; its attempts under way do
+ * not). Rows another relay is claiming are skipped.
  * @returns each claimed delivery's id and its dispatch count (the job id's suffix), oldest first
  */
 export async function claimDueDeliveries(
@@ -135,7 +136,7 @@ export async function claimDueDeliveries(
      busy AS (
        SELECT f.endpoint_id, w.site_id FROM webhook_deliveries f JOIN webhook_endpoints w ON w.id = f.endpoint_id
        WHERE w.site_id IN (SELECT site_id FROM due) AND f.delivered_at IS NULL AND f.failed_at IS NULL
-         AND (f.dispatched_at >= now() - $2 * interval '1 millisecond' OR f.attempting_until >= now())),
+         AND (f.attempting_until >= now() OR (w.enabled AND f.dispatched_at >= now() - $2 * interval '1 millisecond'))),
      endpoint_room AS (
        SELECT due.id, due.site_id FROM due
        WHERE due.place + (SELECT count(*) FROM busy WHERE busy.endpoint_id = due.endpoint_id) <= $3),
