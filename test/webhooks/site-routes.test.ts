@@ -87,6 +87,12 @@ describe('a site managing its webhooks', () => {
     expect((await asSite('herald', '/v1/webhooks/endpoints', { method: 'POST', body: { url: receiver.url } })).status).toBe(201);
   });
 
+  it('when an admin names a site that does not exist, then 404: no endpoint waits for a site created later to take its events', async () => {
+    const body = { url: receiver.url };
+    expect((await asAdmin(service, '/v1/webhooks/endpoints?site=not-yet', { method: 'POST', body })).status).toBe(404);
+    expect((await asAdmin(service, '/v1/webhooks/endpoints?site=gazette')).status).toBe(200);
+  });
+
   it('when a reader token or a private address is used, then it is refused', async () => {
     expect((await service.request('/v1/webhooks/endpoints', { as: 'reader-1' })).status).toBe(403);
     const internal = await asSite('gazette', '/v1/webhooks/endpoints', { method: 'POST', body: { url: 'http://10.0.0.7/hooks' } });
