@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDurationMs, parseRateLimits } from './domain/durations.js';
 import { REPORT_REASONS, type ReportReason } from './domain/reports.js';
+import { RESERVED_SITE_IDS as RESERVED_READER_PREFIXES } from './domain/sites.js';
 
 const DEV_JWT_SECRET = 'imgmod-development-secret-change-me';
 
@@ -165,8 +166,8 @@ export function redactUrl(url: string): string {
   return parsed.toString();
 }
 
-/** Reader-id namespaces imgmod uses itself: `anon:<id>` for anonymous readers, `demo:<name>` for demo readers. */
-const RESERVED_SITE_IDS = ['anon', 'demo', 'default'];
+/** Site ids a SIGNED_READER_SITES entry may not take: the reader-id namespaces imgmod uses itself (domain/sites.ts), and `default`. */
+const RESERVED_SITE_IDS = [...RESERVED_READER_PREFIXES, 'default'];
 
 /**
  * One host site whose server signs reader tokens: HS256 with `secret`, or RS256/ES256 keys at `jwksUrl`. Each
@@ -409,7 +410,7 @@ const schema = z
     OUTBOUND_ALLOW_LOOPBACK: z.stringbool().default(false),
     /** Time (ms) a webhook endpoint has to answer one delivery attempt before it counts as failed. */
     WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
-    /** Webhook delivery attempts run at once per worker process: a hanging endpoint holds one slot, not the queue. */
+    /** Webhook delivery attempts run at once per worker process: a hanging endpoint holds two slots at most, one site half of them. */
     WEBHOOK_CONCURRENCY: positiveInt.default(10),
     /** First retry wait of a failed webhook delivery (ms); each later one doubles, with jitter, up to 2 h. */
     WEBHOOK_RETRY_BASE_MS: positiveInt.default(10_000),

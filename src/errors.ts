@@ -42,6 +42,7 @@ export const ERROR_CATALOGUE = {
   invalid_transition: { httpStatus: 409, meaning: "this decision is not possible from the image's current status" },
   status_changed: { httpStatus: 409, meaning: 'the image changed since the moderator saw it; `details.status` is its status now' },
   external_id_taken: { httpStatus: 409, meaning: 'an image with this externalId is already registered; `details.imageId` names it' },
+  too_many_endpoints: { httpStatus: 409, meaning: 'the site has as many webhook endpoints as it may (20); `details.maxEndpoints`' },
   image_purged: { httpStatus: 410, meaning: 'the image was removed and its bytes deleted' },
   payload_too_large: { httpStatus: 413, meaning: 'the body is larger than the limit (MAX_UPLOAD_BYTES for files)' },
   unsupported_media_type: { httpStatus: 415, meaning: 'not a supported image type (JPEG, PNG, WebP, GIF, AVIF), decided from the bytes' },

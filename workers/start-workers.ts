@@ -126,8 +126,9 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
 const KEEP_DELIVERY_LOG_MS = 30 * 86_400_000;
 
 /**
- * The deliver-webhook worker (WEBHOOK_CONCURRENCY attempts at once, so a hanging endpoint holds one slot for at most
- * WEBHOOK_TIMEOUT_MS) and the relay step that dispatches due deliveries to it.
+ * The deliver-webhook worker (WEBHOOK_CONCURRENCY attempts at once; the relay puts at most ATTEMPTS_PER_ENDPOINT of
+ * one endpoint's deliveries, and half the slots' worth of one site's, in line, so hanging endpoints hold that many
+ * slots for at most WEBHOOK_TIMEOUT_MS) and the relay step that dispatches due deliveries to it.
  */
 function startWebhookDelivery(deps: Deps, connection: ReturnType<typeof openRedis>, redisOutage: ReturnType<typeof outageLog>) {
   const logger = deps.logger.child({ job: WEBHOOK_QUEUE });

@@ -137,9 +137,14 @@ export async function findUploadedBytes(db: Queryable, query: { uploaderId: stri
  * FOR NO KEY UPDATE, not FOR UPDATE: it still excludes other lockers and shared readers, but not the key-share
  * locks that foreign keys take, so an evaluation holding image A may insert outbox rows for image B while
  * B's evaluation holds B and does the same for A (with FOR UPDATE the two deadlock).
+ * @param scope.siteId only an image of this site is read and locked (null: any site); another site's is null
+ *   without waiting for or taking its lock, so a reader of one site cannot hold up another site's images
  */
-export async function lockImage(db: Queryable, id: string): Promise<ImageRow | null> {
-  const result = await db.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+export async function lockImage(db: Queryable, id: string, scope: { siteId: string | null } = { siteId: null }): Promise<ImageRow | null> {
+  const result = await db.query<ImageRow>(
+    `SELECT ${COLUMNS} FROM images WHERE id = $1 AND ($2::text IS NULL OR site_id = $2) FOR NO KEY UPDATE`,
+    [id, scope.siteId],
+  );
   return result.rows[0] ?? null;
 }
 

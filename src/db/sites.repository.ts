@@ -71,6 +71,26 @@ function siteValues(site: SiteSettings & { id: string }): unknown[] {
   ];
 }
 
+/**
+ * The first site other than `exceptId` that lists one of `origins`, and that origin; null when none does. An origin
+ * belongs to one site only: it decides which site an anonymous reader on that page acts on (domain/sites.ts).
+ * Takes a transaction-level advisory lock first, so two transactions that check and then write origins run one
+ * after the other; call it inside the transaction that writes them.
+ */
+export async function findSiteListingOrigin(
+  db: Queryable,
+  query: { exceptId: string; origins: readonly string[] },
+): Promise<{ id: string; origin: string } | null> {
+  if (query.origins.length === 0) return null;
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('sites.allowed_origins'))`);
+  const result = await db.query<{ id: string; origin: string }>(
+    `SELECT s.id, o.origin FROM sites s, unnest(s.allowed_origins) AS o(origin)
+     WHERE s.id <> $1 AND o.origin = ANY($2::text[]) ORDER BY s.id LIMIT 1`,
+    [query.exceptId, query.origins],
+  );
+  return result.rows[0] ?? null;
+}
+
 /** Inserts a new site. @returns null when the id (or issuer) is taken */
 export async function insertSite(db: Queryable, site: SiteSettings & { id: string }): Promise<SiteRow | null> {
   const result = await db.query<SiteRow>(
@@ -130,6 +150,7 @@ export async function resetBreaker(db: Queryable, id: string): Promise<boolean> 
  * other (a short wait: the caller bumps just before its last statements).
  * @returns `minute` (to take the block back with unbumpSiteAutoBlocks); `lastHour`, the auto-blocks of the last
  *   60 minutes (counted by the minute, since the last reset) before this one; `trailing`, those of the 7 days before
+ *   but for the ones moderators overturned
  */
 export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise<{ minute: Date; lastHour: number; trailing: number }> {
   const result = await db.query<{ minute: Date; lastHour: number; trailing: number }>(
@@ -139,7 +160,7 @@ export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise
        RETURNING minute, auto_blocks - before_reset AS this_minute),
      earlier AS (
        SELECT coalesce(sum(c.auto_blocks - c.before_reset) FILTER (WHERE c.minute > now() - interval '1 hour'), 0) AS last_hour,
-              coalesce(sum(c.auto_blocks) FILTER (WHERE c.minute <= now() - interval '1 hour'), 0) AS trailing
+              coalesce(sum(c.auto_blocks - c.overturned) FILTER (WHERE c.minute <= now() - interval '1 hour'), 0) AS trailing
        FROM site_auto_block_counts c
        WHERE c.site_id = $1 AND c.minute >= now() - interval '169 hours' AND c.minute < date_trunc('minute', now()))
      SELECT bumped.minute, (bumped.this_minute - 1 + earlier.last_hour)::int AS "lastHour", earlier.trailing::int AS trailing
@@ -147,6 +168,27 @@ export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise
     [siteId],
   );
   return result.rows[0]!;
+}
+
+/**
+ * Takes the auto-blocks of `imageId` made since `since` (its previous restore, if any) out of its site's usual
+ * rate: a moderator is restoring it, so they were wrong, and a drip of wrongful blocks must not raise the breaker's
+ * limit (domain/site-breaker.ts rule 2). Their minutes stay counted in the last hour: the breaker limits blocks made.
+ */
+export async function discountOverturnedAutoBlocks(
+  db: Queryable,
+  query: { imageId: string; siteId: string; since: Date | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE site_auto_block_counts c SET overturned = c.overturned + e.n
+     FROM (SELECT date_trunc('minute', created_at) AS minute, count(*)::int AS n FROM moderation_events
+           WHERE image_id = $1 AND action = 'auto_block' AND details->>'rule' IN ('total_score', 'reason_score')
+             AND created_at > coalesce($3, '-infinity'::timestamptz)
+             AND created_at >= now() - interval '170 hours'
+           GROUP BY 1) e
+     WHERE c.site_id = $2 AND c.minute = e.minute`,
+    [query.imageId, query.siteId, query.since],
+  );
 }
 
 /** Takes back the auto-block bumpSiteAutoBlocks counted in `minute` (the breaker held it). */

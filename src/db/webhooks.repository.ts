@@ -45,16 +45,21 @@ const IS_HEAD = `NOT EXISTS (
   SELECT 1 FROM webhook_deliveries e
   WHERE e.endpoint_id = d.endpoint_id AND e.image_id = d.image_id AND e.id < d.id AND e.delivered_at IS NULL AND e.failed_at IS NULL)`;
 
-/** Inserts an endpoint. */
+/**
+ * Inserts an endpoint, unless its site has `maxPerSite` endpoints already (enabled or not).
+ * @returns the endpoint, or null when the site has no room
+ */
 export async function insertWebhookEndpoint(
   db: Queryable,
-  endpoint: Pick<WebhookEndpointRow, 'id' | 'siteId' | 'url' | 'secrets' | 'eventTypes'>,
-): Promise<WebhookEndpointRow> {
+  endpoint: Pick<WebhookEndpointRow, 'id' | 'siteId' | 'url' | 'secrets' | 'eventTypes'> & { maxPerSite: number },
+): Promise<WebhookEndpointRow | null> {
   const result = await db.query<WebhookEndpointRow>(
-    `INSERT INTO webhook_endpoints (id, site_id, url, secrets, event_types) VALUES ($1, $2, $3, $4, $5) RETURNING ${ENDPOINT_COLUMNS}`,
-    [endpoint.id, endpoint.siteId, endpoint.url, endpoint.secrets, endpoint.eventTypes],
+    `INSERT INTO webhook_endpoints (id, site_id, url, secrets, event_types)
+     SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM webhook_endpoints WHERE site_id = $2) < $6
+     RETURNING ${ENDPOINT_COLUMNS}`,
+    [endpoint.id, endpoint.siteId, endpoint.url, endpoint.secrets, endpoint.eventTypes, endpoint.maxPerSite],
   );
-  return result.rows[0]!;
+  return result.rows[0] ?? null;
 }
 
 /** Reads one endpoint, or null. */
@@ -109,24 +114,43 @@ export async function insertDeliveries(
 /**
  * Claims due deliveries to put on the queue (one statement, committed at once): open, due, the oldest open one
  * of their (endpoint, image), of an enabled endpoint, and not dispatched within `redispatchAfterMs` (a job lost
- * with Redis's data is dispatched again then). Rows another relay is claiming are skipped.
+ * with Redis's data is dispatched again then). At most `perEndpoint` deliveries of one endpoint, and `perSite` of
+ * one site, are on the queue or being attempted at once, so endpoints that hang hold that many of the workers'
+ * slots and no more, however many images their events are about and however many endpoints the site registered
+ * (a disabled endpoint's queued jobs, which will be skipped unattempted, stop counting; its attempts under way do
+ * not). Rows another relay is claiming are skipped.
  * @returns each claimed delivery's id and its dispatch count (the job id's suffix), oldest first
  */
 export async function claimDueDeliveries(
   db: Queryable,
-  options: { limit: number; redispatchAfterMs: number },
+  options: { limit: number; redispatchAfterMs: number; perEndpoint: number; perSite: number },
 ): Promise<{ id: number; dispatchCount: number }[]> {
-  const result = await db.query<{ id: number; dispatchCount: number }>(
-    `UPDATE webhook_deliveries SET dispatched_at = now(), dispatch_count = dispatch_count + 1
-     WHERE id IN (
-       SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
-       WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= now()
+  const due = `d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= now()
          AND (d.dispatched_at IS NULL OR d.dispatched_at < now() - $2 * interval '1 millisecond')
-         AND (d.attempting_until IS NULL OR d.attempting_until < now())
-         AND ${IS_HEAD}
+         AND (d.attempting_until IS NULL OR d.attempting_until < now())`;
+  const result = await db.query<{ id: number; dispatchCount: number }>(
+    `WITH due AS (
+       SELECT d.id, d.endpoint_id, w.site_id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.id) AS place
+       FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
+       WHERE ${due} AND ${IS_HEAD}),
+     busy AS (
+       SELECT f.endpoint_id, w.site_id FROM webhook_deliveries f JOIN webhook_endpoints w ON w.id = f.endpoint_id
+       WHERE w.site_id IN (SELECT site_id FROM due) AND f.delivered_at IS NULL AND f.failed_at IS NULL
+         AND (f.attempting_until >= now() OR (w.enabled AND f.dispatched_at >= now() - $2 * interval '1 millisecond'))),
+     endpoint_room AS (
+       SELECT due.id, due.site_id FROM due
+       WHERE due.place + (SELECT count(*) FROM busy WHERE busy.endpoint_id = due.endpoint_id) <= $3),
+     site_room AS (
+       SELECT ranked.id FROM (
+         SELECT id, site_id, row_number() OVER (PARTITION BY site_id ORDER BY id) AS place FROM endpoint_room) ranked
+       WHERE ranked.place + (SELECT count(*) FROM busy WHERE busy.site_id = ranked.site_id) <= $4)
+     UPDATE webhook_deliveries SET dispatched_at = now(), dispatch_count = dispatch_count + 1
+     WHERE id IN (
+       SELECT d.id FROM webhook_deliveries d
+       WHERE d.id IN (SELECT id FROM site_room) AND ${due}
        ORDER BY d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED)
      RETURNING id::int, dispatch_count AS "dispatchCount"`,
-    [options.limit, options.redispatchAfterMs],
+    [options.limit, options.redispatchAfterMs, options.perEndpoint, options.perSite],
   );
   return result.rows.sort((a, b) => a.id - b.id);
 }

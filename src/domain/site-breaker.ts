@@ -6,7 +6,8 @@
  * Rules, in order:
  * 1. A breaker that tripped stays open for `coolDownMs` (SITE_BREAKER_COOLDOWN) unless an admin resets it.
  * 2. The site's usual rate is the hourly average of its auto-blocks over the trailing 7 days (168 hours)
- *    before the current hour's window; its limit for one hour is max(`floor`, `factor` × that average).
+ *    before the current hour's window, leaving out those a moderator overturned (restored), so that a drip of
+ *    wrongful blocks does not raise the limit; its limit for one hour is max(`floor`, `factor` × that average).
  * 3. An auto-block that would bring the last hour's count (since the last reset, if later) above the limit
  *    trips the breaker: it and the following ones are held.
  *
@@ -32,7 +33,7 @@ export interface BreakerSettings {
 export interface BreakerInput {
   /** Auto-blocks of the site in the last hour (since the last reset when that is later), not counting this one. */
   autoBlocksLastHour: number;
-  /** Auto-blocks of the site in the 7 days before the last hour. */
+  /** Auto-blocks of the site in the 7 days before the last hour, but for those a moderator restored since. */
   autoBlocksTrailing: number;
   /** When the breaker last tripped, or null. */
   trippedAt: Date | null;

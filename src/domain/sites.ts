@@ -18,8 +18,12 @@ export const DEFAULT_SITE_ID = 'default';
 /** Site ids: lower-case letters, digits and dashes, 1–40 characters (also a cookie-name and key-prefix part). */
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
-/** Ids no site may take: `anon` and `demo` prefix reader ids already. */
-export const RESERVED_SITE_IDS: readonly string[] = ['anon', 'demo'];
+/**
+ * Ids no site may take, since a site's id prefixes its readers' ids (`<site>:<sub>`) and those must not be ids imgmod
+ * gives itself: `anon:` and `demo:` readers, the `hash-bank:<bank>` reporter (whose upheld record a site's reader
+ * would inherit), and `site:<id>`, the uploader id of a site key's uploads.
+ */
+export const RESERVED_SITE_IDS: readonly string[] = ['anon', 'demo', 'hash-bank', 'site'];
 
 /** How far above the operator's threshold a site may raise its own (rule 2): ten times is already a lot of readers. */
 export const MAX_SITE_THRESHOLD_FACTOR = 10;

@@ -840,7 +840,15 @@ export const ROUTES: RouteConfig[] = [
     },
     responses: {
       201: json(webhookEndpoint.extend({ secret: z.string().meta({ description: 'whsec_…, shown once' }) }), 'registered'),
-      ...errors('bad_request', ...MODERATOR_AUTH, 'url_not_allowed', 'url_resolves_to_private_address', ...OUTAGES),
+      ...errors(
+        'bad_request',
+        ...MODERATOR_AUTH,
+        'not_found',
+        'too_many_endpoints',
+        'url_not_allowed',
+        'url_resolves_to_private_address',
+        ...OUTAGES,
+      ),
     },
   },
   {
@@ -852,7 +860,7 @@ export const ROUTES: RouteConfig[] = [
     request: { query: siteQuery },
     responses: {
       200: json(z.object({ endpoints: z.array(webhookEndpoint) }), 'the endpoints'),
-      ...errors('bad_request', ...MODERATOR_AUTH, ...OUTAGES),
+      ...errors('bad_request', ...MODERATOR_AUTH, 'not_found', ...OUTAGES),
     },
   },
   {

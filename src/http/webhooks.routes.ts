@@ -6,9 +6,10 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { WEBHOOK_EVENT_TYPES } from '../domain/webhook-events.js';
+import { findSite } from '../db/sites.repository.js';
 import { hasRole } from '../domain/roles.js';
 import { DEFAULT_SITE_ID } from '../domain/sites.js';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, badRequest, notFound } from '../errors.js';
 import {
   addSiteEndpoint,
   enableSiteEndpoint,
@@ -45,11 +46,18 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return parsed.data;
 }
 
-/** The site a request manages: its API key's, or for an admin `?site=` (default `default`); 403 for anyone else. */
-function siteOf(req: Request): string {
+/**
+ * The site a request manages: its API key's, or for an admin `?site=` (default `default`), which must exist: an
+ * endpoint registered for an id no site has would receive the events of the site created later under it.
+ * @throws AppError 403 `forbidden` for anyone else; 404 `not_found` for an admin's unknown site
+ */
+async function siteOf(req: Request, deps: Pick<Deps, 'pool'>): Promise<string> {
   if (req.siteKey) return req.siteKey.siteId;
-  if (req.user && hasRole(req.user.role, 'admin')) return parse(siteQuery, req.query, 'query').site ?? DEFAULT_SITE_ID;
-  throw new AppError({ code: 'forbidden', message: "webhooks are managed with the site's API key (or by an admin)" });
+  if (!req.user || !hasRole(req.user.role, 'admin'))
+    throw new AppError({ code: 'forbidden', message: "webhooks are managed with the site's API key (or by an admin)" });
+  const site = parse(siteQuery, req.query, 'query').site ?? DEFAULT_SITE_ID;
+  if (!(await findSite(deps.pool, site))) throw notFound('site');
+  return site;
 }
 
 /** The router for /v1/webhooks (see the module comment). */
@@ -61,7 +69,7 @@ export function webhooksRoutes(deps: Deps, auth: ReaderAuth): Router {
   router.post('/v1/webhooks/endpoints', authenticated, async (req, res) => {
     const body = parse(newEndpointBody, req.body ?? {}, 'endpoint');
     const endpoint = await addSiteEndpoint(deps, {
-      siteId: siteOf(req),
+      siteId: await siteOf(req, deps),
       url: body.url,
       ...(body.eventTypes ? { eventTypes: body.eventTypes } : {}),
     });
@@ -72,32 +80,32 @@ export function webhooksRoutes(deps: Deps, auth: ReaderAuth): Router {
   });
 
   router.get('/v1/webhooks/endpoints', authenticated, async (req, res) => {
-    res.set('Cache-Control', 'no-store').json({ endpoints: await listSiteEndpoints(deps, siteOf(req)) });
+    res.set('Cache-Control', 'no-store').json({ endpoints: await listSiteEndpoints(deps, await siteOf(req, deps)) });
   });
 
   router.patch('/v1/webhooks/endpoints/:id', authenticated, async (req, res) => {
     const body = parse(endpointChangeBody, req.body ?? {}, 'change');
-    res.json(await enableSiteEndpoint(deps, { siteId: siteOf(req), endpointId: idOf(req), enabled: body.enabled }));
+    res.json(await enableSiteEndpoint(deps, { siteId: await siteOf(req, deps), endpointId: idOf(req), enabled: body.enabled }));
   });
 
   router.post('/v1/webhooks/endpoints/:id/rotate-secret', authenticated, async (req, res) => {
-    const endpoint = await rotateSiteSecret(deps, { siteId: siteOf(req), endpointId: idOf(req), finish: false });
+    const endpoint = await rotateSiteSecret(deps, { siteId: await siteOf(req, deps), endpointId: idOf(req), finish: false });
     res.set('Cache-Control', 'no-store').json({ ...endpointView(endpoint), secret: endpoint.secrets.at(-1) });
   });
 
   router.post('/v1/webhooks/endpoints/:id/finish-rotation', authenticated, async (req, res) => {
-    res.json(endpointView(await rotateSiteSecret(deps, { siteId: siteOf(req), endpointId: idOf(req), finish: true })));
+    res.json(endpointView(await rotateSiteSecret(deps, { siteId: await siteOf(req, deps), endpointId: idOf(req), finish: true })));
   });
 
   router.get('/v1/webhooks/endpoints/:id/deliveries', authenticated, async (req, res) => {
     const { limit } = parse(deliveriesQuery, req.query, 'query');
-    const deliveries = await siteDeliveries(deps, { siteId: siteOf(req), endpointId: idOf(req), limit });
+    const deliveries = await siteDeliveries(deps, { siteId: await siteOf(req, deps), endpointId: idOf(req), limit });
     res.set('Cache-Control', 'no-store').json({ deliveries });
   });
 
   router.post('/v1/webhooks/deliveries/:id/redeliver', authenticated, async (req, res) => {
     const { id } = parse(deliveryIdPath, req.params, 'delivery id');
-    res.status(202).json({ deliveryId: await redeliverSiteDelivery(deps, { siteId: siteOf(req), deliveryId: id }) });
+    res.status(202).json({ deliveryId: await redeliverSiteDelivery(deps, { siteId: await siteOf(req, deps), deliveryId: id }) });
   });
 
   return router;

@@ -11,7 +11,7 @@ import {
   transitionImage,
 } from '../db/images.repository.js';
 import type { PoolClient } from '../db/pool.js';
-import { blocklistSitesOf } from '../db/sites.repository.js';
+import { blocklistSitesOf, discountOverturnedAutoBlocks } from '../db/sites.repository.js';
 import { sitesShareBlocklist } from '../domain/sites.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
@@ -76,6 +76,9 @@ export async function decideImage(deps: Pick<Deps, 'pool' | 'config'>, input: De
         details: { status: image.status },
       });
     }
+    // A moderator's restore overturns the image's auto-blocks since its last restore: no part of its site's usual rate.
+    if (input.action === 'restore')
+      await discountOverturnedAutoBlocks(client, { imageId: image.id, siteId: image.siteId, since: image.restoredAt });
     await transitionImage(client, { id: image.id, from: [image.status], to: plan.to, restored: input.action === 'restore' });
     await enqueueStatusEvent(client, { imageId: image.id, from: image.status, to: plan.to });
     const closedReports = await closeOpenReports(client, { imageId: image.id, outcome: plan.reportOutcome, decidedBy: input.moderatorId });

@@ -117,7 +117,8 @@ async function reportUnderLock(
   input: ReportInput,
 ): Promise<{ reportId: string; duplicate: boolean; siteId: string }> {
   return withTransaction(deps.pool, async (client) => {
-    const image = await lockImage(client, input.imageId);
+    // Only an image of the reader's site is locked: another site's answers as a missing one, without its lock.
+    const image = await lockImage(client, input.imageId, { siteId: input.siteId });
     checkReportable(image, input);
     const facts = await reporterFacts(client, {
       reporterId: input.reporterId,

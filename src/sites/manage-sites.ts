@@ -4,10 +4,11 @@
  */
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { withTransaction } from '../db/pool.js';
+import { withTransaction, type Queryable } from '../db/pool.js';
 import { appendOperatorEvent } from '../db/operator-events.repository.js';
 import {
   findSite,
+  findSiteListingOrigin,
   insertSite,
   listSites,
   resetBreaker,
@@ -79,13 +80,19 @@ function withDefaults(input: NewSiteInput): SiteSettings & { id: string } {
   };
 }
 
+/** Refuses origins another site lists (findSiteListingOrigin). @throws AppError 409 `site_exists` */
+async function checkOriginsFree(db: Queryable, id: string, origins: readonly string[]): Promise<void> {
+  const taken = await findSiteListingOrigin(db, { exceptId: id, origins });
+  if (taken) throw new AppError({ code: 'site_exists', message: `the site "${taken.id}" lists the origin ${taken.origin} already` });
+}
+
 function issuerTaken(error: unknown): boolean {
   return (error as { code?: string; constraint?: string }).code === '23505';
 }
 
 /**
  * Creates a site.
- * @throws AppError 409 `site_exists` when the id or the issuer is taken; 400 for bad keys
+ * @throws AppError 409 `site_exists` when the id, the issuer or one of the origins is taken; 400 for bad keys
  */
 export async function createSite(
   deps: Pick<Deps, 'pool' | 'config'>,
@@ -95,6 +102,7 @@ export async function createSite(
   checkKeys(settings, deps.config);
   try {
     return await withTransaction(deps.pool, async (client) => {
+      await checkOriginsFree(client, settings.id, settings.allowedOrigins);
       const site = await insertSite(client, settings);
       if (!site) throw new AppError({ code: 'site_exists', message: `a site with the id "${settings.id}" or its issuer exists` });
       await appendOperatorEvent(client, { actorId: input.adminId, action: 'site_created', target: site.id, details: { name: site.name } });
@@ -126,7 +134,7 @@ export async function getSite(
 
 /**
  * Changes the settings an update names; the rest stay. `readerKeys` replaces the whole list.
- * @throws AppError 404 unknown site; 409 `site_protected` to disable `default`; 409 `site_exists` for a taken issuer
+ * @throws AppError 404 unknown site; 409 `site_protected` to disable `default`; 409 `site_exists` for a taken issuer or origin
  */
 export async function changeSite(
   deps: Pick<Deps, 'pool' | 'config'>,
@@ -142,6 +150,7 @@ export async function changeSite(
       const { readerKeys, ...rest } = input.changes;
       const next = { ...current, ...rest, ...(readerKeys ? { readerKeys: readerKeys as ReaderKey[] } : {}) };
       checkKeys(next, deps.config);
+      if (input.changes.allowedOrigins) await checkOriginsFree(client, input.id, next.allowedOrigins);
       const site = (await updateSite(client, next))!;
       await appendOperatorEvent(client, {
         actorId: input.adminId,

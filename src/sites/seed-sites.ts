@@ -6,7 +6,7 @@
 import type { SignedSite } from '../config.js';
 import type { Deps } from '../deps.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
-import type { ReaderKey } from '../db/sites.repository.js';
+import { findSiteListingOrigin, type ReaderKey } from '../db/sites.repository.js';
 
 /** The reader key of one SIGNED_READER_SITES entry. */
 function readerKeyOf(site: SignedSite): ReaderKey {
@@ -31,6 +31,9 @@ export async function seedSitesFromEnv(deps: Pick<Deps, 'pool' | 'config'>): Pro
 }
 
 async function upsert(client: Queryable, site: SignedSite): Promise<void> {
+  const taken = await findSiteListingOrigin(client, { exceptId: site.id, origins: site.origins ?? [] });
+  if (taken)
+    throw new Error(`SIGNED_READER_SITES: the origin ${taken.origin} of site ${site.id} belongs to site ${taken.id}; change one of them`);
   try {
     await client.query(
       `INSERT INTO sites (id, name, issuer, audience, reader_keys, allowed_origins, anonymous_reports)

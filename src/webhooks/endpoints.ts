@@ -3,9 +3,15 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { DEFAULT_WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../domain/webhook-events.js';
 import { addWebhookSecret, dropOldWebhookSecrets, insertWebhookEndpoint, type WebhookEndpointRow } from '../db/webhooks.repository.js';
-import { notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { checkOutboundUrl } from '../outbound/safe-fetch.js';
 import { newWebhookSecret } from './signing.js';
+
+/**
+ * Endpoints one site may register (GitHub's limit of webhooks per event and repository): every event is written
+ * once per endpoint, so without a bound one reader's report could be fanned out to any number of URLs.
+ */
+export const MAX_ENDPOINTS_PER_SITE = 20;
 
 /**
  * Registers an endpoint that receives the site's events, with a new signing secret (shown to the site once, in
@@ -13,7 +19,7 @@ import { newWebhookSecret } from './signing.js';
  * host on `allowedHosts` (by default the URL's own host), not a literal non-public address; where its name
  * resolves is checked again at every delivery.
  * @param input.eventTypes default: every event but the opt-in `report.created`
- * @throws AppError 422 `url_not_allowed`, `url_resolves_to_private_address`
+ * @throws AppError 422 `url_not_allowed`, `url_resolves_to_private_address`; 409 `too_many_endpoints` past MAX_ENDPOINTS_PER_SITE
  */
 export async function registerWebhookEndpoint(
   deps: Pick<Deps, 'pool' | 'config'>,
@@ -24,13 +30,21 @@ export async function registerWebhookEndpoint(
     allowedHosts: input.allowedHosts ?? [ownHost],
     allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK,
   });
-  return insertWebhookEndpoint(deps.pool, {
+  const endpoint = await insertWebhookEndpoint(deps.pool, {
     id: randomUUID(),
     siteId: input.siteId,
     url: url.href,
     secrets: [newWebhookSecret()],
     eventTypes: [...new Set(input.eventTypes ?? DEFAULT_WEBHOOK_EVENT_TYPES)],
+    maxPerSite: MAX_ENDPOINTS_PER_SITE,
   });
+  if (!endpoint)
+    throw new AppError({
+      code: 'too_many_endpoints',
+      message: `a site may have ${MAX_ENDPOINTS_PER_SITE} webhook endpoints; disable or reuse one`,
+      details: { maxEndpoints: MAX_ENDPOINTS_PER_SITE },
+    });
+  return endpoint;
 }
 
 /**

@@ -36,7 +36,7 @@ async function ownEndpoint(deps: Pick<Deps, 'pool'>, siteId: string, endpointId:
 /**
  * Registers an endpoint of `siteId` (registerWebhookEndpoint's URL rules: the URL's own host, public addresses only).
  * @returns the endpoint with its first secret: the only time the site sees it
- * @throws AppError 422 `url_not_allowed`, `url_resolves_to_private_address`
+ * @throws AppError 422 `url_not_allowed`, `url_resolves_to_private_address`; 409 `too_many_endpoints`
  */
 export function addSiteEndpoint(
   deps: Pick<Deps, 'pool' | 'config'>,

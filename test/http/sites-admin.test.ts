@@ -130,6 +130,36 @@ describe('managing sites', () => {
     expect(statuses).toEqual([400, 400, 400, 409, 409]);
   });
 
+  it("when a site is given an origin another site lists, then 409 site_exists, and that origin's readers stay the other site's", async () => {
+    // "aa-…" sorts before "shop": listed first, it would take shop's anonymous readers (or, disabled, refuse them).
+    const taker = { id: 'aa-taker', name: 'x', allowedOrigins: [shop.origin] };
+    expect(await errorCode(await asAdmin(service, '/v1/admin/sites', { method: 'POST', body: taker }))).toMatchObject({
+      status: 409,
+      code: 'site_exists',
+    });
+    expect((await asAdmin(service, '/v1/admin/sites', { method: 'POST', body: { ...taker, allowedOrigins: [] } })).status).toBe(201);
+    const change = { allowedOrigins: ['https://aa-taker.example', shop.origin] };
+    expect(await errorCode(await asAdmin(service, '/v1/admin/sites/aa-taker', { method: 'PATCH', body: change }))).toMatchObject({
+      status: 409,
+      code: 'site_exists',
+    });
+    expect((await asAdmin(service, '/v1/admin/sites/aa-taker/disable', { method: 'POST' })).status).toBe(200);
+    const answer = await service.request('/v1/readers/anonymous', {
+      method: 'POST',
+      headers: { origin: shop.origin, 'x-forwarded-for': freshNetwork() },
+    });
+    expect(answer.status).toBe(201);
+    expect(await answer.json()).toMatchObject({ siteId: 'shop' });
+  });
+
+  it('when a site would take an id that prefixes other reporter or uploader ids (hash-bank, site), then 400', async () => {
+    // A site "hash-bank"'s reader "moderators" would be `hash-bank:moderators`, the bank's own reporter, and inherit its
+    // upheld record; a site "site"'s reader "news" would be `site:news`, the uploader id of the news site's key.
+    for (const id of ['hash-bank', 'site']) {
+      expect((await asAdmin(service, '/v1/admin/sites', { method: 'POST', body: { id, name: 'x' } })).status).toBe(400);
+    }
+  });
+
   it('when thresholds are changed, then they are stored and the site reads them back', async () => {
     const response = await asAdmin(service, '/v1/admin/sites/shop', { method: 'PATCH', body: { thresholds: { autoBlockThreshold: 4 } } });
     expect(response.status).toBe(200);

@@ -5,7 +5,7 @@
  * the other site's images cannot even be reported. An admin's reset lets auto-blocks through again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { decideAs, evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import { freshNetwork, reportAs } from '../helpers/readers.js';
 import { asAdmin, createTestSite, siteReaderToken, testSite } from '../helpers/sites.js';
 import { auditActions } from '../helpers/records.js';
@@ -78,6 +78,48 @@ describe('the per-site circuit breaker', () => {
     expect((await asAdmin(service, '/v1/admin/sites/victim/breaker/reset', { method: 'POST' })).status).toBe(200);
     expect((await reportAs(service, held[0]!, await minted(99), 'illegal')).status).toBe(202);
     await waitFor(async () => (await service.status(held[0]!)) === 'auto_blocked');
+  });
+
+  it('when the auto-blocks of the week before were all restored by moderators, then they earn the site no higher limit: a drip of wrongful blocks does not ratchet the breaker open', async () => {
+    const drip = testSite('drip');
+    await createTestSite(service, drip);
+    // A compromised key's week: 800 auto-blocks at about the floor rate, counted as they were made, then found
+    // wrong by a moderator, who restores the picture.
+    const past = await service.uploadDistinct('site:drip');
+    await service.deps.pool.query(
+      `INSERT INTO moderation_events (image_id, actor_id, action, from_status, to_status, reason, details, created_at)
+       SELECT $1, NULL, 'auto_block', 'visible', 'auto_blocked', 'an earlier wrongful block', '{"rule":"total_score"}',
+              date_trunc('minute', now()) - interval '2 hours' - g * interval '12 minutes'
+       FROM generate_series(1, 800) AS g`,
+      [past],
+    );
+    await service.deps.pool.query(
+      `INSERT INTO site_auto_block_counts (site_id, minute, auto_blocks)
+       SELECT 'drip', date_trunc('minute', created_at), count(*) FROM moderation_events WHERE image_id = $1 AND action = 'auto_block' GROUP BY 2`,
+      [past],
+    );
+    await service.deps.pool.query(`UPDATE images SET status = 'auto_blocked' WHERE id = $1`, [past]);
+    const usual = async () =>
+      (
+        await service.deps.pool.query<{ n: number }>(
+          `SELECT sum(auto_blocks - overturned)::int AS n FROM site_auto_block_counts WHERE site_id = 'drip'`,
+        )
+      ).rows[0]!.n;
+    expect(await usual()).toBe(800); // a limit of 47 an hour, were they right
+    expect((await decideAs(service, past, 'restore')).status).toBe(200);
+    expect(await usual()).toBe(0);
+
+    const targets: string[] = [];
+    for (let i = 0; i < FLOOR + 2; i++) targets.push(await service.uploadDistinct('site:drip'));
+    for (const [i, id] of targets.entries()) {
+      for (let r = 0; r < 3; r++) {
+        const reader = { token: await siteReaderToken(drip, `drip-${i}-${r}`, 400 + (i * 3 + r) * 30), ip: freshNetwork() };
+        expect((await reportAs(service, id, reader, 'illegal')).status).toBe(202);
+      }
+    }
+    await evaluationsSettled(service);
+    const statuses = await Promise.all(targets.map((id) => service.status(id)));
+    expect(statuses.filter((status) => status === 'auto_blocked')).toHaveLength(FLOOR);
   });
 
   it("when a moderator reports a site's image while its breaker is open, then it is blocked: the breaker watches readers", async () => {

@@ -47,6 +47,22 @@ describe('two sites on one deployment', () => {
     expect((await reportAs(service, images.alpha, reader)).status).toBe(202);
   });
 
+  it("when the other site's image is locked by a change in progress, then a site's anonymous reader still gets the missing image's answer at once: it takes no lock on it", async () => {
+    const reader = await anonymousReader(service, freshNetwork(), alpha.origin);
+    const holder = await service.deps.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM images WHERE id = $1 FOR UPDATE', [images.beta]);
+      const started = Date.now();
+      expect(await answerOf(await reportAs(service, images.beta, reader))).toEqual(await missingReport(reader));
+      // Well under DB_LOCK_TIMEOUT_MS (2 s): the answer did not wait for the lock, so it tells nothing of it.
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+  });
+
   it("when a site's anonymous cookie is sent from the other site's page, then it is no reader there (the cookie is per site)", async () => {
     const reader = await anonymousReader(service, freshNetwork(), alpha.origin);
     const replayed = await reportAs(service, images.beta, { ...reader, origin: beta.origin });

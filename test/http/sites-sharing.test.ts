@@ -64,6 +64,19 @@ describe('near-duplicate report pooling', () => {
 });
 
 describe('the shared blocklist', () => {
+  it("when one site's readers auto-block its copy of another site's picture, then the other site's picture and later copies stay visible: only a moderator's uphold is shared", async () => {
+    const [original, copy] = await pictureAndCopy();
+    const onBeta = await service.uploadProcessed(original, 'site:beta');
+    // Alpha's key (or whoever holds it) uploads a copy of beta's picture and has alpha's readers block it.
+    const onAlpha = await service.uploadProcessed(copy, 'site:alpha');
+    for (const n of [0, 1, 2]) expect((await reportAs(service, onAlpha, await reader(alpha, `x${n}-${onAlpha}`, n * 2))).status).toBe(202);
+    await waitFor(async () => (await service.status(onAlpha)) === 'auto_blocked');
+    await evaluationsSettled(service);
+    expect(await service.status(onBeta)).toBe('visible');
+    const later = await service.uploadProcessed(await sharp(original).jpeg({ quality: 80 }).toBuffer(), 'site:beta');
+    expect(await service.status(later)).toBe('visible');
+  });
+
   it("when a moderator upholds a site's picture, then another site's visible copy is blocked too, but not a site that keeps its blocklist apart", async () => {
     const [original, copy] = await pictureAndCopy();
     const onAlpha = await service.uploadProcessed(original, 'site:alpha');

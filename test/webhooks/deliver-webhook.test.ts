@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/pool.js';
 import {
+  claimDueDeliveries,
   findDelivery,
   holdDelivery,
   listDeliveries,
@@ -115,6 +116,27 @@ describe('a delivery attempt', () => {
     const { endpoint, first } = await twoEvents(`http://127.0.0.1:${await sparePort()}/`);
     await setWebhookEndpointEnabled(service.deps.pool, { id: endpoint.id, enabled: false });
     expect(await holdDelivery(service.deps.pool, { id: first.id, holdMs: 1_000 })).toBeNull();
+  });
+
+  it("when a site's endpoint is disabled with deliveries on the queue, then they no longer take the site's room from its other endpoints", async () => {
+    const site = `site-${randomUUID()}`;
+    const disabled = await registerWebhookEndpoint(service.deps, { siteId: site, url: `http://127.0.0.1:${await sparePort()}/` });
+    for (let i = 0; i < 2; i++)
+      await withTransaction(service.deps.pool, (client) =>
+        enqueueImageEvent(client, { imageId: randomUUID(), siteId: site, type: 'image.visible' }),
+      );
+    const other = await registerWebhookEndpoint(service.deps, { siteId: site, url: `http://127.0.0.1:${await sparePort()}/` });
+    await withTransaction(service.deps.pool, (client) =>
+      enqueueImageEvent(client, { imageId: randomUUID(), siteId: site, type: 'image.visible' }),
+    );
+    const [waiting] = await listDeliveries(service.deps.pool, { endpointId: other.id, limit: 1 });
+    const claim = () => claimDueDeliveries(service.deps.pool, { limit: 200, redispatchAfterMs: 300_000, perEndpoint: 2, perSite: 2 });
+
+    // The site's two places go to the first endpoint's two deliveries; the other endpoint's waits its turn.
+    expect((await claim()).map((row) => row.id)).not.toContain(waiting!.id);
+    // Disabled, their jobs will be skipped unattempted: the room is the other endpoint's.
+    await setWebhookEndpointEnabled(service.deps.pool, { id: disabled.id, enabled: false });
+    expect((await claim()).map((row) => row.id)).toContain(waiting!.id);
   });
 
   it('when an endpoint URL is private, has credentials or is not http(s), then it cannot be registered', async () => {

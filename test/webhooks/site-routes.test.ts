@@ -73,6 +73,26 @@ describe('a site managing its webhooks', () => {
     expect(((await (await asSite('herald', '/v1/webhooks/endpoints')).json()) as { endpoints: unknown[] }).endpoints).toEqual([]);
   });
 
+  it("when a site's key registers more than 20 endpoints, then 409 too_many_endpoints: one event is not fanned out without bound", async () => {
+    await createTestSite(service, testSite('tribune'));
+    keys.tribune = (
+      (await (await asAdmin(service, '/v1/admin/sites/tribune/api-keys', { method: 'POST', body: {} })).json()) as { key: string }
+    ).key;
+    const register = (i: number) => asSite('tribune', '/v1/webhooks/endpoints', { method: 'POST', body: { url: `${receiver.url}/${i}` } });
+    for (let i = 0; i < 20; i++) expect((await register(i)).status).toBe(201);
+    const refused = await register(20);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('too_many_endpoints');
+    // Another site's room is its own.
+    expect((await asSite('herald', '/v1/webhooks/endpoints', { method: 'POST', body: { url: receiver.url } })).status).toBe(201);
+  });
+
+  it('when an admin names a site that does not exist, then 404: no endpoint waits for a site created later to take its events', async () => {
+    const body = { url: receiver.url };
+    expect((await asAdmin(service, '/v1/webhooks/endpoints?site=not-yet', { method: 'POST', body })).status).toBe(404);
+    expect((await asAdmin(service, '/v1/webhooks/endpoints?site=gazette')).status).toBe(200);
+  });
+
   it('when a reader token or a private address is used, then it is refused', async () => {
     expect((await service.request('/v1/webhooks/endpoints', { as: 'reader-1' })).status).toBe(403);
     const internal = await asSite('gazette', '/v1/webhooks/endpoints', { method: 'POST', body: { url: 'http://10.0.0.7/hooks' } });
