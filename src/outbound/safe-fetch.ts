@@ -31,8 +31,42 @@ export interface ResolvedAddress {
 /** Resolves a host name to all its addresses; injectable so tests can make a name point anywhere. */
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
-/** The system resolver (getaddrinfo, as every other client on the host sees names), asked once per hop. */
-export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+/**
+ * Most system lookups at once. getaddrinfo runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says
+ * otherwise), which file reads and writes share: names whose servers never answer would otherwise hold every thread
+ * (for the resolver's own timeouts, seconds each) and stall the process's storage I/O with them. Two leave the rest
+ * to the process; a caller that waits longer than its time budget gives up as for a slow answer.
+ */
+export const MAX_SYSTEM_LOOKUPS = 2;
+
+/**
+ * `resolve`, run at most `limit` at a time; later calls wait their turn (first come, first served).
+ * @param limit positive integer
+ */
+export function limitedResolver(resolve: Resolver, limit: number): Resolver {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (hostname) => {
+    if (running >= limit) await new Promise<void>((turn) => waiting.push(turn));
+    else running++;
+    try {
+      return await resolve(hostname);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
+ * The system resolver (getaddrinfo, as every other client on the host sees names), asked once per hop, at most
+ * MAX_SYSTEM_LOOKUPS at a time.
+ */
+export const systemResolver: Resolver = limitedResolver(
+  (hostname) => dnsLookup(hostname, { all: true, verbatim: true }),
+  MAX_SYSTEM_LOOKUPS,
+);
 
 export interface SafeFetchOptions {
   /** Hosts the URL and every redirect may name: `example.com` or `*.example.com`. */

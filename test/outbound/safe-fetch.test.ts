@@ -5,8 +5,14 @@
 import http, { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { safeFetch, type ResolvedAddress, type SafeFetchOptions } from '../../src/outbound/safe-fetch.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  limitedResolver,
+  MAX_SYSTEM_LOOKUPS,
+  safeFetch,
+  type ResolvedAddress,
+  type SafeFetchOptions,
+} from '../../src/outbound/safe-fetch.js';
 
 /** What the origin server saw: one entry per request. */
 const seen: { path: string; headers: IncomingHttpHeaders }[] = [];
@@ -276,5 +282,35 @@ describe('safeFetch', () => {
     closed.close();
     await once(closed, 'close');
     await expect(safeFetch(`http://origin.test:${closedPort}/`, options())).rejects.toMatchObject({ code: 'fetch_failed' });
+  });
+});
+
+describe('limitedResolver', () => {
+  it('when names never answer, then at most the limit are asked at once, a hung fetch gives up at its budget, and the next name is asked once a slot frees', async () => {
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    const answers: Array<() => void> = [];
+    const hanging = limitedResolver(async () => {
+      calls++;
+      running++;
+      most = Math.max(most, running);
+      await new Promise<void>((answer) => answers.push(answer));
+      running--;
+      return [{ address: '127.0.0.1', family: 4 }];
+    }, MAX_SYSTEM_LOOKUPS);
+    const fetches = Array.from({ length: 5 }, () =>
+      safeFetch(at('origin.test'), options({ resolver: hanging, timeoutMs: 200 })).catch((error: { code: string }) => error.code),
+    );
+    expect(await Promise.all(fetches)).toEqual(Array(5).fill('fetch_timeout'));
+    expect(most).toBe(MAX_SYSTEM_LOOKUPS);
+    expect(answers).toHaveLength(MAX_SYSTEM_LOOKUPS);
+    // The name servers answer at last: the three waiting lookups run in turn, never more than the limit at once.
+    await vi.waitFor(() => {
+      while (answers.length > 0) answers.shift()!();
+      expect(calls).toBe(5);
+      expect(running).toBe(0);
+    });
+    expect(most).toBe(MAX_SYSTEM_LOOKUPS);
   });
 });
