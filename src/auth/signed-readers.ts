@@ -5,6 +5,7 @@
  * `sub`, `iat` and `exp` are required, and `iat` may be at most SIGNED_TOKEN_MAX_AGE old. A site with several
  * keys (a rotation under way) accepts a token any of them verifies.
  */
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { isStorableText } from '../text.js';
@@ -49,7 +50,8 @@ export interface VerifierSite {
 }
 
 interface KeyVerifier {
-  key: Uint8Array | JWTVerifyGetKey;
+  /** An HS256 secret imported once (jose would import raw bytes again at every verification), or a JWKS. */
+  key: KeyObject | JWTVerifyGetKey;
   algorithms: string[];
 }
 
@@ -62,7 +64,7 @@ interface SiteVerifier {
 export type JwksCache = Map<string, JWTVerifyGetKey>;
 
 function keyVerifier(key: ReaderKey, jwks: JwksCache): KeyVerifier {
-  if ('secret' in key) return { key: new TextEncoder().encode(key.secret), algorithms: ['HS256'] };
+  if ('secret' in key) return { key: createSecretKey(Buffer.from(key.secret, 'utf8')), algorithms: ['HS256'] };
   let remote = jwks.get(key.jwksUrl);
   if (!remote) {
     remote = createRemoteJWKSet(new URL(key.jwksUrl));
@@ -140,7 +142,7 @@ export function signedReaderVerifier(sites: readonly VerifierSite[], maxAgeMs: n
       for (const [index, { key, algorithms }] of verifier.keys.entries()) {
         try {
           const keyOptions = { ...options, algorithms };
-          ({ payload } = key instanceof Uint8Array ? await jwtVerify(token, key, keyOptions) : await jwtVerify(token, key, keyOptions));
+          ({ payload } = key instanceof KeyObject ? await jwtVerify(token, key, keyOptions) : await jwtVerify(token, key, keyOptions));
           break;
         } catch (error) {
           if (index === 0) firstError = error;
