@@ -1,8 +1,15 @@
 /** Use case: recount an image's open reports and auto-block it when they cross its threshold. */
 import type { Deps } from '../deps.js';
-import { listNearDuplicates, lockImage, setScore, transitionImage, type ImageRow, type NearDuplicate } from '../db/images.repository.js';
+import {
+  listNearDuplicates,
+  lockImageClosingJobs,
+  setScore,
+  transitionImage,
+  type ImageRow,
+  type NearDuplicate,
+} from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
-import { enqueueOutbox, markOutboxDone, wakeOutboxRelay } from '../db/outbox.repository.js';
+import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { enqueueStatusEvent } from '../webhooks/events.js';
 import { withTransaction } from '../db/pool.js';
 import { listOpenReports } from '../db/reports.repository.js';
@@ -77,8 +84,7 @@ function countedCopies(image: ImageRow, site: SiteRow | null, copies: NearDuplic
 export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
   const evaluation = await withTransaction(deps.pool, async (client): Promise<Evaluation> => {
     // Before the recount: every request committed so far is answered by it (see markOutboxDone).
-    await markOutboxDone(client, 'evaluate-image', imageId);
-    const image = await lockImage(client, imageId);
+    const image = await lockImageClosingJobs(client, imageId, 'evaluate-image');
     if (!image) return { ...scoreReports([]), status: null, blocked: false, decision: { block: false } };
     const site = await findSite(client, image.siteId);
     const copies = countedCopies(image, site, await listNearDuplicates(client, imageId, deps.config.PHASH_MATCH_DISTANCE));
