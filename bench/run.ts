@@ -138,7 +138,8 @@ try {
   await pool.end();
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.end();
-  await rm(tmpDir, { recursive: true, force: true });
+  // BENCH_KEEP_LOGS=1 keeps imgmod's logs (and its stored files) for a look after the run.
+  if (!process.env.BENCH_KEEP_LOGS) await rm(tmpDir, { recursive: true, force: true });
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;

@@ -147,9 +147,8 @@ export async function resetBreaker(db: Queryable, id: string): Promise<boolean> 
 /**
  * Counts one more report-driven auto-block of the site in the current minute, and reads its counts: the row of
  * the minute stays locked until the transaction ends, so a site's concurrent auto-blocks count one after the
- * other (a short wait: the caller bumps just before its last statements).
- * @returns `minute` (to take the block back with unbumpSiteAutoBlocks); `lastHour`, the auto-blocks of the last
- *   60 minutes (counted by the minute, since the last reset) before this one; `trailing`, those of the 7 days before
+ * other (a short wait: the caller bumps as its last statement before the commit).
+ * @returns `minute`; `lastHour`, the auto-blocks of the last 60 minutes (counted by the minute, since the last reset) before this one; `trailing`, those of the 7 days before
  *   but for the ones moderators overturned
  */
 export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise<{ minute: Date; lastHour: number; trailing: number }> {
@@ -191,12 +190,19 @@ export async function discountOverturnedAutoBlocks(
   );
 }
 
-/** Takes back the auto-block bumpSiteAutoBlocks counted in `minute` (the breaker held it). */
-export async function unbumpSiteAutoBlocks(db: Queryable, query: { siteId: string; minute: Date }): Promise<void> {
-  await db.query('UPDATE site_auto_block_counts SET auto_blocks = auto_blocks - 1 WHERE site_id = $1 AND minute = $2', [
-    query.siteId,
-    query.minute,
-  ]);
+/**
+ * A site's committed counts, without locking anything: `lastHour`, its auto-blocks of the last 60 minutes
+ * (counted by the minute, since the last reset); `trailing`, those of the 7 days before but for the ones
+ * moderators overturned.
+ */
+export async function readSiteAutoBlocks(db: Queryable, siteId: string): Promise<{ lastHour: number; trailing: number }> {
+  const result = await db.query<{ lastHour: number; trailing: number }>(
+    `SELECT coalesce(sum(auto_blocks - before_reset) FILTER (WHERE minute > now() - interval '1 hour'), 0)::int AS "lastHour",
+            coalesce(sum(auto_blocks - overturned) FILTER (WHERE minute <= now() - interval '1 hour'), 0)::int AS trailing
+     FROM site_auto_block_counts WHERE site_id = $1 AND minute >= now() - interval '169 hours'`,
+    [siteId],
+  );
+  return result.rows[0]!;
 }
 
 /** Deletes counts older than the breaker reads (7 days and an hour). @returns how many rows went */

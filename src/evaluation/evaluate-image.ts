@@ -23,7 +23,7 @@ import { decideAutoBlock, type BlockDecision } from '../domain/threshold.js';
 import { recordSuspectedBrigade } from './flag-brigade.js';
 import { findSite, type SiteRow } from '../db/sites.repository.js';
 import { siteThresholdPolicy, sitesMayPool } from '../domain/sites.js';
-import { checkSiteBreaker, holdForBreaker } from './site-breaker.js';
+import { BreakerRaced, checkSiteBreaker, confirmSiteBreaker, holdForBreaker } from './site-breaker.js';
 
 export interface Evaluation extends Score {
   /** Status after evaluation; null for an unknown image. */
@@ -82,6 +82,20 @@ function countedCopies(image: ImageRow, site: SiteRow | null, copies: NearDuplic
  * A suspected brigade (domain/threshold.ts) is not blocked but flagged for a moderator.
  */
 export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
+  // Concurrent auto-blocks of one site that together would go over its breaker's limit: the last to commit runs again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await evaluateOnce(deps, imageId);
+    } catch (error) {
+      if (!(error instanceof BreakerRaced) || attempt >= MAX_BREAKER_RACES) throw error;
+    }
+  }
+}
+
+/** Evaluations run again at most this many times in all when the site's breaker was raced (then the job retries). */
+const MAX_BREAKER_RACES = 5;
+
+async function evaluateOnce(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
   const evaluation = await withTransaction(deps.pool, async (client): Promise<Evaluation> => {
     // Before the recount: every request committed so far is answered by it (see markOutboxDone).
     const image = await lockImageClosingJobs(client, imageId, 'evaluate-image');
@@ -114,7 +128,8 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
     if (!decision.block) return unchanged;
     const to = planAutomatic('auto_block', image.status);
     // A moderator's report is the operator's own judgement: the breaker watches readers.
-    if (to && decision.rule !== 'moderator_report') {
+    const watched = Boolean(to) && decision.rule !== 'moderator_report';
+    if (watched) {
       const breaker = await checkSiteBreaker(client, deps.config, site);
       if (!breaker.allow) {
         const held = await holdForBreaker(client, { image, breaker, reason: describe(decision), score: score.score });
@@ -142,6 +157,8 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
       },
     });
     for (const id of nearDuplicateIds) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: id });
+    // Last, so the site's count of the minute is held only until the commit.
+    if (watched) await confirmSiteBreaker(client, deps.config, site);
     return {
       ...score,
       status: to,

@@ -8,36 +8,48 @@ import { flagSuspectedBrigade } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { appendOperatorEvent } from '../db/operator-events.repository.js';
 import type { Queryable } from '../db/pool.js';
-import { bumpSiteAutoBlocks, tripBreaker, unbumpSiteAutoBlocks, type SiteRow } from '../db/sites.repository.js';
+import { bumpSiteAutoBlocks, readSiteAutoBlocks, tripBreaker, type SiteRow } from '../db/sites.repository.js';
 import { decideBreaker, type BreakerDecision } from '../domain/site-breaker.js';
 
 /** The breaker's decision, and for a trip whether this call recorded it (one operator event per trip). */
 export type BreakerCheck = (BreakerDecision & { allow: true }) | (Extract<BreakerDecision, { allow: false }> & { tripped: boolean });
 
+type BreakerConfig = Pick<Config, 'SITE_BREAKER_FLOOR' | 'SITE_BREAKER_COOLDOWN_MS' | 'SITE_BREAKER_FACTOR'>;
+type BreakerSite = Pick<SiteRow, 'id' | 'breakerTrippedAt' | 'breakerResetAt'>;
+
+function settingsOf(config: BreakerConfig) {
+  return { floor: config.SITE_BREAKER_FLOOR, factor: config.SITE_BREAKER_FACTOR, coolDownMs: config.SITE_BREAKER_COOLDOWN_MS };
+}
+
 /**
- * May this site auto-block one more image now? Counts the block in the site's counts of the minute
- * (bumpSiteAutoBlocks), whose row stays locked until the evaluation commits, so a site's concurrent auto-blocks
- * count one after the other without holding the site's row, and exactly one of them trips the breaker (with
- * one `site_breaker_tripped` operator event). A held block is taken back out of the counts.
+ * Thrown by confirmSiteBreaker when concurrent auto-blocks of the site took the room this one was counted on: the
+ * evaluation rolls back and runs again, and then sees them.
+ */
+export class BreakerRaced extends Error {
+  constructor(siteId: string) {
+    super(`site ${siteId}: concurrent auto-blocks reached the breaker's limit first`);
+    this.name = 'BreakerRaced';
+  }
+}
+
+/**
+ * May this site auto-block one more image now? Decided on the site's committed counts (readSiteAutoBlocks),
+ * without locking anything: a block it allows is confirmed by confirmSiteBreaker as the evaluation's last
+ * statement. A block that would go over the limit trips the breaker; exactly one evaluation records the trip (one
+ * `site_breaker_tripped` operator event).
  * @param site the site's row as read in this transaction (breaker state), or null for a site that is gone
  */
-export async function checkSiteBreaker(
-  db: Queryable,
-  config: Pick<Config, 'SITE_BREAKER_FLOOR' | 'SITE_BREAKER_COOLDOWN_MS' | 'SITE_BREAKER_FACTOR'>,
-  site: Pick<SiteRow, 'id' | 'breakerTrippedAt' | 'breakerResetAt'> | null,
-): Promise<BreakerCheck> {
+export async function checkSiteBreaker(db: Queryable, config: BreakerConfig, site: BreakerSite | null): Promise<BreakerCheck> {
   if (!site) return { allow: true, limit: Infinity };
   const now = new Date();
-  const settings = { floor: config.SITE_BREAKER_FLOOR, factor: config.SITE_BREAKER_FACTOR, coolDownMs: config.SITE_BREAKER_COOLDOWN_MS };
+  const settings = settingsOf(config);
   const state = { trippedAt: site.breakerTrippedAt, resetAt: site.breakerResetAt, now };
-  // While open, held without being counted (the counts are of blocks made).
+  // While open, held without reading the counts.
   const open = decideBreaker(settings, { ...state, autoBlocksLastHour: 0, autoBlocksTrailing: 0 });
   if (!open.allow && open.rule === 'open') return { ...open, tripped: false };
-  const counts = await bumpSiteAutoBlocks(db, site.id);
+  const counts = await readSiteAutoBlocks(db, site.id);
   const decision = decideBreaker(settings, { ...state, autoBlocksLastHour: counts.lastHour, autoBlocksTrailing: counts.trailing });
-  if (decision.allow) return decision;
-  await unbumpSiteAutoBlocks(db, { siteId: site.id, minute: counts.minute });
-  if (decision.rule === 'open') return { ...decision, tripped: false };
+  if (decision.allow || decision.rule === 'open') return decision.allow ? decision : { ...decision, tripped: false };
   const tripped = await tripBreaker(db, { id: site.id, openSince: new Date(now.getTime() - settings.coolDownMs) });
   if (tripped) {
     await appendOperatorEvent(db, {
@@ -53,6 +65,25 @@ export async function checkSiteBreaker(
     });
   }
   return { ...decision, tripped };
+}
+
+/**
+ * Counts the auto-block checkSiteBreaker allowed in the site's counts of the minute (bumpSiteAutoBlocks). Call it
+ * as the evaluation's last statement: the minute's row stays locked until the commit, so a site's auto-blocks are
+ * counted one after the other while holding it only for that moment, and each sees every one committed before.
+ * @throws BreakerRaced when, counted exactly, this block goes over the limit after all (roll back, evaluate again)
+ */
+export async function confirmSiteBreaker(db: Queryable, config: BreakerConfig, site: BreakerSite | null): Promise<void> {
+  if (!site) return;
+  const counts = await bumpSiteAutoBlocks(db, site.id);
+  const decision = decideBreaker(settingsOf(config), {
+    trippedAt: site.breakerTrippedAt,
+    resetAt: site.breakerResetAt,
+    now: new Date(),
+    autoBlocksLastHour: counts.lastHour,
+    autoBlocksTrailing: counts.trailing,
+  });
+  if (!decision.allow) throw new BreakerRaced(site.id);
 }
 
 /**

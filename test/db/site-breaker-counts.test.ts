@@ -1,12 +1,12 @@
 /**
- * The circuit breaker's per-minute counts (bumpSiteAutoBlocks, checkSiteBreaker) on a real PostgreSQL: concurrent
- * auto-blocks of one site are counted one after the other, held ones are taken back, a week of history raises the
+ * The circuit breaker's per-minute counts (checkSiteBreaker, confirmSiteBreaker) on a real PostgreSQL: concurrent
+ * auto-blocks of one site are counted one after the other (a raced one runs again), held ones are not counted, a week of history raises the
  * limit, and an admin's reset starts the hour afresh.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/pool.js';
 import { findSite, resetBreaker } from '../../src/db/sites.repository.js';
-import { checkSiteBreaker, type BreakerCheck } from '../../src/evaluation/site-breaker.js';
+import { BreakerRaced, checkSiteBreaker, confirmSiteBreaker, type BreakerCheck } from '../../src/evaluation/site-breaker.js';
 import { createTestSite, testSite } from '../helpers/sites.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 
@@ -18,9 +18,23 @@ afterAll(() => service?.close());
 
 const config = { SITE_BREAKER_FLOOR: 5, SITE_BREAKER_FACTOR: 10, SITE_BREAKER_COOLDOWN_MS: 3_600_000 };
 
-/** One evaluation's check, in a transaction of its own that commits. */
+/**
+ * One evaluation's part: the check, and for an allowed block its count as the last statement, in a transaction of
+ * its own that commits; run again when it raced (as evaluateImage does).
+ */
 async function check(siteId: string): Promise<BreakerCheck> {
-  return withTransaction(service.deps.pool, async (client) => checkSiteBreaker(client, config, await findSite(client, siteId)));
+  for (;;) {
+    try {
+      return await withTransaction(service.deps.pool, async (client) => {
+        const site = await findSite(client, siteId);
+        const result = await checkSiteBreaker(client, config, site);
+        if (result.allow) await confirmSiteBreaker(client, config, site);
+        return result;
+      });
+    } catch (error) {
+      if (!(error instanceof BreakerRaced)) throw error;
+    }
+  }
 }
 
 async function counted(siteId: string): Promise<number> {
