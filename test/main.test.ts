@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { runToExit, spawnImgmod } from './helpers/imgmod-process.js';
+import { runUntilDone, spawnImgmod } from './helpers/imgmod-process.js';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './helpers/test-env.js';
 
 const database = `imgmod_test_${inject('runId')}_process_${process.pid}`;
@@ -32,19 +32,19 @@ afterAll(async () => {
 
 describe('the imgmod process', () => {
   it('when a variable is invalid, then it exits 1 naming the variable', async () => {
-    const run = await runToExit(['--role', 'all'], { PORT: 'eighty' });
+    const run = await runUntilDone(['--role', 'all'], { PORT: 'eighty' });
     expect(run.code).toBe(1);
     expect(`${run.stdout}${run.stderr}`).toMatch(/PORT: /);
   });
 
   it('when --role names no role, then it exits 1 listing the roles', async () => {
-    const run = await runToExit(['--role', 'everything'], env);
+    const run = await runUntilDone(['--role', 'everything'], env);
     expect(run.code).toBe(1);
     expect(`${run.stdout}${run.stderr}`).toContain('--role must be one of api, worker, all');
   });
 
   it('when --jobs names an unknown job kind, then it exits 1 listing the known ones', async () => {
-    const run = await runToExit(['--role', 'worker', '--jobs', 'process-image,resize'], env);
+    const run = await runUntilDone(['--role', 'worker', '--jobs', 'process-image,resize'], env);
     expect(run.code).toBe(1);
     expect(`${run.stdout}${run.stderr}`).toContain(
       '--jobs: unknown job kind resize; known: process-image, evaluate-image, purge-image, deliver-webhook',

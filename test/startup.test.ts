@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it, inject } from 'vitest';
-import { runToExit, spawnImgmod } from './helpers/imgmod-process.js';
+import { runUntilDone, spawnImgmod } from './helpers/imgmod-process.js';
 import { sparePort, startOwnRedis } from './helpers/own-servers.js';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from './helpers/test-env.js';
 import { waitFor } from './helpers/test-service.js';
@@ -22,8 +22,8 @@ afterAll(async () => {
 });
 
 /** Runs the compiled entry (`--role all`) until it exits, with the test's queue prefix and no demo. */
-function startToExit(env: Record<string, string>): ReturnType<typeof runToExit> {
-  return runToExit(['--role', 'all'], {
+function startUntilDone(env: Record<string, string>): ReturnType<typeof runUntilDone> {
+  return runUntilDone(['--role', 'all'], {
     HOST: '127.0.0.1',
     DEMO_MODE: 'false',
     QUEUE_PREFIX: `imgmod-test-${inject('runId')}-startup`,
@@ -34,7 +34,7 @@ function startToExit(env: Record<string, string>): ReturnType<typeof runToExit> 
 describe('start-up failures', () => {
   it('when PostgreSQL does not answer, then it retries for STARTUP_TIMEOUT_MS and exits 1 with one line naming PostgreSQL, the address without password and DATABASE_URL', async () => {
     const port = await sparePort();
-    const run = await startToExit({
+    const run = await startUntilDone({
       DATABASE_URL: `postgres://imgmod:s3cret@127.0.0.1:${port}/imgmod`,
       REDIS_URL: TEST_REDIS_URL,
       STARTUP_TIMEOUT_MS: '1500',
@@ -55,7 +55,7 @@ describe('start-up failures', () => {
   it('when the role does not exist, then it exits 1 at once with one line naming the role problem and DATABASE_URL', async () => {
     const url = new URL(databaseUrl);
     url.username = 'no_such_role';
-    const run = await startToExit({ DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, STARTUP_TIMEOUT_MS: '20000' });
+    const run = await startUntilDone({ DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, STARTUP_TIMEOUT_MS: '20000' });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
@@ -67,7 +67,11 @@ describe('start-up failures', () => {
 
   it('when Redis does not answer, then it exits 1 with one line naming Redis, its address and REDIS_URL', async () => {
     const port = await sparePort();
-    const run = await startToExit({ DATABASE_URL: databaseUrl, REDIS_URL: `redis://:pw@127.0.0.1:${port}/2`, STARTUP_TIMEOUT_MS: '1000' });
+    const run = await startUntilDone({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: `redis://:pw@127.0.0.1:${port}/2`,
+      STARTUP_TIMEOUT_MS: '1000',
+    });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
@@ -84,7 +88,7 @@ describe('start-up failures', () => {
     const port = (taken.address() as { port: number }).port;
     const dataDir = await mkdtemp(join(tmpdir(), 'imgmod-startup-'));
     try {
-      const run = await startToExit({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, PORT: String(port), DATA_DIR: dataDir });
+      const run = await startUntilDone({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, PORT: String(port), DATA_DIR: dataDir });
       expect(run.code).toBe(1);
       expect(run.stderr.trim().split('\n')).toEqual([
         `imgmod: cannot start: cannot listen on 127.0.0.1:${port} is already in use by another process; choose another with PORT and HOST`,
@@ -96,7 +100,7 @@ describe('start-up failures', () => {
   });
 
   it('when TRUST_PROXY is yes, then it exits 1 naming the variable, with no TypeError', async () => {
-    const run = await startToExit({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, TRUST_PROXY: 'yes' });
+    const run = await startUntilDone({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, TRUST_PROXY: 'yes' });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/TRUST_PROXY: "yes" is not false, a hop count/);
     expect(run.stderr).not.toMatch(/TypeError|at .*\.js:\d+/);

@@ -195,9 +195,9 @@ export async function ingestion(context: BenchContext, imgmodImages: string[]): 
  * readers, the last of which crosses the threshold. The clock runs from that report's answer until the image is
  * seen blocked in PostgreSQL (polled every 5 ms).
  */
-/** Waits (at most a minute) until imgmod's outbox is empty: the evaluations earlier load left behind are done. */
-async function outboxDrained(context: BenchContext): Promise<void> {
-  const until = Date.now() + 60_000;
+/** Waits (at most `limitMs`) until imgmod's outbox is empty: the evaluations earlier load left behind are done. */
+async function outboxDrained(context: BenchContext, limitMs = 60_000): Promise<void> {
+  const until = Date.now() + limitMs;
   while (Date.now() < until) {
     const open = await context.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE done_at IS NULL');
     if (open.rows[0]!.n === 0) return;
@@ -358,12 +358,7 @@ export async function scaleOut(context: BenchContext, images: string[]): Promise
  */
 export async function exactlyOnce(context: BenchContext): Promise<void> {
   context.log('exactly-once check (waiting for the outbox to drain)');
-  const drainedBy = Date.now() + 120_000;
-  for (;;) {
-    const open = await context.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE done_at IS NULL');
-    if (open.rows[0]!.n === 0 || Date.now() > drainedBy) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await outboxDrained(context, 120_000);
   const stored = await context.pool.query<{ key: string; n: number }>(
     `SELECT image_id || '/' || reporter_id AS key, count(*)::int AS n FROM reports WHERE reporter_id LIKE 'bench-reader-%' GROUP BY 1`,
   );

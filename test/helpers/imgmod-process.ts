@@ -85,7 +85,7 @@ export async function spawnImgmod(
  * hangs instead of failing fails the test.
  * @returns the exit code, stdout, stderr and how long it ran (ms)
  */
-export async function runToExit(
+export async function runUntilDone(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 60_000,
