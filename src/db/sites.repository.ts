@@ -148,21 +148,20 @@ export async function resetBreaker(db: Queryable, id: string): Promise<boolean> 
  * Counts one more report-driven auto-block of the site in the current minute, and reads its counts: the row of
  * the minute stays locked until the transaction ends, so a site's concurrent auto-blocks count one after the
  * other (a short wait: the caller bumps as its last statement before the commit).
- * @returns `minute`; `lastHour`, the auto-blocks of the last 60 minutes (counted by the minute, since the last reset) before this one; `trailing`, those of the 7 days before
- *   but for the ones moderators overturned
+ * @returns as readSiteAutoBlocks, with `lastHour` not counting this one
  */
-export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise<{ minute: Date; lastHour: number; trailing: number }> {
-  const result = await db.query<{ minute: Date; lastHour: number; trailing: number }>(
+export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise<{ lastHour: number; trailing: number }> {
+  const result = await db.query<{ lastHour: number; trailing: number }>(
     `WITH bumped AS (
        INSERT INTO site_auto_block_counts (site_id, minute, auto_blocks) VALUES ($1, date_trunc('minute', now()), 1)
        ON CONFLICT (site_id, minute) DO UPDATE SET auto_blocks = site_auto_block_counts.auto_blocks + 1
-       RETURNING minute, auto_blocks - before_reset AS this_minute),
+       RETURNING auto_blocks - before_reset AS this_minute),
      earlier AS (
        SELECT coalesce(sum(c.auto_blocks - c.before_reset) FILTER (WHERE c.minute > now() - interval '1 hour'), 0) AS last_hour,
               coalesce(sum(c.auto_blocks - c.overturned) FILTER (WHERE c.minute <= now() - interval '1 hour'), 0) AS trailing
        FROM site_auto_block_counts c
        WHERE c.site_id = $1 AND c.minute >= now() - interval '169 hours' AND c.minute < date_trunc('minute', now()))
-     SELECT bumped.minute, (bumped.this_minute - 1 + earlier.last_hour)::int AS "lastHour", earlier.trailing::int AS trailing
+     SELECT (bumped.this_minute - 1 + earlier.last_hour)::int AS "lastHour", earlier.trailing::int AS trailing
      FROM bumped, earlier`,
     [siteId],
   );
