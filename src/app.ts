@@ -29,6 +29,8 @@ import { requestLogSerializers } from './http/request-log.js';
 
 /** Largest JSON body, in bytes: a report is a reason and a 500-character note. */
 const JSON_LIMIT_BYTES = 16 * 1024;
+/** /i/:id and /i/:id/thumb, as pino-http sees the URL once the answer is sent. */
+const SERVING_PATH = /^\/i\/[^/?]+(\/thumb)?(\?|$)/;
 
 /**
  * Builds the express app over `deps`: logging, metrics, body parsing, every route, then the error middleware.
@@ -47,6 +49,14 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
       logger: deps.logger,
       genReqId: genRequestId,
       autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Image bytes are the hot path (a host site's every page view): their answers are logged at debug, failures
+      // as ever; /metrics counts them all (imgmod_http_request_duration_seconds).
+      customLogLevel: (req, res, error) =>
+        error || res.statusCode >= 500
+          ? 'error'
+          : SERVING_PATH.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? '')
+            ? 'debug'
+            : 'info',
       // Only allow-listed headers are logged: never a client address (x-forwarded-for, x-real-ip, forwarded,
       // the socket's), a credential (authorization, cookie, set-cookie) or the page a reader was on (referer).
       serializers: requestLogSerializers,

@@ -294,6 +294,8 @@ const schema = z
     OUTBOX_POLL_MS: positiveInt.default(1_000),
     /** How long an API process may keep what /i/:id serves of an image (ms); a change drops it at once; 0 turns the cache off. */
     SERVING_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+    /** Memory (MiB) an API process may keep of derivative bytes for the serving cache; 0 keeps none. */
+    SERVING_CACHE_MB: z.coerce.number().int().min(0).max(16_384).default(64),
     /** A relayed job that has not run after this long (ms) is sent again (covers Redis losing its data). */
     OUTBOX_RESEND_AFTER_MS: positiveInt.default(60_000),
     /** PostgreSQL connections per pool; each process has one for the API and one for the workers. */

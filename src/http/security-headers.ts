@@ -1,5 +1,5 @@
 /**
- * Response headers every answer carries (helmet), and `Cache-Control: no-store` on private answers.
+ * Response headers every answer carries (helmet's, read once at start), and `Cache-Control: no-store` on private answers.
  *
  * - HSTS only when the request came over TLS (req.secure, which TRUST_PROXY lets a proxy's
  *   X-Forwarded-Proto set): sent over plain HTTP it would be ignored by browsers, and it would pin a
@@ -22,21 +22,39 @@ const HSTS_VALUE = 'max-age=31536000; includeSubDomains';
 /** Path prefixes whose answers are private to a moderator, an admin or one reader: never stored by any cache. */
 export const PRIVATE_PREFIXES = ['/v1/moderation', '/v1/admin', '/v1/me', '/v1/readers', '/v1/images', '/admin/', '/auth/', '/metrics'];
 
-/** helmet's headers, HSTS over TLS, and the default CSP (see the module comment). */
-export function securityHeaders(): RequestHandler[] {
-  const base = helmet({
+/**
+ * The headers helmet sets with imgmod's options, read once: with CSP and HSTS off, every one of them is the same
+ * on every answer, so one loop over this list replaces helmet's chain of a dozen middleware per request.
+ * @throws Error when helmet did not finish synchronously or set nothing (a helmet upgrade that changed how it works)
+ */
+function helmetHeaders(): Array<[string, string | string[]]> {
+  const headers: Array<[string, string | string[]]> = [];
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) =>
+      headers.push([name, Array.isArray(value) ? [...(value as string[])] : String(value)]),
+    removeHeader: () => undefined,
+  };
+  let finished = false;
+  helmet({
     contentSecurityPolicy: false,
     strictTransportSecurity: false,
     xFrameOptions: false,
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     referrerPolicy: { policy: 'no-referrer' },
-  });
-  const extra: RequestHandler = (req, res, next) => {
+  })({} as never, res as never, () => (finished = true));
+  if (!finished || headers.length === 0) throw new Error('helmet did not set its headers synchronously');
+  return headers;
+}
+
+/** helmet's headers, HSTS over TLS, and the default CSP (see the module comment). */
+export function securityHeaders(): RequestHandler {
+  const headers = helmetHeaders();
+  return (req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
     if (req.secure) res.setHeader('Strict-Transport-Security', HSTS_VALUE);
     res.setHeader('Content-Security-Policy', DEFAULT_CSP);
     next();
   };
-  return [base, extra];
 }
 
 /**

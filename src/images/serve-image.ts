@@ -47,7 +47,7 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
  * The bytes to answer for an image and variant. A visible image's derivative carries a strong ETag from the
  * image id, the variant and the time the image row last changed (derivatives are only ever rewritten with the
  * row); a request whose If-None-Match names it gets `notModified` without the file being read. The row's serving
- * fields come from the serving cache (images/serving-cache.ts) when it holds them.
+ * fields, and the derivative's bytes, come from the serving cache (images/serving-cache.ts) when it holds them.
  * @param ifNoneMatch the request's If-None-Match header, if any
  * @throws AppError 404 `not_found` (unknown id), 404 `image_unavailable` (processing failed), 503
  *   `image_processing` (derivatives not made yet, or being made again after an upgrade; Retry-After 1 s)
@@ -69,7 +69,12 @@ export async function serveImage(
     const etag = `"${image.id}-${variant}-${image.updatedAt.getTime().toString(36)}"`;
     const served = { httpStatus: 200 as const, contentType: derivative.contentType, maxAgeSeconds: SERVED_MAX_AGE_SECONDS, etag };
     if (matches(ifNoneMatch, etag)) return { ...served, bytes: Buffer.alloc(0), notModified: true };
-    return { ...served, bytes: await deps.storage.get(derivative.key), notModified: false };
+    let bytes = deps.servingCache.bytes(image, variant);
+    if (!bytes) {
+      bytes = await deps.storage.get(derivative.key);
+      deps.servingCache.keepBytes(image, variant, bytes);
+    }
+    return { ...served, bytes, notModified: false };
   }
   if (isBlocked(image.status)) {
     return {

@@ -52,6 +52,46 @@ describe('request logs', () => {
   });
 });
 
+describe('serving request logs', () => {
+  /**
+   * The `request completed` lines an app logging at `level` writes for one GET of `path`. A GET of
+   * /v1/error-codes follows it, and its line (info) is awaited, so a line for `path` would have been written.
+   */
+  async function completedLines(level: 'info' | 'debug', path: string): Promise<Array<{ level: number; res: { statusCode: number } }>> {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const server = buildApp({ ...service.deps, logger: pino({ level }, sink) }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await (await fetch(`${base}${path}`)).arrayBuffer();
+      await (await fetch(`${base}/v1/error-codes`)).arrayBuffer();
+      const completed = () =>
+        lines
+          .map((line) => JSON.parse(line) as { msg: string; level: number; req: { url: string }; res: { statusCode: number } })
+          .filter((entry) => entry.msg === 'request completed');
+      await waitFor(() => Promise.resolve(completed().some((entry) => entry.req.url === '/v1/error-codes')));
+      return completed().filter((entry) => entry.req.url === path);
+    } finally {
+      server.close();
+    }
+  }
+
+  it('when an image is asked for, then the answer is logged at debug, not info (the hot path), and other routes at info', async () => {
+    expect(await completedLines('info', '/i/no-such-image')).toEqual([]);
+    expect(await completedLines('info', '/i/no-such-image/thumb')).toEqual([]);
+    const debug = await completedLines('debug', '/i/no-such-image');
+    expect(debug.map((entry) => [entry.level, entry.res.statusCode])).toEqual([[20, 404]]);
+    const other = await completedLines('info', '/readyz');
+    expect(other.map((entry) => entry.level)).toEqual([30]);
+  });
+});
+
 describe('request logs of the running process', () => {
   it('when readers come through a proxy with forwarding headers and a referer, then no log line holds their address or the page', async () => {
     const database = `imgmod_test_${inject('runId')}_logs_${process.pid}`;

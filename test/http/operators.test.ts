@@ -33,6 +33,34 @@ describe('security headers', () => {
     expect(overTls.headers.get('strict-transport-security')).toMatch(/^max-age=31536000/);
   });
 
+  it("when any route answers, then it carries every header helmet sets with imgmod's options (read once at start)", async () => {
+    for (const path of ['/healthz', '/v1/nowhere', '/widget.js']) {
+      const headers = (await service.request(path)).headers;
+      expect(
+        {
+          coop: headers.get('cross-origin-opener-policy'),
+          corp: headers.get('cross-origin-resource-policy'),
+          agentCluster: headers.get('origin-agent-cluster'),
+          dnsPrefetch: headers.get('x-dns-prefetch-control'),
+          download: headers.get('x-download-options'),
+          crossDomain: headers.get('x-permitted-cross-domain-policies'),
+          xss: headers.get('x-xss-protection'),
+          hsts: headers.get('strict-transport-security'), // plain HTTP
+        },
+        path,
+      ).toEqual({
+        coop: 'same-origin',
+        corp: 'cross-origin',
+        agentCluster: '?1',
+        dnsPrefetch: 'off',
+        download: 'noopen',
+        crossDomain: 'none',
+        xss: '0',
+        hsts: null,
+      });
+    }
+  });
+
   it('when the job dashboard is opened, then it carries the same headers and cannot be framed', async () => {
     const response = await service.request('/admin/queues', ADMIN);
     expect(response.status).toBe(200);

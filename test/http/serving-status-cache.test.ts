@@ -15,6 +15,14 @@ afterAll(async () => {
 });
 
 const served = async (id: string) => (await service.request(`/i/${id}`)).status;
+const bytesOf = async (path: string) => Buffer.from(await (await service.request(path)).arrayBuffer());
+const keysOf = async (id: string) =>
+  (
+    await service.deps.pool.query<{ display: string; thumbnail: string }>(
+      'SELECT display_key AS display, thumbnail_key AS thumbnail FROM images WHERE id = $1',
+      [id],
+    )
+  ).rows[0]!;
 
 /** Changes the status without the trigger: a change the cache cannot hear of, to show what it answers from. */
 async function silentStatus(id: string, status: string): Promise<void> {
@@ -38,6 +46,29 @@ describe('serving cache', () => {
     await silentStatus(id, 'blocked');
     expect(await served(id)).toBe(200);
     await forceStatus(service, id, 'visible'); // a real change again: the entry is dropped
+  });
+
+  it('when an image is served again, then its bytes come from memory until a change to the image drops them', async () => {
+    const id = await service.uploadProcessed('real/concert.jpg');
+    await waitFor(async () => (await served(id)) === 200 && service.deps.servingCache.live());
+    const display = await bytesOf(`/i/${id}`);
+    const thumbnail = await bytesOf(`/i/${id}/thumb`);
+    expect(service.deps.servingCache.bytesKept()).toBeGreaterThanOrEqual(display.length + thumbnail.length);
+    const keys = await keysOf(id);
+    // Files rewritten behind the cache's back: what is served still comes from memory.
+    await service.deps.storage.put(keys.display, Buffer.from('not-the-display'));
+    await service.deps.storage.put(keys.thumbnail, Buffer.from('not-the-thumbnail'));
+    expect((await bytesOf(`/i/${id}`)).equals(display)).toBe(true);
+    expect((await bytesOf(`/i/${id}/thumb`)).equals(thumbnail)).toBe(true);
+    // A committed change to the row drops the entry and its bytes: the files are read again.
+    await forceStatus(service, id, 'blocked');
+    await waitFor(async () => (await served(id)) === 410);
+    await forceStatus(service, id, 'visible');
+    await waitFor(async () => (await served(id)) === 200);
+    expect((await bytesOf(`/i/${id}`)).toString()).toBe('not-the-display');
+    expect((await bytesOf(`/i/${id}/thumb`)).toString()).toBe('not-the-thumbnail');
+    await service.deps.storage.put(keys.display, display);
+    await service.deps.storage.put(keys.thumbnail, thumbnail);
   });
 
   it('when an image is blocked, then /i/:id answers 410 as soon as the change is heard, long before the cache would expire', async () => {

@@ -1,0 +1,84 @@
+/**
+ * The serving cache's memory for derivative bytes (images/serving-cache.ts): within SERVING_CACHE_MB, least
+ * recently served dropped first, never kept for a record that is no longer the entry's, dropped with its image's
+ * change notification. Against the test database's real LISTEN.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServingRecord } from '../../src/db/images.repository.js';
+import { startServingCache, type ServingCache } from '../../src/images/serving-cache.js';
+import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+
+let service: TestService;
+let cache: ServingCache;
+beforeAll(async () => {
+  service = await startTestService({ workers: false });
+  cache = startServingCache(
+    { DATABASE_URL: service.deps.config.DATABASE_URL, SERVING_CACHE_MS: 60_000, SERVING_CACHE_MB: 1 },
+    service.deps.logger,
+  );
+  cache.get('start-listening');
+  await waitFor(() => Promise.resolve(cache.live()));
+});
+afterAll(async () => {
+  await cache.close();
+  await service.close();
+});
+
+const KIB = 1024;
+let next = 0;
+/** A record put in the cache, as serveImage does after reading PostgreSQL. */
+function cached(): ServingRecord {
+  const record: ServingRecord = {
+    id: `cache-test-${++next}`,
+    status: 'visible',
+    thumbnailKey: 't',
+    displayKey: 'd',
+    displayMimeType: 'image/jpeg',
+    updatedAt: new Date(),
+  };
+  cache.set(record.id, record);
+  return record;
+}
+
+describe('serving cache bytes', () => {
+  it('when more bytes are kept than SERVING_CACHE_MB, then the least recently served go first', () => {
+    const records = Array.from({ length: 12 }, () => cached());
+    records.forEach((record, index) => {
+      cache.keepBytes(record, 'display', Buffer.alloc(100 * KIB, index));
+      if (index === 8) cache.bytes(records[0]!, 'display'); // served again: it is the most recent now
+    });
+    expect(cache.bytesKept()).toBeLessThanOrEqual(1024 * KIB);
+    expect(cache.bytesKept()).toBe(10 * 100 * KIB);
+    expect(cache.bytes(records[0]!, 'display')?.[0]).toBe(0);
+    expect(cache.bytes(records[1]!, 'display')).toBeUndefined();
+    expect(cache.bytes(records[2]!, 'display')).toBeUndefined();
+    expect(cache.bytes(records[11]!, 'display')?.[0]).toBe(11);
+  });
+
+  it('when one file is larger than an eighth of the budget, then it is not kept', () => {
+    const record = cached();
+    cache.keepBytes(record, 'thumbnail', Buffer.alloc(129 * KIB));
+    expect(cache.bytes(record, 'thumbnail')).toBeUndefined();
+    cache.keepBytes(record, 'thumbnail', Buffer.alloc(128 * KIB));
+    expect(cache.bytes(record, 'thumbnail')?.length).toBe(128 * KIB);
+  });
+
+  it('when the entry was replaced while its file was read, then the bytes are not kept for the new record', () => {
+    const stale = cached();
+    const fresh = { ...stale, updatedAt: new Date(stale.updatedAt.getTime() + 1) };
+    cache.set(fresh.id, fresh);
+    cache.keepBytes(stale, 'display', Buffer.from('old version'));
+    expect(cache.bytes(fresh, 'display')).toBeUndefined();
+    expect(cache.bytes(stale, 'display')).toBeUndefined();
+  });
+
+  it('when the image changes, then its bytes are dropped with its entry', async () => {
+    const record = cached();
+    cache.keepBytes(record, 'display', Buffer.alloc(10 * KIB));
+    const before = cache.bytesKept();
+    await service.deps.pool.query(`SELECT pg_notify('image_changed', $1)`, [record.id]);
+    await waitFor(() => Promise.resolve(cache.get(record.id) === undefined));
+    expect(cache.bytes(record, 'display')).toBeUndefined();
+    expect(cache.bytesKept()).toBe(before - 10 * KIB);
+  });
+});
