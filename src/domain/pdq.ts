@@ -102,18 +102,77 @@ function boxFilter1d(input: Float32Array, output: Float32Array, start: number, l
   }
 }
 
+/**
+ * boxFilter1d down every listed column at once, row by row: the same sums in the same order (so the same
+ * floats), read along rows instead of striding down columns, which is several times faster on a 512-px picture.
+ */
+function boxFilterColumns(input: Float32Array, output: Float32Array, width: number, height: number, window: number, columns: Int32Array): void {
+  const half = Math.floor((window + 2) / 2);
+  const sums = new Float64Array(columns.length);
+  const n = columns.length;
+  let count = 0;
+  let read = 0;
+  let drop = 0;
+  let write = 0;
+  for (let i = 0; i < half - 1; i++, read += width) {
+    for (let c = 0; c < n; c++) sums[c] = sums[c]! + input[read + columns[c]!]!;
+    count++;
+  }
+  for (let i = 0; i < window - half + 1; i++, read += width, write += width) {
+    count++;
+    for (let c = 0; c < n; c++) {
+      const x = columns[c]!;
+      const sum = sums[c]! + input[read + x]!;
+      sums[c] = sum;
+      output[write + x] = sum / count;
+    }
+  }
+  for (let i = 0; i < height - window; i++, read += width, drop += width, write += width) {
+    for (let c = 0; c < n; c++) {
+      const x = columns[c]!;
+      const sum = sums[c]! + (input[read + x]! - input[drop + x]!);
+      sums[c] = sum;
+      output[write + x] = sum / count;
+    }
+  }
+  for (let i = 0; i < half - 1; i++, drop += width, write += width) {
+    count--;
+    for (let c = 0; c < n; c++) {
+      const x = columns[c]!;
+      const sum = sums[c]! - input[drop + x]!;
+      sums[c] = sum;
+      output[write + x] = sum / count;
+    }
+  }
+}
+
+/** Largest picture whose working buffers are kept between hashes, in pixels (two × 4 MB). */
+const KEPT_SCRATCH_PIXELS = 1 << 20;
+let scratch: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
+
+/**
+ * Two working buffers of `length` floats. Up to KEPT_SCRATCH_PIXELS they are reused from hash to hash (a hash runs
+ * synchronously, so no two share them): a picture's 27 hashes would otherwise allocate 40 MB for the collector.
+ */
+function scratchPair(length: number): [Float32Array, Float32Array] {
+  if (length > KEPT_SCRATCH_PIXELS) return [new Float32Array(length), new Float32Array(length)];
+  if (scratch[0].length < length) scratch = [new Float32Array(length), new Float32Array(length)];
+  return [scratch[0].subarray(0, length), scratch[1].subarray(0, length)];
+}
+
 /** The tent-filtered, decimated 64×64 luminance (steps 2 of the module comment). */
 function downsample(luma: Float32Array, width: number, height: number): Float32Array {
   const windowAlongRows = Math.floor((width + 2 * DOWNSAMPLED_SIDE - 1) / (2 * DOWNSAMPLED_SIDE));
   const windowAlongColumns = Math.floor((height + 2 * DOWNSAMPLED_SIDE - 1) / (2 * DOWNSAMPLED_SIDE));
-  const a = Float32Array.from(luma);
-  const b = new Float32Array(a.length);
+  const [a, b] = scratchPair(luma.length);
+  a.set(luma);
   const sampledColumns = Array.from({ length: DOWNSAMPLED_SIDE }, (_, j) => Math.floor(((j + 0.5) * width) / DOWNSAMPLED_SIDE));
+  const everyColumn = Int32Array.from({ length: width }, (_, x) => x);
+  // The last column pass is read only at the sampled columns: filtering the others would be thrown away.
+  const distinctSampled = Int32Array.from(new Set(sampledColumns));
   for (let pass = 0; pass < JAROSZ_PASSES; pass++) {
     for (let y = 0; y < height; y++) boxFilter1d(a, b, y * width, width, 1, windowAlongRows);
-    // The last column pass is read only at the sampled columns: filtering the others would be thrown away.
-    if (pass === JAROSZ_PASSES - 1) for (const x of new Set(sampledColumns)) boxFilter1d(b, a, x, height, width, windowAlongColumns);
-    else for (let x = 0; x < width; x++) boxFilter1d(b, a, x, height, width, windowAlongColumns);
+    boxFilterColumns(b, a, width, height, windowAlongColumns, pass === JAROSZ_PASSES - 1 ? distinctSampled : everyColumn);
   }
   const out = new Float32Array(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE);
   for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {

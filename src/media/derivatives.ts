@@ -1,6 +1,6 @@
 /**
  * Everything the worker makes from an original, in one place: the intake checks again (a stored original is
- * never trusted), then the served image, the thumbnail, the review image and the PDQ hashes, all
+ * never trusted; the display image's full decode stands in for intake's small one), then the served image, the thumbnail, the review image and the PDQ hashes, all
  * within one time budget.
  */
 import { inspectImage, type InspectedImage, type IntakeLimits } from './inspect.js';
@@ -61,7 +61,9 @@ export async function makeDerivatives(original: Buffer, limits: IntakeLimits): P
   return withinDeadline(
     deadline,
     (async () => {
-      const source = await inspectImage(original, limits);
+      // The display image decodes every frame in full with failOn 'warning' (inputOptions), so a damaged file
+      // fails there; the intake's own small decode would only repeat it.
+      const source = await inspectImage(original, limits, { verifyDecode: false });
       const common = { maxInputPixels: limits.maxInputPixels, deadline };
       const input = await cheapestSource(original, source, common);
       const display = await makeDisplayImage(input, { ...common, frames: source.frames, hasAlpha: source.hasAlpha });

@@ -84,6 +84,8 @@ export async function computePdqHashes(original: ImageSource, options: HashOptio
   const { luma, width, height } = enlargeLuma(reference.luma, reference, PDQ_INPUT_SIDE);
   const oriented = Object.fromEntries(
     ORIENTATIONS.map((orientation) => {
+      // Not enlarged, the picture as displayed is what `reference` already hashed.
+      if (orientation === 'original' && luma === reference.luma) return [orientation, reference.hash];
       const turned = orientation === 'original' ? { luma, width, height } : orientLuma(luma, { width, height }, orientation);
       return [orientation, pdqHash(turned.luma, turned).hash];
     }),
