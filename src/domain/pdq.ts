@@ -106,7 +106,14 @@ function boxFilter1d(input: Float32Array, output: Float32Array, start: number, l
  * boxFilter1d down every listed column at once, row by row: the same sums in the same order (so the same
  * floats), read along rows instead of striding down columns, which is several times faster on a 512-px picture.
  */
-function boxFilterColumns(input: Float32Array, output: Float32Array, width: number, height: number, window: number, columns: Int32Array): void {
+function boxFilterColumns(
+  input: Float32Array,
+  output: Float32Array,
+  width: number,
+  height: number,
+  window: number,
+  columns: Int32Array,
+): void {
   const half = Math.floor((window + 2) / 2);
   const sums = new Float64Array(columns.length);
   const n = columns.length;
