@@ -4,6 +4,7 @@ import type { JobTopic } from '../domain/job-topics.js';
 import { ORIENTATIONS, PDQ_MIN_QUALITY, pdqToHex, type PdqHash } from '../domain/pdq.js';
 import type { CropName } from '../domain/pdq-matching.js';
 import type { Queryable } from './pool.js';
+import { SITE_COLUMNS, type SiteRow } from './sites.repository.js';
 
 export interface ImageRow {
   id: string;
@@ -263,26 +264,48 @@ export interface NearDuplicate {
   distance: number;
 }
 
-/** As listNearDuplicateIds, with each match's status, uploader, restored flag and distance. */
+/**
+ * The near-duplicates of image $1 within $2 bits, as NearDuplicate rows ($3: PDQ_MIN_QUALITY): its oriented
+ * hashes looked up in the chunk index, then measured against each candidate's hash.
+ */
+const NEAR_DUPLICATES_SQL = `WITH query AS MATERIALIZED (
+    SELECT q.hash FROM images AS self CROSS JOIN LATERAL unnest(self.pdq_oriented) AS q(hash)
+    WHERE self.id = $1 AND self.pdq_quality >= $3
+  ), candidate AS (
+    SELECT DISTINCT c.image_id FROM image_pdq_chunks c
+    WHERE c.key = ANY (ARRAY(SELECT n * 65536 + substring(q.hash FROM n * 16 + 1 FOR 16)::int FROM query q CROSS JOIN generate_series(0, 15) AS n))
+      AND c.image_id <> $1
+  )
+  SELECT * FROM (
+    SELECT other.id, other.site_id AS "siteId", s.share_blocklist AS "shareBlocklist", s.pool_reports_across_sites AS "poolAcrossSites",
+           other.status, other.uploader_id AS "uploaderId", other.restored_at IS NOT NULL AS restored,
+           (SELECT min(bit_count(q.hash # other.pdq))::int FROM query q) AS distance
+    FROM candidate JOIN images AS other ON other.id = candidate.image_id JOIN sites AS s ON s.id = other.site_id
+  ) AS measured WHERE distance <= $2`;
+
+/** As listNearDuplicateIds, with each match's status, uploader, restored flag and distance, by id. */
 export async function listNearDuplicates(db: Queryable, imageId: string, maxDistance: number): Promise<NearDuplicate[]> {
-  const result = await db.query<NearDuplicate>(
-    `WITH query AS MATERIALIZED (
-       SELECT q.hash FROM images AS self CROSS JOIN LATERAL unnest(self.pdq_oriented) AS q(hash)
-       WHERE self.id = $1 AND self.pdq_quality >= $3
-     ), candidate AS (
-       SELECT DISTINCT c.image_id FROM image_pdq_chunks c
-       WHERE c.key = ANY (ARRAY(SELECT n * 65536 + substring(q.hash FROM n * 16 + 1 FOR 16)::int FROM query q CROSS JOIN generate_series(0, 15) AS n))
-         AND c.image_id <> $1
-     )
-     SELECT * FROM (
-       SELECT other.id, other.site_id AS "siteId", s.share_blocklist AS "shareBlocklist", s.pool_reports_across_sites AS "poolAcrossSites",
-              other.status, other.uploader_id AS "uploaderId", other.restored_at IS NOT NULL AS restored,
-              (SELECT min(bit_count(q.hash # other.pdq))::int FROM query q) AS distance
-       FROM candidate JOIN images AS other ON other.id = candidate.image_id JOIN sites AS s ON s.id = other.site_id
-     ) AS measured WHERE distance <= $2 ORDER BY id`,
-    [imageId, maxDistance, PDQ_MIN_QUALITY],
-  );
+  const result = await db.query<NearDuplicate>(`${NEAR_DUPLICATES_SQL} ORDER BY id`, [imageId, maxDistance, PDQ_MIN_QUALITY]);
   return result.rows;
+}
+
+/**
+ * An evaluation's reads after its lock, in one round trip: the image's site (findSite) and its near-duplicates
+ * (listNearDuplicates).
+ * @returns site null when no site has the id
+ */
+export async function findSiteAndNearDuplicates(
+  db: Queryable,
+  query: { imageId: string; siteId: string; maxDistance: number },
+): Promise<{ site: SiteRow | null; copies: NearDuplicate[] }> {
+  const result = await db.query<SiteRow & { found: boolean; copies: NearDuplicate[] }>(
+    `SELECT ${SITE_COLUMNS}, id IS NOT NULL AS found,
+            coalesce((SELECT json_agg(d ORDER BY d.id) FROM (${NEAR_DUPLICATES_SQL}) AS d), '[]') AS copies
+     FROM (SELECT) AS one LEFT JOIN sites ON sites.id = $4`,
+    [query.imageId, query.maxDistance, PDQ_MIN_QUALITY, query.siteId],
+  );
+  const { found, copies, ...site } = result.rows[0]!;
+  return { site: found ? site : null, copies };
 }
 
 /** Other images with exactly the same bytes (SHA-256) that are `visible`: copies a hash cannot see. */

@@ -24,7 +24,8 @@ export interface SiteRow {
   updatedAt: Date;
 }
 
-const COLUMNS = `id, name, allowed_origins AS "allowedOrigins", issuer, audience, reader_keys AS "readerKeys",
+/** The sites columns as SiteRow names them (unqualified: read FROM sites). */
+export const SITE_COLUMNS = `id, name, allowed_origins AS "allowedOrigins", issuer, audience, reader_keys AS "readerKeys",
   anonymous_reports AS "anonymousReports", thresholds, share_blocklist AS "shareBlocklist",
   pool_reports_across_sites AS "poolReportsAcrossSites", status, breaker_tripped_at AS "breakerTrippedAt",
   breaker_reset_at AS "breakerResetAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
@@ -46,12 +47,12 @@ export type SiteSettings = Pick<
 
 /** Every site, by id. */
 export async function listSites(db: Queryable): Promise<SiteRow[]> {
-  return (await db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites ORDER BY id`)).rows;
+  return (await db.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites ORDER BY id`)).rows;
 }
 
 /** One site, or null. */
 export async function findSite(db: Queryable, id: string): Promise<SiteRow | null> {
-  return (await db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = $1`, [id])).rows[0] ?? null;
+  return (await db.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites WHERE id = $1`, [id])).rows[0] ?? null;
 }
 
 /** A site's columns in the order insertSite and updateSite bind them ($1–$11). */
@@ -96,7 +97,7 @@ export async function insertSite(db: Queryable, site: SiteSettings & { id: strin
   const result = await db.query<SiteRow>(
     `INSERT INTO sites (id, name, allowed_origins, issuer, audience, reader_keys, anonymous_reports, thresholds,
        share_blocklist, pool_reports_across_sites, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING ${SITE_COLUMNS}`,
     siteValues(site),
   );
   return result.rows[0] ?? null;
@@ -107,7 +108,7 @@ export async function updateSite(db: Queryable, site: SiteSettings & { id: strin
   const result = await db.query<SiteRow>(
     `UPDATE sites SET name = $2, allowed_origins = $3, issuer = $4, audience = $5, reader_keys = $6, anonymous_reports = $7,
        thresholds = $8, share_blocklist = $9, pool_reports_across_sites = $10, status = $11, updated_at = now()
-     WHERE id = $1 RETURNING ${COLUMNS}`,
+     WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
     siteValues(site),
   );
   return result.rows[0] ?? null;

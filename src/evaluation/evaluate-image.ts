@@ -1,7 +1,7 @@
 /** Use case: recount an image's open reports and auto-block it when they cross its threshold. */
 import type { Deps } from '../deps.js';
 import {
-  listNearDuplicates,
+  findSiteAndNearDuplicates,
   lockImageClosingJobs,
   setScore,
   transitionImage,
@@ -21,7 +21,7 @@ import { scoreReports, type Score } from '../domain/reports.js';
 import { reportPolicy } from '../domain/policy.js';
 import { decideAutoBlock, type BlockDecision } from '../domain/threshold.js';
 import { recordSuspectedBrigade } from './flag-brigade.js';
-import { findSite, type SiteRow } from '../db/sites.repository.js';
+import type { SiteRow } from '../db/sites.repository.js';
 import { siteThresholdPolicy, sitesMayPool } from '../domain/sites.js';
 import { BreakerRaced, checkSiteBreaker, confirmSiteBreaker, holdForBreaker } from './site-breaker.js';
 
@@ -100,8 +100,9 @@ async function evaluateOnce(deps: Pick<Deps, 'pool' | 'config'>, imageId: string
     // Before the recount: every request committed so far is answered by it (see markOutboxDone).
     const image = await lockImageClosingJobs(client, imageId, 'evaluate-image');
     if (!image) return { ...scoreReports([]), status: null, blocked: false, decision: { block: false } };
-    const site = await findSite(client, image.siteId);
-    const copies = countedCopies(image, site, await listNearDuplicates(client, imageId, deps.config.PHASH_MATCH_DISTANCE));
+    const found = await findSiteAndNearDuplicates(client, { imageId, siteId: image.siteId, maxDistance: deps.config.PHASH_MATCH_DISTANCE });
+    const site = found.site;
+    const copies = countedCopies(image, site, found.copies);
     const nearDuplicateIds = copies.map((copy) => copy.id);
     const reports = await listOpenReports(client, imageId, nearDuplicateIds);
     const score = scoreReports(reports);
