@@ -4,14 +4,23 @@
  * holds a lock or a transaction while it waits on Redis. A row is only marked sent after Redis accepted its
  * job, so a Redis outage delays jobs but never loses one (a failed publish releases the claim; a relay that
  * dies holding a claim loses it after CLAIM_LEASE_MS); a row sent but not marked done by its job within OUTBOX_RESEND_AFTER_MS (Redis lost its data,
- * say) is sent again, up to MAX_SENDS times. Jobs are idempotent, so a row sent twice is harmless. Woken by
+ * say) is sent again, up to MAX_SENDS times, unless its job is found still waiting or running in Redis (a backlog:
+ * the row then counts as sent now, without using up a send). Jobs are idempotent, so a row sent twice is harmless. Woken by
  * NOTIFY on commit, and by a poll every OUTBOX_POLL_MS as a fallback. Several relays may run: rows are
  * claimed with SKIP LOCKED.
  */
 import pg from 'pg';
 import type { Deps } from '../src/deps.js';
-import { claimOutbox, markOutboxSent, OUTBOX_CHANNEL, pruneDoneOutbox, releaseOutboxClaims } from '../src/db/outbox.repository.js';
-import { addJob } from '../src/queues/queues.js';
+import {
+  claimOutbox,
+  markOutboxSent,
+  markOutboxStillQueued,
+  OUTBOX_CHANNEL,
+  pruneDoneOutbox,
+  releaseOutboxClaims,
+  type OutboxRow,
+} from '../src/db/outbox.repository.js';
+import { addJob, isJobPending } from '../src/queues/queues.js';
 import { withTimeout } from '../src/timeout.js';
 import { isConnectionError } from '../src/db/pool.js';
 import { isRedisConnectionError, outageLog } from '../src/outage-log.js';
@@ -47,15 +56,40 @@ async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTim
   });
   if (rows.length === 0) return 0;
   const ids = rows.map((row) => row.id);
-  const jobs = [...new Map(rows.map((row) => [`${row.topic}/${row.imageId}`, row])).values()];
+  const keyOf = (row: OutboxRow) => `${row.topic}/${row.imageId}`;
+  const jobs = [...new Map(rows.map((row) => [keyOf(row), row])).values()];
+  // A job is only resent when every row asking for it was sent before; a new row is always sent.
+  const resends = new Set(jobs.map(keyOf));
+  for (const row of rows) if (!row.sendCount) resends.delete(keyOf(row));
+  let queued: Set<string>;
   try {
-    await withTimeout(Promise.all(jobs.map((row) => addJob(deps.queues, row.topic, row.imageId, row.requestId))), addTimeoutMs, 'Redis');
+    queued = await withTimeout(
+      (async () => {
+        // A resend whose job is still waiting or running (a backlog, not a loss) is not sent again.
+        const pending = await Promise.all(
+          jobs.map(async (row) => resends.has(keyOf(row)) && (await isJobPending(deps.queues, row.topic, row.imageId))),
+        );
+        const stillQueued = new Set(jobs.filter((_, i) => pending[i]).map(keyOf));
+        await Promise.all(
+          jobs.filter((row) => !stillQueued.has(keyOf(row))).map((row) => addJob(deps.queues, row.topic, row.imageId, row.requestId)),
+        );
+        return stillQueued;
+      })(),
+      addTimeoutMs,
+      'Redis',
+    );
   } catch (error) {
     // Best effort: if PostgreSQL is gone too, the claim simply expires after CLAIM_LEASE_MS.
     await releaseOutboxClaims(deps.pool, ids).catch(() => undefined);
     throw error;
   }
-  await markOutboxSent(deps.pool, ids);
+  const sent = rows.filter((row) => !queued.has(keyOf(row))).map((row) => row.id);
+  if (sent.length > 0) await markOutboxSent(deps.pool, sent);
+  if (sent.length < rows.length)
+    await markOutboxStillQueued(
+      deps.pool,
+      rows.filter((row) => queued.has(keyOf(row))).map((row) => row.id),
+    );
   return rows.length;
 }
 

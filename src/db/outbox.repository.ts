@@ -17,6 +17,8 @@ export interface OutboxRow {
   imageId: string;
   /** The request that wrote the row (null outside a request), passed on in the job's data. */
   requestId?: string | null;
+  /** Times the row was sent before (claimOutbox): above 0, this is a resend. */
+  sendCount?: number;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function claimOutbox(
          AND (sent_at IS NULL OR (sent_at < now() - $2 * interval '1 millisecond' AND send_count < $3))
          AND (claimed_at IS NULL OR claimed_at < now() - $4 * interval '1 millisecond')
        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, topic, image_id AS "imageId", request_id AS "requestId"`,
+     RETURNING id, topic, image_id AS "imageId", request_id AS "requestId", send_count AS "sendCount"`,
     [options.limit, options.resendAfterMs, options.maxSends, options.leaseMs],
   );
   return result.rows.sort((a, b) => a.id - b.id);
@@ -94,6 +96,14 @@ export async function claimOutbox(
 /** Marks claimed rows as sent (once more) and ends their claim. */
 export async function markOutboxSent(db: Queryable, ids: readonly number[]): Promise<void> {
   await db.query('UPDATE outbox SET sent_at = now(), send_count = send_count + 1, claimed_at = NULL WHERE id = ANY($1::bigint[])', [ids]);
+}
+
+/**
+ * Ends the claim on rows whose jobs were found still queued: they count as sent now (the next resend is
+ * OUTBOX_RESEND_AFTER_MS away), without using up one of their sends.
+ */
+export async function markOutboxStillQueued(db: Queryable, ids: readonly number[]): Promise<void> {
+  await db.query('UPDATE outbox SET sent_at = now(), claimed_at = NULL WHERE id = ANY($1::bigint[])', [ids]);
 }
 
 /** Ends the claim on rows whose jobs could not be published, so the next relay pass takes them at once. */

@@ -60,6 +60,21 @@ export async function addJob(queues: Queues, topic: JobTopic, imageId: string, r
   await queues['evaluate-image'].add('evaluate-image', data, { deduplication: { id: `evaluate-${imageId}` } });
 }
 
+/** States in which a job will still run, or is running (a stalled active job is moved back by BullMQ). */
+const PENDING_STATES: ReadonlySet<string> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * True when the job addJob would add for (topic, image) is already in Redis and will still run: its job id
+ * (process-image, purge-image), or the job the image's deduplication key names (evaluate-image) is waiting,
+ * delayed or active. The outbox relay asks before a resend, so a row whose job is merely queued behind a backlog
+ * is not sent again.
+ */
+export async function isJobPending(queues: Queues, topic: JobTopic, imageId: string): Promise<boolean> {
+  const jobId =
+    topic === 'evaluate-image' ? await queues['evaluate-image'].getDeduplicationJobId(`evaluate-${imageId}`) : `${topic}-${imageId}`;
+  return jobId !== null && PENDING_STATES.has(await queues[topic].getJobState(jobId));
+}
+
 /** Closes every producer queue. */
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((queue) => queue.close()));

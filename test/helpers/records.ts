@@ -75,12 +75,15 @@ export interface StoredOutboxRow {
   doneAt: Date | null;
   /** The request that caused the row, if any. */
   requestId: string | null;
+  /** Times the relay sent it (a row found still queued is not counted again). */
+  sendCount: number;
 }
 
 /** The outbox rows of one image, oldest first. */
 export async function outboxOf(service: WithDeps, imageId: string): Promise<StoredOutboxRow[]> {
   const result = await service.deps.pool.query<StoredOutboxRow>(
-    `SELECT id, topic, claimed_at AS "claimedAt", sent_at AS "sentAt", done_at AS "doneAt", request_id AS "requestId"
+    `SELECT id, topic, claimed_at AS "claimedAt", sent_at AS "sentAt", done_at AS "doneAt", request_id AS "requestId",
+            send_count AS "sendCount"
      FROM outbox WHERE image_id = $1 ORDER BY id`,
     [imageId],
   );

@@ -70,6 +70,56 @@ describe('outbox relay', () => {
   });
 });
 
+describe('outbox resends', () => {
+  /** Makes every open row of the image due for a resend, as if OUTBOX_RESEND_AFTER_MS had passed. */
+  async function resendDue(imageId: string): Promise<void> {
+    await service.deps.pool.query(`UPDATE outbox SET sent_at = now() - interval '1 hour' WHERE image_id = $1 AND done_at IS NULL`, [
+      imageId,
+    ]);
+  }
+  async function relayOnce(): Promise<void> {
+    const relay = startOutboxRelay(service.deps);
+    await relay.drain();
+    await relay.stop();
+  }
+  const sends = async (imageId: string) => (await outboxOf(service, imageId)).map((row) => [row.topic, row.sendCount]);
+
+  it('when a resend is due but its job still waits in Redis (a backlog), then it is not sent again; when the job was lost, it is', async () => {
+    const upload = await service.upload('real/flowers.jpeg');
+    const { id } = (await upload.json()) as { id: string };
+    expect((await report(id, `backlog-${id}`)).status).toBe(202);
+    await relayOnce();
+    expect(await sends(id)).toEqual([
+      ['process-image', 1],
+      ['evaluate-image', 1],
+    ]);
+    const evaluations = service.deps.queues['evaluate-image'];
+    const waitingBefore = await evaluations.getWaitingCount();
+
+    // No worker runs: both jobs still wait, so the due resends only mark the rows as sent now.
+    await resendDue(id);
+    await relayOnce();
+    expect(await sends(id)).toEqual([
+      ['process-image', 1],
+      ['evaluate-image', 1],
+    ]);
+    expect((await outboxOf(service, id)).every((row) => row.sentAt!.getTime() > Date.now() - 60_000)).toBe(true);
+    expect(await evaluations.getWaitingCount()).toBe(waitingBefore);
+
+    // Redis lost the evaluation (its job and its deduplication key): the resend sends it again.
+    const evaluation = await evaluations.getJob((await evaluations.getDeduplicationJobId(`evaluate-${id}`))!);
+    await evaluation!.remove();
+    await evaluations.removeDeduplicationKey(`evaluate-${id}`);
+    await resendDue(id);
+    await relayOnce();
+    expect(await sends(id)).toEqual([
+      ['process-image', 1],
+      ['evaluate-image', 2],
+    ]);
+    expect(await evaluations.getDeduplicationJobId(`evaluate-${id}`)).not.toBeNull();
+  });
+});
+
 describe('relay lifecycle', () => {
   it('when relays are started and stopped at once many times, then no LISTEN connection is left behind', async () => {
     for (let i = 0; i < 12; i++) await startOutboxRelay(service.deps).stop();
