@@ -200,6 +200,13 @@ function byteBudget(limit: number) {
         const oldest = order.values().next().value!;
         remove(oldest.entry, oldest.variant);
       }
+      // A small Buffer may be a slice of Node's shared 8 KiB pool (s3-storage's Buffer.from): keeping it would
+      // pin the whole slab for the few bytes counted, so such a slice is copied into memory of its own.
+      if (bytes.byteOffset !== 0 || bytes.buffer.byteLength !== bytes.length) {
+        const own = Buffer.allocUnsafeSlow(bytes.length);
+        bytes.copy(own);
+        bytes = own;
+      }
       entry.files[variant] = bytes;
       order.set(keyOf(entry, variant), { entry, variant });
       total += bytes.length;

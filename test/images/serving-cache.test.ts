@@ -72,6 +72,18 @@ describe('serving cache bytes', () => {
     expect(cache.bytes(stale, 'display')).toBeUndefined();
   });
 
+  it('when the bytes read are a small slice of a larger buffer (S3 storage, Node 8 KiB pool), then the memory kept is the memory counted', () => {
+    const record = cached();
+    const pooled = Buffer.from(new Uint8Array(100).fill(7)); // as s3-storage.ts returns a small file
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    const before = cache.bytesKept();
+    cache.keepBytes(record, 'thumbnail', pooled);
+    const kept = cache.bytes(record, 'thumbnail')!;
+    expect(kept.equals(pooled)).toBe(true);
+    expect(cache.bytesKept()).toBe(before + 100);
+    expect(kept.buffer.byteLength).toBe(kept.length); // not the whole pool slab, pinned for 100 counted bytes
+  });
+
   it('when the image changes, then its bytes are dropped with its entry', async () => {
     const record = cached();
     cache.keepBytes(record, 'display', Buffer.alloc(10 * KIB));
