@@ -60,8 +60,9 @@ export async function serveImage(
 ): Promise<ServedImage> {
   let image = deps.servingCache.get(imageId);
   if (image === undefined) {
+    const stamp = deps.servingCache.stamp();
     image = await findServingRecord(deps.pool, imageId);
-    deps.servingCache.set(imageId, image);
+    deps.servingCache.set(imageId, image, stamp);
   }
   if (!image) throw notFound('image');
   const derivative = isServable(image.status) ? derivativeOf(image, variant) : null;

@@ -3,7 +3,8 @@
  * SERVING_CACHE_MS so that serving does not read PostgreSQL per request. Correct only while this process hears
  * every change: a LISTEN on the image_changed channel (migration 035's trigger) drops an entry as its change
  * commits, and while that connection is down (or not yet up) the cache is bypassed and emptied. A change is
- * therefore served within the notification's delay (milliseconds), and SERVING_CACHE_MS bounds any miss.
+ * therefore served within the notification's delay (milliseconds); a record read while a change was committing is
+ * not kept once that change is heard (stamp/set), and SERVING_CACHE_MS bounds any miss.
  *
  * An entry may also hold the bytes of the image's derivatives, within SERVING_CACHE_MB for the whole process, so a
  * hot image is answered without touching storage. They belong to the entry's record (a new version is a new
@@ -29,8 +30,13 @@ const LARGEST_SHARE = 8;
 export interface ServingCache {
   /** The record of a live entry, or undefined (expired, absent, or the cache is not live). */
   get(imageId: string): ServingRecord | null | undefined;
-  /** Keeps `record` (null: no such image) when the cache is live. */
-  set(imageId: string, record: ServingRecord | null): void;
+  /** The change stamp to take before reading an image's record from PostgreSQL, for set(). */
+  stamp(): number;
+  /**
+   * Keeps `record` (null: no such image) when the cache is live and no change to the image was heard since `stamp`
+   * was taken (nor was the connection lost): a record read before a block committed is never kept after it.
+   */
+  set(imageId: string, record: ServingRecord | null, stamp: number): void;
   /** The kept bytes of `record`'s derivative, or undefined; `record` must be the one get() answered. */
   bytes(record: ServingRecord, variant: ServedVariant): Buffer | undefined;
   /**
@@ -48,6 +54,7 @@ export interface ServingCache {
 /** A cache that keeps nothing: SERVING_CACHE_MS=0. */
 export const NO_SERVING_CACHE: ServingCache = {
   get: () => undefined,
+  stamp: () => 0,
   set: () => undefined,
   bytes: () => undefined,
   keepBytes: () => undefined,
@@ -74,9 +81,24 @@ export function startServingCache(
     entries.delete(imageId);
     files.forget(entry);
   };
+  // Change stamps: `sequence` counts the changes heard; `changedAt` has each recently changed image's last one; a
+  // stamp below `floor` (a lost connection, or `changedAt` emptied to bound it) is too old to trust.
+  let sequence = 0;
+  let floor = 0;
+  const changedAt = new Map<string, number>();
+  const heard = (imageId: string) => {
+    if (changedAt.size >= MAX_ENTRIES) {
+      changedAt.clear();
+      floor = sequence + 1;
+    }
+    changedAt.set(imageId, ++sequence);
+    drop(imageId);
+  };
   const clear = () => {
     entries.clear();
     files.clear();
+    changedAt.clear();
+    floor = ++sequence;
   };
   const outage = outageLog(logger, 'PostgreSQL');
   let listener: pg.Client | null = null;
@@ -98,7 +120,7 @@ export function startServingCache(
     });
     client.on('end', () => lost(client));
     client.on('notification', (message) => {
-      if (message.payload) drop(message.payload);
+      if (message.payload) heard(message.payload);
     });
     client
       .connect()
@@ -130,8 +152,9 @@ export function startServingCache(
       }
       return entry.record;
     },
-    set(imageId, record) {
-      if (!listener) return;
+    stamp: () => sequence,
+    set(imageId, record, stamp) {
+      if (!listener || stamp < floor || (changedAt.get(imageId) ?? -1) > stamp) return;
       if (entries.size >= MAX_ENTRIES) drop(entries.keys().next().value!);
       drop(imageId);
       entries.set(imageId, { imageId, record, until: Date.now() + config.SERVING_CACHE_MS, files: {} });

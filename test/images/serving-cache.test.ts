@@ -36,9 +36,43 @@ function cached(): ServingRecord {
     displayMimeType: 'image/jpeg',
     updatedAt: new Date(),
   };
-  cache.set(record.id, record);
+  cache.set(record.id, record, cache.stamp());
   return record;
 }
+
+/** Sends an image_changed notification for `imageId`, and waits until the cache has heard it. */
+async function announceChange(imageId: string): Promise<void> {
+  const sentinel = cached();
+  await service.deps.pool.query(`SELECT pg_notify('image_changed', $1)`, [imageId]);
+  // Notifications arrive in commit order: once the later one for the sentinel is heard, so was this one.
+  await service.deps.pool.query(`SELECT pg_notify('image_changed', $1)`, [sentinel.id]);
+  await waitFor(() => Promise.resolve(cache.get(sentinel.id) === undefined));
+}
+
+describe('serving cache records', () => {
+  it('when a change is heard while a record was being read (a block committing), then that record is not kept', async () => {
+    const stale: ServingRecord = { ...cached(), id: `cache-test-stale-${++next}` };
+    const stamp = cache.stamp(); // serveImage takes it, then reads PostgreSQL ...
+    await announceChange(stale.id); // ... while a block commits and is announced
+    cache.set(stale.id, stale, stamp);
+    expect(cache.get(stale.id)).toBeUndefined();
+    // A read that began after the change is kept.
+    cache.set(stale.id, stale, cache.stamp());
+    expect(cache.get(stale.id)).toBe(stale);
+  });
+
+  it('when the LISTEN connection was lost while a record was being read, then that record is not kept', async () => {
+    const record: ServingRecord = { ...cached(), id: `cache-test-deaf-${++next}` };
+    const stamp = cache.stamp();
+    await service.deps.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'imgmod-image-changes' AND datname = current_database()`,
+    );
+    await waitFor(() => Promise.resolve(!cache.live()));
+    await waitFor(() => Promise.resolve(cache.live()));
+    cache.set(record.id, record, stamp);
+    expect(cache.get(record.id)).toBeUndefined();
+  });
+});
 
 describe('serving cache bytes', () => {
   it('when more bytes are kept than SERVING_CACHE_MB, then the least recently served go first', () => {
@@ -66,7 +100,7 @@ describe('serving cache bytes', () => {
   it('when the entry was replaced while its file was read, then the bytes are not kept for the new record', () => {
     const stale = cached();
     const fresh = { ...stale, updatedAt: new Date(stale.updatedAt.getTime() + 1) };
-    cache.set(fresh.id, fresh);
+    cache.set(fresh.id, fresh, cache.stamp());
     cache.keepBytes(stale, 'display', Buffer.from('old version'));
     expect(cache.bytes(fresh, 'display')).toBeUndefined();
     expect(cache.bytes(stale, 'display')).toBeUndefined();
