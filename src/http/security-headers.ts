@@ -57,6 +57,9 @@ export function securityHeaders(): RequestHandler {
   };
 }
 
+/** Each private prefix, and the path it names without its trailing slash (`/admin/` covers `/admin` too). */
+const PRIVATE_PATHS = PRIVATE_PREFIXES.map((prefix) => ({ prefix, exact: prefix.replace(/\/$/, '') }));
+
 /**
  * `Cache-Control: no-store` (set first; a route may still choose otherwise) on every answer under a private
  * prefix or to a request with a bearer token: what one moderator or reader sees must never be kept by a shared
@@ -64,7 +67,8 @@ export function securityHeaders(): RequestHandler {
  * reader cookie, and widget.js should stay cacheable for them.)
  */
 export const privateNoStore: RequestHandler = (req, res, next) => {
-  const privatePath = PRIVATE_PREFIXES.some((prefix) => req.path === prefix.replace(/\/$/, '') || req.path.startsWith(prefix));
+  const path = req.path;
+  const privatePath = PRIVATE_PATHS.some(({ exact, prefix }) => path === exact || path.startsWith(prefix));
   if (privatePath || req.headers.authorization !== undefined) res.setHeader('Cache-Control', 'no-store');
   next();
 };
