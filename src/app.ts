@@ -42,6 +42,8 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
   // TRUST_PROXY: which X-Forwarded-For hops to believe for req.ip (the reader's network) and req.secure.
   app.set('trust proxy', deps.config.TRUST_PROXY);
   const auth = readerAuth(deps);
+  // 'silent' rather than a disabled 'debug': pino-http then does not even build the line.
+  const servingLevel = deps.logger.isLevelEnabled('debug') ? 'debug' : 'silent';
   const metrics = options.metrics ?? createMetrics(deps);
   app.use(metrics.timeRequests);
   app.use(
@@ -55,7 +57,7 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
         error || res.statusCode >= 500
           ? 'error'
           : SERVING_PATH.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? '')
-            ? 'debug'
+            ? servingLevel
             : 'info',
       // Only allow-listed headers are logged: never a client address (x-forwarded-for, x-real-ip, forwarded,
       // the socket's), a credential (authorization, cookie, set-cookie) or the page a reader was on (referer).
