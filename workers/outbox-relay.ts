@@ -3,11 +3,11 @@
  * commits at once), publishes their jobs to Redis with no transaction open, then marks them sent; it never
  * holds a lock or a transaction while it waits on Redis. A row is only marked sent after Redis accepted its
  * job, so a Redis outage delays jobs but never loses one (a failed publish releases the claim; a relay that
- * dies holding a claim loses it after CLAIM_LEASE_MS); a row sent but not marked done by its job within OUTBOX_RESEND_AFTER_MS (Redis lost its data,
- * say) is sent again, up to MAX_SENDS times, unless its job is found still waiting or running in Redis (a backlog:
- * the row then counts as sent now, without using up a send). Jobs are idempotent, so a row sent twice is harmless. Woken by
- * NOTIFY on commit, and by a poll every OUTBOX_POLL_MS as a fallback. Several relays may run: rows are
- * claimed with SKIP LOCKED.
+ * dies holding a claim loses it after CLAIM_LEASE_MS). A row sent but not marked done by its job within
+ * OUTBOX_RESEND_AFTER_MS (Redis lost its data, say) is sent again, up to MAX_SENDS times, unless its job is found
+ * still waiting or running in Redis (a backlog: the row then counts as sent now, without using up a send). Jobs
+ * are idempotent, so a row sent twice is harmless. Woken by NOTIFY on commit, and by a poll every OUTBOX_POLL_MS
+ * as a fallback. Several relays may run: rows are claimed with SKIP LOCKED.
  */
 import pg from 'pg';
 import type { Deps } from '../src/deps.js';
@@ -83,13 +83,11 @@ async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTim
     await releaseOutboxClaims(deps.pool, ids).catch(() => undefined);
     throw error;
   }
-  const sent = rows.filter((row) => !queued.has(keyOf(row))).map((row) => row.id);
+  const sent: number[] = [];
+  const stillQueued: number[] = [];
+  for (const row of rows) (queued.has(keyOf(row)) ? stillQueued : sent).push(row.id);
   if (sent.length > 0) await markOutboxSent(deps.pool, sent);
-  if (sent.length < rows.length)
-    await markOutboxStillQueued(
-      deps.pool,
-      rows.filter((row) => queued.has(keyOf(row))).map((row) => row.id),
-    );
+  if (stillQueued.length > 0) await markOutboxStillQueued(deps.pool, stillQueued);
   return rows.length;
 }
 

@@ -100,9 +100,12 @@ async function evaluateOnce(deps: Pick<Deps, 'pool' | 'config'>, imageId: string
     // Before the recount: every request committed so far is answered by it (see markOutboxDone).
     const image = await lockImageClosingJobs(client, imageId, 'evaluate-image');
     if (!image) return { ...scoreReports([]), status: null, blocked: false, decision: { block: false } };
-    const found = await findSiteAndNearDuplicates(client, { imageId, siteId: image.siteId, maxDistance: deps.config.PHASH_MATCH_DISTANCE });
-    const site = found.site;
-    const copies = countedCopies(image, site, found.copies);
+    const { site, copies: nearDuplicates } = await findSiteAndNearDuplicates(client, {
+      imageId,
+      siteId: image.siteId,
+      maxDistance: deps.config.PHASH_MATCH_DISTANCE,
+    });
+    const copies = countedCopies(image, site, nearDuplicates);
     const nearDuplicateIds = copies.map((copy) => copy.id);
     const reports = await listOpenReports(client, imageId, nearDuplicateIds);
     const score = scoreReports(reports);

@@ -44,7 +44,7 @@ export interface ServingCache {
    * changed are never kept for its new version) and they fit the budget; the least recently served go first.
    */
   keepBytes(record: ServingRecord, variant: ServedVariant, bytes: Buffer): void;
-  /** Bytes kept now, for /metrics and tests. */
+  /** Bytes kept now (tests read it; not yet a /metrics gauge). */
   bytesKept(): number;
   /** True while this process hears every change. */
   live(): boolean;

@@ -1,7 +1,7 @@
 /**
  * Everything the worker makes from an original, in one place: the intake checks again (a stored original is
- * never trusted; the display image's full decode stands in for intake's small one), then the served image, the thumbnail, the review image and the PDQ hashes, all
- * within one time budget.
+ * never trusted; the display image's full decode stands in for intake's small one), then the served image, the
+ * thumbnail, the review image and the PDQ hashes, all within one time budget.
  */
 import { inspectImage, type InspectedImage, type IntakeLimits } from './inspect.js';
 import { makeDisplayImage, type DisplayImage } from './display.js';
