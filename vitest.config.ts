@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** Tests that need no service at all: pure rules, the policy lab, sharp's derivatives and hashes, config, the error catalogue, deploy files and cookie signing (`npm run test:unit`). */
+/** Tests that need no service at all: pure rules, the policy lab, sharp's derivatives and hashes, config, the error catalogue, deploy files, cookie signing and the worker's batching of evaluations (`npm run test:unit`). */
 const UNIT = [
   'test/domain/**/*.test.ts',
   'test/lab/**/*.test.ts',
@@ -11,6 +11,7 @@ const UNIT = [
   'test/outage-log.test.ts',
   'test/deploy.test.ts',
   'test/summary-reporter.test.ts',
+  'test/workers/evaluation-batches.test.ts',
 ];
 
 export default defineConfig({

@@ -156,12 +156,21 @@ export async function lockImage(db: Queryable, id: string, scope: { siteId: stri
  * under the lock; a request that commits later leaves an open row, and so another job.
  */
 export async function lockImageClosingJobs(db: Queryable, id: string, topic: JobTopic): Promise<ImageRow | null> {
+  return (await lockImagesClosingJobs(db, [id], topic))[0] ?? null;
+}
+
+/**
+ * lockImageClosingJobs for several images in one statement, for a batch of evaluations. The rows are locked in id
+ * order, so two batches sharing images wait for each other instead of deadlocking.
+ * @returns the images that exist, by id ascending
+ */
+export async function lockImagesClosingJobs(db: Queryable, ids: readonly string[], topic: JobTopic): Promise<ImageRow[]> {
   const result = await db.query<ImageRow>(
-    `WITH done AS (UPDATE outbox SET done_at = now() WHERE topic = $2 AND image_id = $1 AND done_at IS NULL)
-     SELECT ${COLUMNS} FROM images WHERE id = $1 FOR NO KEY UPDATE`,
-    [id, topic],
+    `WITH done AS (UPDATE outbox SET done_at = now() WHERE topic = $2 AND image_id = ANY($1::uuid[]) AND done_at IS NULL)
+     SELECT ${COLUMNS} FROM images WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+    [ids, topic],
   );
-  return result.rows[0] ?? null;
+  return result.rows;
 }
 
 /** What the worker learnt from the decoded image and where it stored the derivatives. */
@@ -268,13 +277,13 @@ export interface NearDuplicate {
  * The near-duplicates of image $1 within $2 bits, as NearDuplicate rows ($3: PDQ_MIN_QUALITY): its oriented
  * hashes looked up in the chunk index, then measured against each candidate's hash.
  */
-const NEAR_DUPLICATES_SQL = `WITH query AS MATERIALIZED (
+const nearDuplicatesSql = (imageId: string) => `WITH query AS MATERIALIZED (
     SELECT q.hash FROM images AS self CROSS JOIN LATERAL unnest(self.pdq_oriented) AS q(hash)
-    WHERE self.id = $1 AND self.pdq_quality >= $3
+    WHERE self.id = ${imageId} AND self.pdq_quality >= $3
   ), candidate AS (
     SELECT DISTINCT c.image_id FROM image_pdq_chunks c
     WHERE c.key = ANY (ARRAY(SELECT n * 65536 + substring(q.hash FROM n * 16 + 1 FOR 16)::int FROM query q CROSS JOIN generate_series(0, 15) AS n))
-      AND c.image_id <> $1
+      AND c.image_id <> ${imageId}
   )
   SELECT * FROM (
     SELECT other.id, other.site_id AS "siteId", s.share_blocklist AS "shareBlocklist", s.pool_reports_across_sites AS "poolAcrossSites",
@@ -285,7 +294,7 @@ const NEAR_DUPLICATES_SQL = `WITH query AS MATERIALIZED (
 
 /** As listNearDuplicateIds, with each match's status, uploader, restored flag and distance, by id. */
 export async function listNearDuplicates(db: Queryable, imageId: string, maxDistance: number): Promise<NearDuplicate[]> {
-  const result = await db.query<NearDuplicate>(`${NEAR_DUPLICATES_SQL} ORDER BY id`, [imageId, maxDistance, PDQ_MIN_QUALITY]);
+  const result = await db.query<NearDuplicate>(`${nearDuplicatesSql('$1')} ORDER BY id`, [imageId, maxDistance, PDQ_MIN_QUALITY]);
   return result.rows;
 }
 
@@ -298,14 +307,26 @@ export async function findSiteAndNearDuplicates(
   db: Queryable,
   query: { imageId: string; siteId: string; maxDistance: number },
 ): Promise<{ site: SiteRow | null; copies: NearDuplicate[] }> {
-  const result = await db.query<SiteRow & { found: boolean; copies: NearDuplicate[] }>(
-    `SELECT ${SITE_COLUMNS}, id IS NOT NULL AS found,
-            coalesce((SELECT json_agg(d ORDER BY d.id) FROM (${NEAR_DUPLICATES_SQL}) AS d), '[]') AS copies
-     FROM (SELECT) AS one LEFT JOIN sites ON sites.id = $4`,
-    [query.imageId, query.maxDistance, PDQ_MIN_QUALITY, query.siteId],
+  const found = await findSitesAndNearDuplicates(db, [query], query.maxDistance);
+  return found.get(query.imageId)!;
+}
+
+/**
+ * findSiteAndNearDuplicates for several images in one statement, for a batch of evaluations.
+ * @returns by image id, every image asked for
+ */
+export async function findSitesAndNearDuplicates(
+  db: Queryable,
+  images: readonly { imageId: string; siteId: string }[],
+  maxDistance: number,
+): Promise<Map<string, { site: SiteRow | null; copies: NearDuplicate[] }>> {
+  const result = await db.query<SiteRow & { imageId: string; found: boolean; copies: NearDuplicate[] }>(
+    `SELECT ${SITE_COLUMNS}, asked.image_id AS "imageId", sites.id IS NOT NULL AS found,
+            coalesce((SELECT json_agg(d ORDER BY d.id) FROM (${nearDuplicatesSql('asked.image_id')}) AS d), '[]') AS copies
+     FROM unnest($1::uuid[], $4::text[]) AS asked(image_id, site_id) LEFT JOIN sites ON sites.id = asked.site_id`,
+    [images.map((image) => image.imageId), maxDistance, PDQ_MIN_QUALITY, images.map((image) => image.siteId)],
   );
-  const { found, copies, ...site } = result.rows[0]!;
-  return { site: found ? site : null, copies };
+  return new Map(result.rows.map(({ imageId, found, copies, ...site }) => [imageId, { site: found ? site : null, copies }]));
 }
 
 /** Other images with exactly the same bytes (SHA-256) that are `visible`: copies a hash cannot see. */
@@ -345,7 +366,16 @@ export function storedKeys(image: Pick<ImageRow, 'storageKey' | 'thumbnailKey' |
 
 /** Records the score of the image's open reports (the review queue sorts by it). */
 export async function setScore(db: Queryable, id: string, score: number): Promise<void> {
-  await db.query('UPDATE images SET score = $2 WHERE id = $1 AND score IS DISTINCT FROM $2', [id, score]);
+  await setScores(db, [{ id, score }]);
+}
+
+/** setScore for several images in one statement; an unchanged score is not written. */
+export async function setScores(db: Queryable, scores: readonly { id: string; score: number }[]): Promise<void> {
+  await db.query(
+    `UPDATE images SET score = given.score FROM unnest($1::uuid[], $2::numeric[]) AS given(id, score)
+     WHERE images.id = given.id AND images.score IS DISTINCT FROM given.score`,
+    [scores.map((entry) => entry.id), scores.map((entry) => entry.score)],
+  );
 }
 
 /**

@@ -151,23 +151,46 @@ export async function findOpenReportId(db: Queryable, query: { imageId: string; 
  * @param nearDuplicateIds other images whose reports count toward this one (images.repository listNearDuplicateIds)
  */
 export async function listOpenReports(db: Queryable, imageId: string, nearDuplicateIds: readonly string[] = []): Promise<PolicyReport[]> {
-  const result = await db.query<PolicyReport>(
-    `SELECT reason, reporter_role AS "reporterRole", reporter_kind AS "reporterKind", created_at AS "createdAt",
+  return (await listOpenReportsOfImages(db, [{ imageId, nearDuplicateIds }])).get(imageId) ?? [];
+}
+
+/**
+ * listOpenReports for several images in one statement, for a batch of evaluations: each image's reports counted
+ * exactly as listOpenReports counts them, as if asked alone.
+ * @returns by image id, oldest first; an image with no open report is absent
+ */
+export async function listOpenReportsOfImages(
+  db: Queryable,
+  images: readonly { imageId: string; nearDuplicateIds: readonly string[] }[],
+): Promise<Map<string, PolicyReport[]>> {
+  const pairs = images.flatMap(({ imageId, nearDuplicateIds }) =>
+    [imageId, ...nearDuplicateIds].map((source) => [imageId, source] as const),
+  );
+  const result = await db.query<PolicyReport & { target: string }>(
+    `SELECT target, reason, reporter_role AS "reporterRole", reporter_kind AS "reporterKind", created_at AS "createdAt",
             CASE WHEN proven THEN 'proven' WHEN low_trust THEN 'low_trust' ELSE 'ordinary' END AS standing,
             guard_network_hash AS "guardNetwork", account_created_at AS "accountCreatedAt",
             CASE WHEN network_hash IS NOT NULL
-                  AND row_number() OVER (PARTITION BY network_hash ORDER BY on_image DESC, weight DESC, created_at) > 1
+                  AND row_number() OVER (PARTITION BY target, network_hash ORDER BY on_image DESC, weight DESC, created_at) > 1
                  THEN 0 ELSE weight END AS weight
      FROM (
-       SELECT DISTINCT ON (reporter_id) reason, weight, reporter_role, reporter_kind, low_trust, proven, guard_network_hash,
-              account_created_at, created_at, network_hash, image_id = $2 AS on_image
-       FROM reports WHERE image_id = ANY($1::uuid[]) AND status = 'open'
-       ORDER BY reporter_id, image_id = $2 DESC, created_at
+       SELECT DISTINCT ON (asked.target, r.reporter_id) asked.target, r.reason, r.weight, r.reporter_role, r.reporter_kind,
+              r.low_trust, r.proven, r.guard_network_hash, r.account_created_at, r.created_at, r.network_hash,
+              r.image_id = asked.target AS on_image
+       FROM unnest($1::uuid[], $2::uuid[]) AS asked(target, source)
+       JOIN reports AS r ON r.image_id = asked.source AND r.status = 'open'
+       ORDER BY asked.target, r.reporter_id, r.image_id = asked.target DESC, r.created_at
      ) one_per_reader
-     ORDER BY created_at`,
-    [[imageId, ...nearDuplicateIds], imageId],
+     ORDER BY target, created_at`,
+    [pairs.map(([target]) => target), pairs.map(([, source]) => source)],
   );
-  return result.rows;
+  const byImage = new Map<string, PolicyReport[]>();
+  for (const { target, ...report } of result.rows) {
+    const reports = byImage.get(target) ?? [];
+    if (reports.length === 0) byImage.set(target, reports);
+    reports.push(report);
+  }
+  return byImage;
 }
 
 /** Every report of one image, oldest first, for the moderator's view. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertReportOnce } from '../../src/db/reports.repository.js';
+import { insertReportOnce, type NewReport } from '../../src/db/reports.repository.js';
 import { bumpSiteAutoBlocks, readSiteAutoBlocks, resetBreaker } from '../../src/db/sites.repository.js';
-import { evaluateImage } from '../../src/evaluation/evaluate-image.js';
+import { evaluateImage, evaluateImages } from '../../src/evaluation/evaluate-image.js';
 import { processImage } from '../../src/images/process-image.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import { auditActions, imageRecord } from '../helpers/records.js';
@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-async function imageWithReports(count: number): Promise<string> {
+async function imageWithReports(count: number, report: Partial<NewReport> | ((i: number) => Partial<NewReport>) = {}): Promise<string> {
   const response = await service.upload('real/concert.jpg');
   const { id } = (await response.json()) as { id: string };
   for (let i = 0; i < count; i++) {
@@ -26,6 +26,7 @@ async function imageWithReports(count: number): Promise<string> {
       reason: 'spam',
       note: null,
       weight: 1,
+      ...(typeof report === 'function' ? report(i) : report),
     });
   }
   return id;
@@ -55,6 +56,46 @@ describe('evaluateImage', () => {
 
   it('when the image id is unknown, then the evaluation is a no-op', async () => {
     expect(await evaluateImage(service.deps, randomUUID())).toMatchObject({ blocked: false, status: null, score: 0 });
+  });
+});
+
+describe('evaluateImages (a batch)', () => {
+  it('when a batch mixes images under and over the threshold and an unknown id, then each ends as evaluateImage would end it', async () => {
+    const [under, over, none, unknown] = [await imageWithReports(2), await imageWithReports(3), await imageWithReports(0), randomUUID()];
+    const evaluations = await evaluateImages(service.deps, [under, over, none, unknown]);
+    expect(evaluations.get(under)).toMatchObject({ blocked: false, score: 2, status: 'processing', decision: { block: false } });
+    expect(evaluations.get(over)).toMatchObject({ blocked: true, score: 3, status: 'auto_blocked' });
+    expect(evaluations.get(none)).toMatchObject({ blocked: false, score: 0, status: 'processing' });
+    expect(evaluations.get(unknown)).toMatchObject({ blocked: false, score: 0, status: null });
+    expect((await imageRecord(service, under)).score).toBe(2);
+    expect(await imageRecord(service, over)).toMatchObject({ status: 'auto_blocked', score: 3 });
+    expect(await auditActions(service, over)).toEqual(['auto_block']);
+    expect(await auditActions(service, under)).toEqual([]);
+  });
+
+  it('when batches sharing images in other orders run at once, then none deadlocks and each image over the threshold is blocked once', async () => {
+    const ids = [await imageWithReports(3), await imageWithReports(3), await imageWithReports(1), await imageWithReports(3)];
+    const orders = [ids, [...ids].reverse(), [ids[2]!, ids[0]!, ids[3]!, ids[1]!], [ids[1]!, ids[3]!]];
+    const batches = await Promise.all([...orders, ...orders].map((order) => evaluateImages(service.deps, order)));
+    for (const id of [ids[0]!, ids[1]!, ids[3]!]) {
+      expect(batches.filter((batch) => batch.get(id)?.blocked)).toHaveLength(1);
+      expect(await auditActions(service, id)).toEqual(['auto_block']);
+    }
+    expect((await imageRecord(service, ids[2]!)).status).toBe('processing');
+  });
+
+  it('when a batch holds a burst of low-trust reports from one network, then the brigade is recorded as evaluateImage records it', async () => {
+    const id = await imageWithReports(6, (i) => ({
+      reporterKind: 'anonymous',
+      lowTrust: true,
+      weight: 0.5,
+      networkHash: `net-${i}`,
+      guardNetworkHash: 'one-network',
+    }));
+    const evaluations = await evaluateImages(service.deps, [await imageWithReports(1), id]);
+    expect(evaluations.get(id)).toMatchObject({ blocked: false, brigadeHeld: true, decision: { rule: 'suspected_brigade' } });
+    expect(await auditActions(service, id)).toEqual(['suspected_brigade']);
+    expect(await imageRecord(service, id)).toMatchObject({ status: 'processing' });
   });
 });
 
