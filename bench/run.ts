@@ -15,6 +15,7 @@ import { signToken } from '../src/auth/tokens.js';
 import { mintReaders, seedImages, type BenchContext, type ResultRow } from './lib/context.js';
 import { send } from './lib/load.js';
 import { startImgmod } from './lib/processes.js';
+import { sparePort } from '../test/helpers/own-servers.js';
 import { crossing, exactlyOnce, ingestion, scaleOut } from './scenarios/reports.js';
 import { derivatives, uploadIntake, workerMemory } from './scenarios/media.js';
 import { serving } from './scenarios/serving.js';
@@ -56,7 +57,8 @@ const imgmodEnv = {
 const logFile = join(tmpDir, 'imgmod.log');
 log(`database ${name}; imgmod's logs in ${logFile}`);
 const api = await startImgmod('api', imgmodEnv, logFile);
-const worker = await startImgmod('worker', imgmodEnv, logFile, { jemalloc: true });
+const workerMetricsPort = await sparePort();
+const worker = await startImgmod('worker', { ...imgmodEnv, METRICS_PORT: String(workerMetricsPort) }, logFile, { jemalloc: true });
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 // A connection PostgreSQL ends (a restart, another tool terminating backends) is replaced at the next query, not a crash.
 pool.on('error', (error) => console.error(`bench pool: ${error.message}`));
@@ -70,6 +72,7 @@ const context: BenchContext = {
   tmpDir,
   api,
   worker,
+  workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
   pool,
   jwtSecret,
   rows: [] as ResultRow[],

@@ -95,6 +95,18 @@ const jobFailures = new Counter({
   registers: [eventRegistry],
 });
 
+const evaluationBatches = new Histogram({
+  name: 'imgmod_evaluation_batch_size',
+  help: 'Images per evaluation batch: evaluate-image jobs that waited behind a running evaluation share one transaction',
+  buckets: [1, 2, 4, 8, 16, 32, 64],
+  registers: [eventRegistry],
+});
+
+/** Counts one evaluation batch of `size` images (workers/evaluate-image.processor.ts). */
+export function recordEvaluationBatch(size: number): void {
+  evaluationBatches.observe(size);
+}
+
 /** Records a finished job's duration (ms) for `queue`. */
 export function recordJob(queue: string, durationMs: number): void {
   jobDuration.observe({ queue }, durationMs / 1000);

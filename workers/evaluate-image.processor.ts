@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { evaluateImages, type Evaluation } from '../src/evaluation/evaluate-image.js';
 import type { ImageJob } from '../src/queues/queues.js';
-import { recordEvaluation } from '../src/metrics.js';
+import { recordEvaluation, recordEvaluationBatch } from '../src/metrics.js';
 
 /**
  * Group commit for evaluations: a call that finds no batch running starts one at once (with the calls of the same
@@ -55,7 +55,10 @@ export function batchEvaluations(run: (imageIds: string[]) => Promise<Map<string
 
 /** @returns the processor; it resolves with the evaluation and throws only to be retried */
 export function evaluateImageProcessor(deps: Pick<Deps, 'pool' | 'config'>) {
-  const evaluate = batchEvaluations((imageIds) => evaluateImages(deps, imageIds));
+  const evaluate = batchEvaluations((imageIds) => {
+    recordEvaluationBatch(imageIds.length);
+    return evaluateImages(deps, imageIds);
+  });
   return async (job: Job<ImageJob>): Promise<Evaluation> => {
     // Reports from now on make a new job instead of being folded into this one (see queues.ts addJob).
     await job.removeDeduplicationKey();

@@ -33,6 +33,8 @@ export interface BenchContext {
   tmpDir: string;
   api: BenchProcess;
   worker: BenchProcess;
+  /** The worker's own GET /metrics (METRICS_PORT on loopback, no token). */
+  workerMetricsUrl: string;
   pool: pg.Pool;
   jwtSecret: string;
   rows: ResultRow[];

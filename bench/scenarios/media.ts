@@ -120,6 +120,13 @@ function multipart(bytes: Buffer, token: string, filename: string): RequestSpec 
   };
 }
 
+/** What the worker's V8 heap and its external memory (Buffers and what sharp reports to V8) hold now, MB. */
+async function workerHeapMb(context: BenchContext): Promise<{ heapUsed: number; heapTotal: number; external: number }> {
+  const text = await (await fetch(context.workerMetricsUrl)).text();
+  const read = (name: string) => Number(new RegExp(`^imgmod_nodejs_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+  return { heapUsed: read('heap_size_used_bytes'), heapTotal: read('heap_size_total_bytes'), external: read('external_memory_bytes') };
+}
+
 /**
  * The worker's resident memory before, at the peak of, and 15 s after 300 mixed uploads (30 with --quick; JPEG photos and
  * 1080p PNGs), all processed; the worker runs with jemalloc preloaded as in the Docker image when present.
@@ -132,6 +139,7 @@ export async function workerMemory(context: BenchContext, uploaderToken: string)
   const base = await sharp(jpegs[0]).resize(1920, 1080, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
   const count = context.quick ? 30 : 300;
   const before = context.worker.memoryMb().rss;
+  const heapBefore = await workerHeapMb(context);
   const specs: RequestSpec[] = [];
   for (let i = 0; i < count; i++) {
     if (i % 3 === 2) {
@@ -178,6 +186,7 @@ export async function workerMemory(context: BenchContext, uploaderToken: string)
   // jemalloc hands unused pages back after its dirty_decay_ms (10 s by default): read the level after 15 s idle.
   await new Promise((resolve) => setTimeout(resolve, 15_000));
   const after = context.worker.memoryMb().rss;
+  const heapAfter = await workerHeapMb(context);
   const failed = await context.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM images WHERE id = ANY($1) AND status <> 'visible'`,
     [ids],
@@ -185,12 +194,21 @@ export async function workerMemory(context: BenchContext, uploaderToken: string)
   const allocator = existsSync(JEMALLOC) ? 'jemalloc' : 'glibc malloc';
   context.rows.push({
     measure: `worker memory, ${count} mixed uploads (${allocator})`,
-    imgmod: `RSS ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB, ${after.toFixed(0)} MB 15 s after (${(after - before).toFixed(0)} MB above); processed in ${seconds.toFixed(0)} s${failed.rows[0]!.n ? `, ${failed.rows[0]!.n} not visible` : ''}`,
+    imgmod: `RSS ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB, ${after.toFixed(0)} MB 15 s after (${(after - before).toFixed(0)} MB above); processed in ${seconds.toFixed(0)} s${failed.rows[0]!.n ? `, ${failed.rows[0]!.n} not visible` : ''}; V8 heap ${heapBefore.heapTotal.toFixed(0)} → ${heapAfter.heapTotal.toFixed(0)} MB (used ${heapBefore.heapUsed.toFixed(0)} → ${heapAfter.heapUsed.toFixed(0)}), external ${heapBefore.external.toFixed(0)} → ${heapAfter.external.toFixed(0)} MB`,
     reference: '',
     ratio: null,
     target: 'returns within 50 MB of its level before',
     met: after - before <= 50,
-    data: { beforeMb: before, peakMb: peak, afterMb: after, processSeconds: seconds, notVisible: failed.rows[0]!.n, allocator },
+    data: {
+      beforeMb: before,
+      peakMb: peak,
+      afterMb: after,
+      heapBefore,
+      heapAfter,
+      processSeconds: seconds,
+      notVisible: failed.rows[0]!.n,
+      allocator,
+    },
   });
 }
 
