@@ -14,7 +14,7 @@ import {
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { enqueueStatusEvent } from '../webhooks/events.js';
-import { withTransaction } from '../db/pool.js';
+import { withTransaction, type Queryable } from '../db/pool.js';
 import type { Config } from '../config.js';
 import type { PolicyReport } from '../domain/threshold.js';
 import { listOpenReports, listOpenReportsOfImages } from '../db/reports.repository.js';
@@ -100,16 +100,26 @@ export async function evaluateImage(deps: Pick<Deps, 'pool' | 'config'>, imageId
 /** Evaluations run again at most this many times in all when the site's breaker was raced (then the job retries). */
 const MAX_BREAKER_RACES = 5;
 
-/**
- * What the policy makes of an image's reads under its lock: the score, whether a moderator's restore stands for
- * the picture, and the threshold's decision (domain/threshold.ts), as of now.
- */
-function judge(
-  config: Config,
-  read: { image: ImageRow; site: SiteRow | null; copies: NearDuplicate[]; reports: PolicyReport[] },
-): { score: Score; restored: boolean; decision: BlockDecision; uploaderFactor: number } {
+/** One image's reads under its lock: the image, its site, the near-duplicates whose reports count, and the reports. */
+interface LockedRead {
+  image: ImageRow;
+  site: SiteRow | null;
+  copies: NearDuplicate[];
+  reports: PolicyReport[];
+}
+
+/** What the policy makes of a LockedRead, as of now. */
+interface Judgement {
+  score: Score;
+  /** A moderator's restore of any copy stands for the picture: a re-upload does not reset it. */
+  restored: boolean;
+  decision: BlockDecision;
+  uploaderFactor: number;
+}
+
+/** Judges a LockedRead: the score and the threshold's decision (domain/threshold.ts). */
+function judge(config: Config, read: LockedRead): Judgement {
   const { image, site, copies, reports } = read;
-  // A moderator's restore of any copy stands for the picture: a re-upload does not reset it.
   const restored = pictureWasRestored({ restored: image.restoredAt !== null }, copies);
   const policy = reportPolicy(config);
   const uploaderFactor = policy.uploaderFactor(image.uploaderId);
@@ -126,72 +136,96 @@ function judge(
   return { score: scoreReports(reports), restored, decision, uploaderFactor };
 }
 
+/**
+ * Writes what a judgement asks for beyond the score, in the evaluation's transaction with the image locked: the
+ * brigade flag, or the breaker's hold, or the auto-block with its audit event, webhook and near-duplicates' jobs.
+ * @returns the evaluation, and whether the site's breaker must count the block (confirmSiteBreaker) as the
+ *   transaction's last step
+ */
+async function act(
+  db: Queryable,
+  config: Config,
+  read: LockedRead,
+  judgement: Judgement,
+): Promise<{ evaluation: Evaluation; confirm: boolean }> {
+  const { image, site, copies, reports } = read;
+  const { score, restored, decision, uploaderFactor } = judgement;
+  const imageId = image.id;
+  const brigadeHeld =
+    !decision.block &&
+    'rule' in decision &&
+    (await recordSuspectedBrigade(db, { imageId, status: image.status, evidence: decision })) &&
+    decision.heldBack;
+  const unchanged = {
+    evaluation: { ...score, status: image.status, blocked: false, decision, brigadeHeld, siteId: image.siteId },
+    confirm: false,
+  };
+  if (!decision.block) return unchanged;
+  const to = planAutomatic('auto_block', image.status);
+  // A moderator's report is the operator's own judgement: the breaker watches readers.
+  const watched = Boolean(to) && decision.rule !== 'moderator_report';
+  if (watched) {
+    const breaker = await checkSiteBreaker(db, config, site);
+    if (!breaker.allow) {
+      const held = await holdForBreaker(db, { image, breaker, reason: describe(decision), score: score.score });
+      const evaluation = { ...unchanged.evaluation, breakerHeld: held, breakerTripped: breaker.rule === 'trips' && breaker.tripped };
+      return { evaluation, confirm: false };
+    }
+  }
+  const previous = to && (await transitionImage(db, { id: imageId, from: [image.status], to }));
+  if (!to || previous === null) return unchanged;
+  await enqueueStatusEvent(db, { imageId, from: previous, to });
+  const nearDuplicateIds = copies.map((copy) => copy.id);
+  await appendEvent(db, {
+    imageId,
+    actorId: null,
+    action: 'auto_block',
+    fromStatus: previous,
+    toStatus: to,
+    reason: describe(decision),
+    details: {
+      ...decision,
+      score: score.score,
+      reports: score.reports,
+      byReason: score.byReason,
+      restored,
+      uploaderFactor,
+      nearDuplicateIds,
+    },
+  });
+  for (const id of nearDuplicateIds) await enqueueOutbox(db, { topic: 'evaluate-image', imageId: id });
+  const crossingReportAt = reports.reduce<Date | null>(
+    (latest, report) => (latest && latest > report.createdAt ? latest : report.createdAt),
+    null,
+  );
+  return { evaluation: { ...score, status: to, blocked: true, siteId: image.siteId, decision, crossingReportAt }, confirm: watched };
+}
+
+const UNKNOWN_IMAGE: Evaluation = { ...scoreReports([]), status: null, blocked: false, decision: { block: false } };
+
 async function evaluateOnce(deps: Pick<Deps, 'pool' | 'config'>, imageId: string): Promise<Evaluation> {
   const evaluation = await withTransaction(deps.pool, async (client): Promise<Evaluation> => {
     // Before the recount: every request committed so far is answered by it (see markOutboxDone).
     const image = await lockImageClosingJobs(client, imageId, 'evaluate-image');
-    if (!image) return { ...scoreReports([]), status: null, blocked: false, decision: { block: false } };
+    if (!image) return UNKNOWN_IMAGE;
     const { site, copies: nearDuplicates } = await findSiteAndNearDuplicates(client, {
       imageId,
       siteId: image.siteId,
       maxDistance: deps.config.PHASH_MATCH_DISTANCE,
     });
     const copies = countedCopies(image, site, nearDuplicates);
-    const nearDuplicateIds = copies.map((copy) => copy.id);
-    const reports = await listOpenReports(client, imageId, nearDuplicateIds);
-    const { score, restored, decision, uploaderFactor } = judge(deps.config, { image, site, copies, reports });
-    await setScore(client, imageId, score.score);
-    const brigadeHeld =
-      !decision.block &&
-      'rule' in decision &&
-      (await recordSuspectedBrigade(client, { imageId, status: image.status, evidence: decision })) &&
-      decision.heldBack;
-    const unchanged = { ...score, status: image.status, blocked: false, decision, brigadeHeld, siteId: image.siteId };
-    if (!decision.block) return unchanged;
-    const to = planAutomatic('auto_block', image.status);
-    // A moderator's report is the operator's own judgement: the breaker watches readers.
-    const watched = Boolean(to) && decision.rule !== 'moderator_report';
-    if (watched) {
-      const breaker = await checkSiteBreaker(client, deps.config, site);
-      if (!breaker.allow) {
-        const held = await holdForBreaker(client, { image, breaker, reason: describe(decision), score: score.score });
-        return { ...unchanged, breakerHeld: held, breakerTripped: breaker.rule === 'trips' && breaker.tripped };
-      }
-    }
-    const previous = to && (await transitionImage(client, { id: imageId, from: [image.status], to }));
-    if (!to || previous === null) return unchanged;
-    await enqueueStatusEvent(client, { imageId, from: previous, to });
-    await appendEvent(client, {
+    const reports = await listOpenReports(
+      client,
       imageId,
-      actorId: null,
-      action: 'auto_block',
-      fromStatus: previous,
-      toStatus: to,
-      reason: describe(decision),
-      details: {
-        ...decision,
-        score: score.score,
-        reports: score.reports,
-        byReason: score.byReason,
-        restored,
-        uploaderFactor,
-        nearDuplicateIds,
-      },
-    });
-    for (const id of nearDuplicateIds) await enqueueOutbox(client, { topic: 'evaluate-image', imageId: id });
+      copies.map((copy) => copy.id),
+    );
+    const read = { image, site, copies, reports };
+    const judgement = judge(deps.config, read);
+    await setScore(client, imageId, judgement.score.score);
+    const { evaluation, confirm } = await act(client, deps.config, read, judgement);
     // Last, so the site's count of the minute is held only until the commit.
-    if (watched) await confirmSiteBreaker(client, deps.config, site);
-    return {
-      ...score,
-      status: to,
-      blocked: true,
-      siteId: image.siteId,
-      decision,
-      crossingReportAt: reports.reduce<Date | null>(
-        (latest, report) => (latest && latest > report.createdAt ? latest : report.createdAt),
-        null,
-      ),
-    };
+    if (confirm) await confirmSiteBreaker(client, deps.config, site);
+    return evaluation;
   });
   if (evaluation.blocked) wakeOutboxRelay(deps.pool);
   return evaluation;
@@ -203,54 +237,58 @@ const DEADLOCK = '40P01';
 /**
  * Evaluates several images at once, for a batch of evaluate-image jobs, with the same outcome as evaluateImage
  * for each but a fraction of the round trips: one transaction locks them all in id order (closing their jobs),
- * reads their sites, near-duplicates and open reports in one statement each, and records every score in one.
- * An image whose decision asks for more than its score (an auto-block, or a brigade to record) is then evaluated
- * again on its own with evaluateImage, which re-reads under its lock and does the rest. One id alone goes
- * straight to evaluateImage. Pass each id once: a second evaluation of an image belongs in a later batch.
+ * reads their sites and near-duplicates, then their open reports, in one statement each, records every score in
+ * one, then writes what each decision asks for beyond its score (most ask for nothing), and counts its
+ * auto-blocks in their sites' breakers last, in site order. One id alone goes straight to evaluateImage. Pass each
+ * id once: a second evaluation of an image belongs in a later batch.
  * @returns by image id, every id asked for (status null for an unknown image)
- * @throws what evaluateImage throws; a deadlock falls back to one evaluateImage per image
+ * @throws what evaluateImage throws; when the batch deadlocks with a transaction that locks several images in
+ *   another order, or a site's breaker was raced, every image is evaluated again on its own with evaluateImage
  */
 export async function evaluateImages(deps: Pick<Deps, 'pool' | 'config'>, imageIds: readonly string[]): Promise<Map<string, Evaluation>> {
   if (imageIds.length === 1) return new Map([[imageIds[0]!, await evaluateImage(deps, imageIds[0]!)]]);
-  let settled: Map<string, Evaluation>;
+  let evaluations: Map<string, Evaluation>;
   try {
-    settled = await withTransaction(deps.pool, async (client) => {
+    evaluations = await withTransaction(deps.pool, async (client) => {
       const images = await lockImagesClosingJobs(client, imageIds, 'evaluate-image');
-      const reads = await findSitesAndNearDuplicates(
+      const found = await findSitesAndNearDuplicates(
         client,
         images.map((image) => ({ imageId: image.id, siteId: image.siteId })),
         deps.config.PHASH_MATCH_DISTANCE,
       );
       const counted = images.map((image) => {
-        const { site, copies } = reads.get(image.id)!;
+        const { site, copies } = found.get(image.id)!;
         return { image, site, copies: countedCopies(image, site, copies) };
       });
       const reportsOf = await listOpenReportsOfImages(
         client,
         counted.map(({ image, copies }) => ({ imageId: image.id, nearDuplicateIds: copies.map((copy) => copy.id) })),
       );
-      const judged = counted.map((read) => ({ ...read, ...judge(deps.config, { ...read, reports: reportsOf.get(read.image.id) ?? [] }) }));
+      const judged = counted.map((read) => {
+        const full = { ...read, reports: reportsOf.get(read.image.id) ?? [] };
+        return { read: full, judgement: judge(deps.config, full) };
+      });
       await setScores(
         client,
-        judged.map(({ image, score }) => ({ id: image.id, score: score.score })),
+        judged.map(({ read, judgement }) => ({ id: read.image.id, score: judgement.score.score })),
       );
-      const done = new Map<string, Evaluation>();
-      for (const { image, score, decision } of judged) {
-        // Only a decision that writes nothing but the score is settled here (see BlockDecision).
-        if (!decision.block && !('rule' in decision))
-          done.set(image.id, { ...score, status: image.status, blocked: false, decision, siteId: image.siteId });
+      const done = new Map<string, Evaluation>(imageIds.map((id) => [id, UNKNOWN_IMAGE]));
+      const confirms: SiteRow[] = [];
+      for (const { read, judgement } of judged) {
+        const { evaluation, confirm } = await act(client, deps.config, read, judgement);
+        done.set(read.image.id, evaluation);
+        if (confirm && read.site) confirms.push(read.site);
       }
-      const found = new Set(images.map((image) => image.id));
-      for (const id of imageIds.filter((id) => !found.has(id)))
-        done.set(id, { ...scoreReports([]), status: null, blocked: false, decision: { block: false } });
+      // Last, in site order: two batches counting blocks of the same two sites wait for each other, never deadlock.
+      confirms.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const site of confirms) await confirmSiteBreaker(client, deps.config, site);
       return done;
     });
   } catch (error) {
-    if ((error as { code?: unknown }).code !== DEADLOCK) throw error;
-    settled = new Map();
+    if ((error as { code?: unknown }).code !== DEADLOCK && !(error instanceof BreakerRaced)) throw error;
+    const alone = await Promise.all(imageIds.map((id) => evaluateImage(deps, id)));
+    return new Map(imageIds.map((id, i) => [id, alone[i]!]));
   }
-  const rest = imageIds.filter((id) => !settled.has(id));
-  const evaluated = await Promise.all(rest.map((id) => evaluateImage(deps, id)));
-  rest.forEach((id, i) => settled.set(id, evaluated[i]!));
-  return settled;
+  if ([...evaluations.values()].some((evaluation) => evaluation.blocked)) wakeOutboxRelay(deps.pool);
+  return evaluations;
 }

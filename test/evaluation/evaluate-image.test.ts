@@ -97,6 +97,33 @@ describe('evaluateImages (a batch)', () => {
     expect(await auditActions(service, id)).toEqual(['suspected_brigade']);
     expect(await imageRecord(service, id)).toMatchObject({ status: 'processing' });
   });
+
+  it('when a transaction locking its images in the other order deadlocks the batch, then each image is evaluated on its own', async () => {
+    const [over, under] = [await imageWithReports(3), await imageWithReports(1)];
+    const [low, high] = [over, under].sort() as [string, string];
+    const other = await service.deps.pool.connect();
+    try {
+      await other.query('BEGIN');
+      // Only the batch's session looks for the deadlock, so it is the one PostgreSQL ends.
+      await other.query(`SET LOCAL deadlock_timeout = '10min'`);
+      await other.query('SELECT 1 FROM images WHERE id = $1 FOR NO KEY UPDATE', [high]);
+      const batch = evaluateImages(service.deps, [over, under]); // locks low, then waits for high
+      await waitFor(async () => {
+        const waiting = await service.deps.pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return (waiting.rowCount ?? 0) > 0;
+      });
+      await other.query('SELECT 1 FROM images WHERE id = $1 FOR NO KEY UPDATE', [low]);
+      await other.query('COMMIT');
+      const evaluations = await batch;
+      expect(evaluations.get(over)).toMatchObject({ blocked: true, status: 'auto_blocked', score: 3 });
+      expect(evaluations.get(under)).toMatchObject({ blocked: false, score: 1 });
+      expect(await auditActions(service, over)).toEqual(['auto_block']);
+    } finally {
+      other.release();
+    }
+  });
 });
 
 describe('evaluateImage and the site circuit breaker', () => {
@@ -126,6 +153,26 @@ describe('evaluateImage and the site circuit breaker', () => {
       expect((await readSiteAutoBlocks(service.deps.pool, siteId)).lastHour).toBe(before.lastHour + 1);
     } finally {
       competitor.release();
+      await resetBreaker(service.deps.pool, siteId);
+    }
+  });
+
+  it('when a batch holds two blocks of a site with room for one, then the batch runs again image by image: one blocked, one held', async () => {
+    const [first, second] = [await imageWithReports(3), await imageWithReports(3)];
+    const { siteId } = await imageRecord(service, first);
+    expect((await imageRecord(service, second)).siteId).toBe(siteId);
+    await waitFor(() => Promise.resolve(new Date().getSeconds() < 50));
+    const before = await readSiteAutoBlocks(service.deps.pool, siteId);
+    const deps = { ...service.deps, config: { ...service.deps.config, SITE_BREAKER_FLOOR: before.lastHour + 1 } };
+    try {
+      const evaluations = await evaluateImages(deps, [first, second]);
+      const outcomes = [evaluations.get(first)!, evaluations.get(second)!];
+      expect(outcomes.filter((evaluation) => evaluation.blocked)).toHaveLength(1);
+      expect(outcomes.filter((evaluation) => evaluation.breakerHeld)).toHaveLength(1);
+      const actions = [...(await auditActions(service, first)), ...(await auditActions(service, second))].sort();
+      expect(actions).toEqual(['auto_block', 'site_breaker_held']);
+      expect((await readSiteAutoBlocks(service.deps.pool, siteId)).lastHour).toBe(before.lastHour + 1);
+    } finally {
       await resetBreaker(service.deps.pool, siteId);
     }
   });
