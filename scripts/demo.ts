@@ -123,8 +123,12 @@ async function main(): Promise<void> {
     console.log(`outcome     ${explainStillVisible(blocked)}`);
     return;
   }
-  const latencyMs = Math.round(performance.now() - lastReportAt);
-  console.log(`block       ${target} → ${blocked.status} (score ${blocked.score}), seen ${latencyMs} ms after the third report`);
+  if (blockedEarly) {
+    console.log(`block       ${target} → ${blocked.status} (score ${blocked.score}), before the third report`);
+  } else {
+    const latencyMs = Math.round(performance.now() - lastReportAt);
+    console.log(`block       ${target} → ${blocked.status} (score ${blocked.score}), seen ${latencyMs} ms after the third report`);
+  }
   const served = await fetch(`${baseUrl}/i/${target}`);
   console.log(`GET /i/${target} → ${served.status} ${served.statusText} (${served.headers.get('content-type')} placeholder)`);
 }

@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import cookieParser from 'cookie-parser';
 import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.js';
-import { errorMiddleware, routeNotFound } from './http/middleware/errors.js';
+import { answeredExpectedError, errorMiddleware, routeNotFound } from './http/middleware/errors.js';
 import { readerCors } from './http/middleware/cors.js';
 import { adminRoutes } from './http/admin.routes.js';
 import { appealsRoutes } from './http/appeals.routes.js';
@@ -53,12 +53,16 @@ export function buildApp(deps: Deps, options: { metrics?: Metrics } = {}): Expre
       autoLogging: { ignore: (req) => req.url === '/healthz' },
       // Image bytes are the hot path (a host site's every page view): their answers are logged at debug, failures
       // as ever; /metrics counts them all (imgmod_http_request_duration_seconds).
+      // An expected 503 (an image still being processed) is an answer like any other: no error, no stack.
       customLogLevel: (req, res, error) =>
-        error || res.statusCode >= 500
+        (error || res.statusCode >= 500) && !answeredExpectedError(res)
           ? 'error'
           : SERVING_PATH.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? '')
             ? servingLevel
             : 'info',
+      customErrorMessage: (_req, res) => (answeredExpectedError(res) ? 'request completed' : 'request errored'),
+      customErrorObject: (_req, res, _error, value: Record<string, unknown>) =>
+        answeredExpectedError(res) ? { ...value, err: undefined } : value,
       // Only allow-listed headers are logged: never a client address (x-forwarded-for, x-real-ip, forwarded,
       // the socket's), a credential (authorization, cookie, set-cookie) or the page a reader was on (referer).
       serializers: requestLogSerializers,

@@ -11,6 +11,8 @@ export interface ErrorSpec {
   /** What the code means, for API documentation and as the message when none is given. */
   meaning: string;
   retryAfterSeconds?: number;
+  /** A 5xx that is a normal state, not a failure (an image still being processed): logged as an answer, not an error. */
+  expected?: true;
 }
 
 export const ERROR_CATALOGUE = {
@@ -71,7 +73,7 @@ export const ERROR_CATALOGUE = {
     retryAfterSeconds: 60,
   },
   internal_error: { httpStatus: 500, meaning: 'something went wrong on our side (logged with the request id)' },
-  image_processing: { httpStatus: 503, meaning: 'the image is still being processed', retryAfterSeconds: 1 },
+  image_processing: { httpStatus: 503, meaning: 'the image is still being processed', retryAfterSeconds: 1, expected: true },
   image_busy: { httpStatus: 503, meaning: 'another change holds this image', retryAfterSeconds: 1 },
   too_many_uploads: { httpStatus: 503, meaning: 'too many uploads at once (UPLOAD_CONCURRENCY)', retryAfterSeconds: 1 },
   database_busy: { httpStatus: 503, meaning: 'this record is being changed by another request', retryAfterSeconds: 1 },
@@ -104,6 +106,11 @@ export class AppError extends Error {
   /** The HTTP status of this error's code. */
   get httpStatus(): number {
     return ERROR_CATALOGUE[this.code].httpStatus;
+  }
+
+  /** True when the code's status is a normal state rather than a failure (ErrorSpec.expected). */
+  get expected(): boolean {
+    return (ERROR_CATALOGUE[this.code] as ErrorSpec).expected === true;
   }
 }
 

@@ -7,12 +7,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 const storage = new AsyncLocalStorage<{ requestId: string }>();
 
-/** Runs `work` with `requestId` as the current request's id. */
-export function runWithRequestId<T>(requestId: string, work: () => T): T {
-  return storage.run({ requestId }, work);
+/**
+ * Runs `work` with `requestId` as the current request's id: an HTTP request, or a job a request caused. With null,
+ * `work` runs for no request, even when called from within one (a batch of jobs, each of its own request).
+ */
+export function runWithRequestId<T>(requestId: string | null, work: () => T): T {
+  return requestId === null ? storage.exit(work) : storage.run({ requestId }, work);
 }
 
-/** The id of the request this code runs for, or null outside a request (jobs, start-up). */
+/** The id of the request this code runs for, or null outside one (start-up, a job no request caused). */
 export function currentRequestId(): string | null {
   return storage.getStore()?.requestId ?? null;
 }

@@ -37,6 +37,13 @@ describe('npm run demo', () => {
       const second = await runDemo();
       expect(second.code, second.output).toBe(0);
       const blocked = /^block\s+(\S+) → auto_blocked/m.exec(second.output)![1]!;
+      expect(first.output).toMatch(/^block\s+\S+ → auto_blocked \(score \d+\), seen \d+ ms after the third report$/m);
+      // Blocked before the third report (a near-duplicate of the first run's photo): no latency is claimed for it.
+      if (/^note\s+blocked before the third report/m.test(second.output)) {
+        expect(second.output).toMatch(/^block\s+\S+ → auto_blocked \(score \d+\), before the third report$/m);
+      } else {
+        expect(second.output).toMatch(/^block\s+\S+ → auto_blocked \(score \d+\), seen \d+ ms after the third report$/m);
+      }
       expect((await decideAs(service, blocked, 'restore')).status).toBe(200);
       const third = await runDemo();
       expect(third.code, third.output).toBe(0);

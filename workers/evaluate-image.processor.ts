@@ -4,17 +4,21 @@ import type { Deps } from '../src/deps.js';
 import { evaluateImages, type Evaluation } from '../src/evaluation/evaluate-image.js';
 import type { ImageJob } from '../src/queues/queues.js';
 import { recordEvaluation, recordEvaluationBatch } from '../src/metrics.js';
+import { currentRequestId } from '../src/request-context.js';
 
 /**
  * Group commit for evaluations: a call that finds no batch running starts one at once (with the calls of the same
  * turn of the event loop), and calls made while a batch runs wait for it to end, then run together as the next
  * batch. A lone job waits for nothing; under load, the EVALUATE_CONCURRENCY jobs a worker holds share one
  * transaction. An image asked for twice runs in two batches, one after the other, as two jobs would.
- * @param run evaluates distinct ids together and answers every one (evaluateImages); when it throws, every call
- *   of its batch rejects with that error (their jobs are retried)
+ * @param run evaluates distinct ids together and answers every one (evaluateImages), each for the request its
+ *   call was made for (currentRequestId at the call); when it throws, every call of its batch rejects with that
+ *   error (their jobs are retried)
  */
-export function batchEvaluations(run: (imageIds: string[]) => Promise<Map<string, Evaluation>>): (imageId: string) => Promise<Evaluation> {
-  type Call = { imageId: string; resolve: (evaluation: Evaluation) => void; reject: (error: unknown) => void };
+export function batchEvaluations(
+  run: (imageIds: string[], requestIdOf: (imageId: string) => string | null) => Promise<Map<string, Evaluation>>,
+): (imageId: string) => Promise<Evaluation> {
+  type Call = { imageId: string; requestId: string | null; resolve: (evaluation: Evaluation) => void; reject: (error: unknown) => void };
   const waiting: Call[] = [];
   let running = false;
 
@@ -28,7 +32,7 @@ export function batchEvaluations(run: (imageIds: string[]) => Promise<Map<string
           else batch.set(call.imageId, call);
         }
         try {
-          const evaluations = await run([...batch.keys()]);
+          const evaluations = await run([...batch.keys()], (imageId) => batch.get(imageId)?.requestId ?? null);
           for (const [imageId, call] of batch) {
             const evaluation = evaluations.get(imageId);
             if (evaluation) call.resolve(evaluation);
@@ -45,7 +49,7 @@ export function batchEvaluations(run: (imageIds: string[]) => Promise<Map<string
 
   return (imageId) =>
     new Promise<Evaluation>((resolve, reject) => {
-      waiting.push({ imageId, resolve, reject });
+      waiting.push({ imageId, requestId: currentRequestId(), resolve, reject });
       if (!running) {
         running = true;
         setImmediate(() => void next());
@@ -55,9 +59,9 @@ export function batchEvaluations(run: (imageIds: string[]) => Promise<Map<string
 
 /** @returns the processor; it resolves with the evaluation and throws only to be retried */
 export function evaluateImageProcessor(deps: Pick<Deps, 'pool' | 'config'>) {
-  const evaluate = batchEvaluations((imageIds) => {
+  const evaluate = batchEvaluations((imageIds, requestIdOf) => {
     recordEvaluationBatch(imageIds.length);
-    return evaluateImages(deps, imageIds);
+    return evaluateImages(deps, imageIds, requestIdOf);
   });
   return async (job: Job<ImageJob>): Promise<Evaluation> => {
     // Reports from now on make a new job instead of being folded into this one (see queues.ts addJob).

@@ -19,6 +19,7 @@ import { deliverWebhookProcessor } from './deliver-webhook.processor.js';
 import { DISPATCH_BATCH_SIZE, dispatchWebhooks } from './webhook-dispatch.js';
 import { pruneFinishedDeliveries } from '../src/db/webhooks.repository.js';
 import { pruneSiteAutoBlockCounts } from '../src/db/sites.repository.js';
+import { runWithRequestId } from '../src/request-context.js';
 
 export interface RunningWorkers {
   relay: OutboxRelay;
@@ -77,7 +78,8 @@ export function startWorkers(apiDeps: Deps, options: { topics?: readonly JobTopi
       const started = performance.now();
       const fields = { jobId: job.id, imageId: job.data.imageId, requestId: job.data.requestId, attempt: job.attemptsMade + 1 };
       logger.debug(fields, 'job started');
-      const result = await processor(job);
+      // What the job writes to the outbox (the jobs it causes in turn) carries the id of the request behind it.
+      const result = await runWithRequestId(job.data.requestId ?? null, () => processor(job));
       // One line per job at info, with what it changed; the decision's details are in the audit log.
       logger.info({ ...fields, durationMs: Math.round(performance.now() - started), result: jobOutcome(result) }, 'job finished');
       recordJob(topic, performance.now() - started);

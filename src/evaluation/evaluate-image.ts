@@ -15,6 +15,7 @@ import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { enqueueStatusEvent } from '../webhooks/events.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
+import { currentRequestId, runWithRequestId } from '../request-context.js';
 import type { Config } from '../config.js';
 import type { PolicyReport } from '../domain/threshold.js';
 import { listOpenReports, listOpenReportsOfImages } from '../db/reports.repository.js';
@@ -241,12 +242,19 @@ const DEADLOCK = '40P01';
  * one, then writes what each decision asks for beyond its score (most ask for nothing), and counts its
  * auto-blocks in their sites' breakers last, in site order. One id alone goes straight to evaluateImage. Pass each
  * id once: a second evaluation of an image belongs in a later batch.
+ * @param requestIdOf the request behind each image's job, recorded on the outbox rows its evaluation writes
+ *   (default: the current request's, for all)
  * @returns by image id, every id asked for (status null for an unknown image)
  * @throws what evaluateImage throws; when the batch deadlocks with a transaction that locks several images in
  *   another order, or a site's breaker was raced, every image is evaluated again on its own with evaluateImage
  */
-export async function evaluateImages(deps: Pick<Deps, 'pool' | 'config'>, imageIds: readonly string[]): Promise<Map<string, Evaluation>> {
-  if (imageIds.length === 1) return new Map([[imageIds[0]!, await evaluateImage(deps, imageIds[0]!)]]);
+export async function evaluateImages(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  imageIds: readonly string[],
+  requestIdOf: (imageId: string) => string | null = () => currentRequestId(),
+): Promise<Map<string, Evaluation>> {
+  const alone = (id: string) => runWithRequestId(requestIdOf(id), () => evaluateImage(deps, id));
+  if (imageIds.length === 1) return new Map([[imageIds[0]!, await alone(imageIds[0]!)]]);
   let evaluations: Map<string, Evaluation>;
   try {
     evaluations = await withTransaction(deps.pool, async (client) => {
@@ -275,8 +283,9 @@ export async function evaluateImages(deps: Pick<Deps, 'pool' | 'config'>, imageI
       const done = new Map<string, Evaluation>(imageIds.map((id) => [id, UNKNOWN_IMAGE]));
       const confirms: SiteRow[] = [];
       for (const { read, judgement } of judged) {
-        const { evaluation, confirm } = await act(client, deps.config, read, judgement);
-        done.set(read.image.id, evaluation);
+        const id = read.image.id;
+        const { evaluation, confirm } = await runWithRequestId(requestIdOf(id), () => act(client, deps.config, read, judgement));
+        done.set(id, evaluation);
         if (confirm && read.site) confirms.push(read.site);
       }
       // Last, in site order: two batches counting blocks of the same two sites wait for each other, never deadlock.
@@ -286,8 +295,8 @@ export async function evaluateImages(deps: Pick<Deps, 'pool' | 'config'>, imageI
     });
   } catch (error) {
     if ((error as { code?: unknown }).code !== DEADLOCK && !(error instanceof BreakerRaced)) throw error;
-    const alone = await Promise.all(imageIds.map((id) => evaluateImage(deps, id)));
-    return new Map(imageIds.map((id, i) => [id, alone[i]!]));
+    const evaluated = await Promise.all(imageIds.map(alone));
+    return new Map(imageIds.map((id, i) => [id, evaluated[i]!]));
   }
   if ([...evaluations.values()].some((evaluation) => evaluation.blocked)) wakeOutboxRelay(deps.pool);
   return evaluations;

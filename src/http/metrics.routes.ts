@@ -94,36 +94,45 @@ export function createMetrics(deps: Deps): Metrics {
       this.set({ state: 'waiting' }, deps.pool.waitingCount);
     },
   });
+  // Both queue gauges are read from Redis at scrape time by one probe, every queue at once within QUEUE_PROBE_MS;
+  // a queue that does not answer is left out (not failing the scrape) while Redis is unreachable or slow. A scrape
+  // collects its metrics concurrently, so each gauge awaits the same probe before it is written out.
+  let probing: Promise<void> | null = null;
+  const probeQueues = () =>
+    (probing ??= (async () => {
+      const answers = await Promise.allSettled(
+        allQueues(deps).map(([name, queue]) =>
+          withTimeout(
+            Promise.all([queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'), queue.getWorkersCount()]),
+            QUEUE_PROBE_MS,
+            'Redis',
+          ).then(([counts, workers]) => ({ name, counts, workers })),
+        ),
+      );
+      queueJobs.reset();
+      queueWorkers.reset();
+      for (const answer of answers) {
+        if (answer.status !== 'fulfilled') continue;
+        const { name, counts, workers } = answer.value;
+        for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue: name, state }, n);
+        queueWorkers.set({ queue: name }, workers);
+      }
+      const failed = answers.find((answer) => answer.status === 'rejected');
+      if (failed) outageLog(deps.logger, 'Redis').failed(failed.reason, 'metrics');
+    })().finally(() => (probing = null)));
   const queueJobs = new Gauge({
     name: 'imgmod_queue_jobs',
     help: 'BullMQ jobs per queue and state',
     labelNames: ['queue', 'state'] as const,
     registers: [own],
+    collect: probeQueues,
   });
-  new Gauge({
+  const queueWorkers = new Gauge({
     name: 'imgmod_queue_workers',
     help: 'Worker connections listening on each queue (0: no worker runs that job kind)',
     labelNames: ['queue'] as const,
     registers: [own],
-    // Read from Redis at scrape time, every queue at once within QUEUE_PROBE_MS; a queue that does not answer is
-    // left out (not failing the scrape) while Redis is unreachable or slow.
-    async collect() {
-      this.reset();
-      queueJobs.reset();
-      const answers = await Promise.allSettled(
-        allQueues(deps).map(async ([name, queue]) => {
-          const [counts, workers] = await withTimeout(
-            Promise.all([queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'), queue.getWorkersCount()]),
-            QUEUE_PROBE_MS,
-            'Redis',
-          );
-          for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue: name, state }, n);
-          this.set({ queue: name }, workers);
-        }),
-      );
-      const failed = answers.find((answer) => answer.status === 'rejected');
-      if (failed) outageLog(deps.logger, 'Redis').failed(failed.reason, 'metrics');
-    },
+    collect: probeQueues,
   });
   const timeRequests: RequestHandler = (req, res, next) => {
     const end = duration.startTimer({ method: req.method });

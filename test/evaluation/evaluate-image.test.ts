@@ -98,6 +98,23 @@ describe('evaluateImages (a batch)', () => {
     expect(await imageRecord(service, id)).toMatchObject({ status: 'processing' });
   });
 
+  it("when an image of a batch is blocked, then the jobs of its near-duplicates carry that image's request, not another's", async () => {
+    const [blocked, copy] = [await imageWithReports(3), await imageWithReports(0)];
+    for (const id of [blocked, copy]) await processImage(service.deps, id);
+    const other = await imageWithReports(1);
+    const requests: Record<string, string> = { [blocked]: 'request-of-the-block', [other]: 'request-of-another' };
+    const newest = async () =>
+      (await service.deps.pool.query<{ max: string }>('SELECT coalesce(max(id), 0) AS max FROM outbox')).rows[0]!.max;
+    const before = await newest();
+    const evaluations = await evaluateImages(service.deps, [other, blocked], (id) => requests[id] ?? null);
+    expect(evaluations.get(blocked)).toMatchObject({ blocked: true });
+    const rows = await service.deps.pool.query<{ request_id: string | null }>(
+      `SELECT request_id FROM outbox WHERE image_id = $1 AND topic = 'evaluate-image' AND id > $2`,
+      [copy, before],
+    );
+    expect(rows.rows.map((row) => row.request_id)).toEqual(['request-of-the-block']);
+  });
+
   it('when a transaction locking its images in the other order deadlocks the batch, then each image is evaluated on its own', async () => {
     const [over, under] = [await imageWithReports(3), await imageWithReports(1)];
     const [low, high] = [over, under].sort() as [string, string];

@@ -53,11 +53,20 @@ describe('request logs', () => {
 });
 
 describe('serving request logs', () => {
+  interface Line {
+    msg: string;
+    level: number;
+    url?: string;
+    req?: { url: string };
+    res?: { statusCode: number };
+  }
+
   /**
-   * The `request completed` lines an app logging at `level` writes for one GET of `path`. A GET of
-   * /v1/error-codes follows it, and its line (info) is awaited, so a line for `path` would have been written.
+   * Every line an app logging at `level` writes about one GET of `path` (its request line, and any other line naming
+   * its url). A GET of /v1/error-codes follows it, and its line (info) is awaited, so a line for `path` would have
+   * been written.
    */
-  async function completedLines(level: 'info' | 'debug', path: string): Promise<Array<{ level: number; res: { statusCode: number } }>> {
+  async function linesAbout(level: 'info' | 'debug', path: string): Promise<Line[]> {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -71,15 +80,18 @@ describe('serving request logs', () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       await (await fetch(`${base}${path}`)).arrayBuffer();
       await (await fetch(`${base}/v1/error-codes`)).arrayBuffer();
-      const completed = () =>
-        lines
-          .map((line) => JSON.parse(line) as { msg: string; level: number; req: { url: string }; res: { statusCode: number } })
-          .filter((entry) => entry.msg === 'request completed');
-      await waitFor(() => Promise.resolve(completed().some((entry) => entry.req.url === '/v1/error-codes')));
-      return completed().filter((entry) => entry.req.url === path);
+      const parsed = () => lines.map((line) => JSON.parse(line) as Line);
+      await waitFor(() => Promise.resolve(parsed().some((entry) => entry.req?.url === '/v1/error-codes')));
+      return parsed().filter((entry) => entry.req?.url === path || entry.url === path);
     } finally {
       server.close();
     }
+  }
+
+  /** The `request completed` lines of linesAbout. */
+  async function completedLines(level: 'info' | 'debug', path: string): Promise<Array<{ level: number; res: { statusCode: number } }>> {
+    const lines = await linesAbout(level, path);
+    return lines.filter((entry) => entry.msg === 'request completed').map((entry) => ({ level: entry.level, res: entry.res! }));
   }
 
   it('when an image is asked for, then the answer is logged at debug, not info (the hot path), and other routes at info', async () => {
@@ -89,6 +101,15 @@ describe('serving request logs', () => {
     expect(debug.map((entry) => [entry.level, entry.res.statusCode])).toEqual([[20, 404]]);
     const other = await completedLines('info', '/readyz');
     expect(other.map((entry) => entry.level)).toEqual([30]);
+  });
+
+  it('when an image still being processed is asked for, then its 503 is logged as an image answer: at debug, with no warning and no stack', async () => {
+    const { id } = (await (await service.upload('real/concert.jpg')).json()) as { id: string };
+    expect(await service.status(id)).toBe('processing');
+    expect(await linesAbout('info', `/i/${id}`)).toEqual([]);
+    const debug = await linesAbout('debug', `/i/${id}`);
+    expect(debug.map((entry) => [entry.level, entry.msg, entry.res?.statusCode])).toEqual([[20, 'request completed', 503]]);
+    expect(JSON.stringify(debug)).not.toContain('stack');
   });
 });
 

@@ -42,6 +42,28 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^imgmod_process_resident_memory_bytes \d+/m);
   });
 
+  it('when a job is added, then the very next scrape counts it: the queue gauges are read before they are written out', async () => {
+    const metrics = createMetrics(service.deps);
+    const queue = service.deps.queues['purge-image'];
+    try {
+      const count = async () => (await queue.getJobCounts('delayed')).delayed;
+      const scraped = (text: string) => Number(/^imgmod_queue_jobs\{queue="purge-image",state="delayed"\} (\d+)$/m.exec(text)?.[1]);
+      // The first scrape of a new process has the queue gauges already.
+      const first = await metrics.registry.metrics();
+      expect(scraped(first)).toBe(await count());
+      expect(first).toMatch(/^imgmod_queue_workers\{queue="purge-image"\} [1-9]/m);
+      const job = await queue.add('purge-image', { imageId: '00000000-0000-4000-8000-000000000001' }, { delay: 3_600_000 });
+      try {
+        expect(scraped(await metrics.registry.metrics())).toBe(await count());
+        expect(scraped(await metrics.registry.metrics())).toBeGreaterThanOrEqual(1);
+      } finally {
+        await job.remove();
+      }
+    } finally {
+      metrics.stop();
+    }
+  });
+
   it('when Redis is unreachable, then the scrape still answers with the PostgreSQL gauges and without queue depths', async () => {
     const deadRedis = openRedis('redis://127.0.0.1:1');
     deadRedis.on('error', () => undefined);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addJob } from '../../src/queues/queues.js';
 import { DEFAULT_CSP } from '../../src/http/security-headers.js';
 import { distinctPicture } from '../helpers/images.js';
-import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
+import { fixture, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import { TEST_REDIS_URL } from '../helpers/test-env.js';
 
 let service: TestService;
@@ -118,17 +118,22 @@ describe('request ids', () => {
     }
   });
 
-  it('when an upload carries X-Request-Id, then the thumbnail job it causes carries the same id', async () => {
+  /** Uploads `bytes` with `X-Request-Id: requestId`; returns the new image's id. */
+  async function uploadAs(requestId: string, bytes: Buffer): Promise<string> {
     const form = new FormData();
-    form.append('file', new Blob([await distinctPicture(90_210)]), 'picture.jpg');
+    form.append('file', new Blob([bytes]), 'picture.jpg');
     const response = await service.request('/v1/images', {
       method: 'POST',
       body: form,
       as: 'uploader-rid',
-      headers: { 'x-request-id': 'upload-req-42' },
+      headers: { 'x-request-id': requestId },
     });
     expect(response.status).toBe(201);
-    const { id } = (await response.json()) as { id: string };
+    return ((await response.json()) as { id: string }).id;
+  }
+
+  it('when an upload carries X-Request-Id, then the thumbnail job it causes carries the same id', async () => {
+    const id = await uploadAs('upload-req-42', await distinctPicture(90_210));
     const row = await service.deps.pool.query<{ request_id: string }>(
       `SELECT request_id FROM outbox WHERE image_id = $1 AND topic = 'process-image'`,
       [id],
@@ -136,6 +141,19 @@ describe('request ids', () => {
     expect(row.rows[0]?.request_id).toBe('upload-req-42');
     const job = await waitFor(async () => (await service.deps.queues['process-image'].getJob(`process-image-${id}`)) ?? false);
     expect(job.data).toEqual({ imageId: id, requestId: 'upload-req-42' });
+  });
+
+  it('when a job caused by a request causes another job, then that one carries the same request id', async () => {
+    const id = await uploadAs('upload-req-43', await fixture('real/concert.jpg'));
+    // The process-image job asks for the image's first evaluation (its hash may match a blocked picture).
+    const requestIds = await waitFor(async () => {
+      const rows = await service.deps.pool.query<{ request_id: string | null }>(
+        `SELECT request_id FROM outbox WHERE image_id = $1 AND topic = 'evaluate-image'`,
+        [id],
+      );
+      return rows.rowCount ? rows.rows.map((row) => row.request_id) : false;
+    });
+    expect(requestIds).toEqual(['upload-req-43']);
   });
 });
 

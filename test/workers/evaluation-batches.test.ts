@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Evaluation } from '../../src/evaluation/evaluate-image.js';
+import { runWithRequestId } from '../../src/request-context.js';
 import { batchEvaluations } from '../../workers/evaluate-image.processor.js';
 
 const evaluation = (score: number): Evaluation => ({
@@ -91,5 +92,19 @@ describe('batchEvaluations', () => {
   it('when a batch answers without one of its ids, then that call rejects instead of resolving empty', async () => {
     const evaluate = batchEvaluations(() => Promise.resolve(new Map<string, Evaluation>()));
     await expect(evaluate('a')).rejects.toThrow('did not evaluate image a');
+  });
+
+  it("when the calls of one batch were made for different requests, then the batch is told each image's request", async () => {
+    const seen: Record<string, string | null> = {};
+    const evaluate = batchEvaluations((ids, requestIdOf) => {
+      for (const id of ids) seen[id] = requestIdOf(id);
+      return Promise.resolve(new Map(ids.map((id) => [id, evaluation(0)])));
+    });
+    await Promise.all([
+      runWithRequestId('request-a', () => evaluate('a')),
+      runWithRequestId('request-b', () => evaluate('b')),
+      runWithRequestId(null, () => evaluate('c')),
+    ]);
+    expect(seen).toEqual({ a: 'request-a', b: 'request-b', c: null });
   });
 });

@@ -46,12 +46,22 @@ function toAppError(error: unknown): AppError | null {
   return null;
 }
 
-/** The one error middleware, mounted last. */
+/** `res.locals` key set when the answer is an expected 5xx (AppError.expected): the request log treats it as an answer. */
+export const EXPECTED_ERROR = 'imgmodExpectedError';
+
+/** True when the error middleware answered `res` with an expected 5xx (see EXPECTED_ERROR). */
+export function answeredExpectedError(res: object): boolean {
+  return (res as { locals?: Record<string, unknown> }).locals?.[EXPECTED_ERROR] === true;
+}
+
+/** The one error middleware, mounted last; an expected 5xx (AppError.expected) is not logged as a warning. */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error);
     if (!appError) {
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    } else if (appError.expected) {
+      res.locals[EXPECTED_ERROR] = true;
     } else if (appError.httpStatus >= 500) {
       logger.warn({ err: error, method: req.method, url: req.originalUrl }, appError.message);
     }
