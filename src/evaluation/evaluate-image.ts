@@ -245,20 +245,40 @@ const DEADLOCK = '40P01';
  * @param requestIdOf the request behind each image's job, recorded on the outbox rows its evaluation writes
  *   (default: the current request's, for all)
  * @returns by image id, every id asked for (status null for an unknown image)
- * @throws what evaluateImage throws; when the batch deadlocks with a transaction that locks several images in
- *   another order, or a site's breaker was raced, every image is evaluated again on its own with evaluateImage
+ * @throws what evaluateImage throws (see startEvaluations)
  */
 export async function evaluateImages(
   deps: Pick<Deps, 'pool' | 'config'>,
   imageIds: readonly string[],
   requestIdOf: (imageId: string) => string | null = () => currentRequestId(),
 ): Promise<Map<string, Evaluation>> {
+  if (imageIds.length === 1) {
+    const id = imageIds[0]!;
+    return new Map([[id, await runWithRequestId(requestIdOf(id), () => evaluateImage(deps, id))]]);
+  }
+  const started = await startEvaluations(deps, imageIds, requestIdOf);
+  const evaluated = await Promise.all(imageIds.map((id) => Promise.resolve(started.get(id)!)));
+  return new Map(imageIds.map((id, i) => [id, evaluated[i]!]));
+}
+
+/**
+ * evaluateImages' batch, answering as soon as its transaction ends: an image another transaction holds locked is
+ * left out of the batch (never waited for inside it, so it holds up neither the batch's other images nor the
+ * batches after it) and evaluated on its own with evaluateImage, whose evaluation may still be running.
+ * @returns by image id, every id asked for: the batch's evaluation, or the promise of the image's own
+ * @throws what the batch's transaction throws; when it deadlocks with a transaction that locks several images in
+ *   another order, or a site's breaker was raced, every image is evaluated again on its own with evaluateImage
+ */
+export async function startEvaluations(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  imageIds: readonly string[],
+  requestIdOf: (imageId: string) => string | null = () => currentRequestId(),
+): Promise<Map<string, Evaluation | Promise<Evaluation>>> {
   const alone = (id: string) => runWithRequestId(requestIdOf(id), () => evaluateImage(deps, id));
-  if (imageIds.length === 1) return new Map([[imageIds[0]!, await alone(imageIds[0]!)]]);
   let evaluations: Map<string, Evaluation>;
   try {
     evaluations = await withTransaction(deps.pool, async (client) => {
-      const images = await lockImagesClosingJobs(client, imageIds, 'evaluate-image');
+      const images = await lockImagesClosingJobs(client, imageIds, 'evaluate-image', { skipLocked: true });
       const found = await findSitesAndNearDuplicates(
         client,
         images.map((image) => ({ imageId: image.id, siteId: image.siteId })),
@@ -280,7 +300,7 @@ export async function evaluateImages(
         client,
         judged.map(({ read, judgement }) => ({ id: read.image.id, score: judgement.score.score })),
       );
-      const done = new Map<string, Evaluation>(imageIds.map((id) => [id, UNKNOWN_IMAGE]));
+      const done = new Map<string, Evaluation>();
       const confirms: SiteRow[] = [];
       for (const { read, judgement } of judged) {
         const id = read.image.id;
@@ -295,9 +315,9 @@ export async function evaluateImages(
     });
   } catch (error) {
     if ((error as { code?: unknown }).code !== DEADLOCK && !(error instanceof BreakerRaced)) throw error;
-    const evaluated = await Promise.all(imageIds.map(alone));
-    return new Map(imageIds.map((id, i) => [id, evaluated[i]!]));
+    return new Map(imageIds.map((id) => [id, alone(id)]));
   }
   if ([...evaluations.values()].some((evaluation) => evaluation.blocked)) wakeOutboxRelay(deps.pool);
-  return evaluations;
+  // Locked by another transaction (or unknown: evaluateImage answers that at once).
+  return new Map(imageIds.map((id) => [id, evaluations.get(id) ?? alone(id)]));
 }

@@ -89,6 +89,22 @@ describe('batchEvaluations', () => {
     expect(batches).toEqual([['a'], ['b']]);
   });
 
+  it('when a batch answers an image with a promise (evaluated on its own), then its call settles with it and the next batch does not wait', async () => {
+    let finishAlone: (evaluation: Evaluation) => void = () => undefined;
+    const alone = new Promise<Evaluation>((resolve) => (finishAlone = resolve));
+    const batches: string[][] = [];
+    const evaluate = batchEvaluations((ids) => {
+      batches.push(ids);
+      return Promise.resolve(new Map(ids.map((id) => [id, id === 'locked' ? alone : evaluation(1)])));
+    });
+    const locked = evaluate('locked');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await evaluate('other')).toEqual(evaluation(1));
+    expect(batches).toEqual([['locked'], ['other']]);
+    finishAlone(evaluation(2));
+    expect(await locked).toEqual(evaluation(2));
+  });
+
   it('when a batch answers without one of its ids, then that call rejects instead of resolving empty', async () => {
     const evaluate = batchEvaluations(() => Promise.resolve(new Map<string, Evaluation>()));
     await expect(evaluate('a')).rejects.toThrow('did not evaluate image a');
