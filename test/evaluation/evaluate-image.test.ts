@@ -98,6 +98,28 @@ describe('evaluateImages (a batch)', () => {
     expect(await imageRecord(service, id)).toMatchObject({ status: 'processing' });
   });
 
+  it('when batches holding a low-trust burst run at once, then the image is flagged once and not blocked', async () => {
+    const id = await imageWithReports(6, (i) => ({
+      reporterKind: 'anonymous',
+      lowTrust: true,
+      weight: 0.5,
+      networkHash: `net-${i}`,
+      guardNetworkHash: 'one-network',
+    }));
+    const others = [await imageWithReports(1), await imageWithReports(2)];
+    const orders = [
+      [id, ...others],
+      [others[1]!, id],
+      [id, others[0]!],
+      [...others, id],
+    ];
+    const batches = await Promise.all([...orders, ...orders].map((order) => evaluateImages(service.deps, order)));
+    expect(batches.filter((batch) => batch.get(id)?.brigadeHeld)).toHaveLength(1);
+    expect(batches.every((batch) => batch.get(id)?.blocked === false)).toBe(true);
+    expect(await auditActions(service, id)).toEqual(['suspected_brigade']);
+    expect(await imageRecord(service, id)).toMatchObject({ status: 'processing' });
+  });
+
   it("when an image of a batch is blocked, then the jobs of its near-duplicates carry that image's request, not another's", async () => {
     const [blocked, copy] = [await imageWithReports(3), await imageWithReports(0)];
     for (const id of [blocked, copy]) await processImage(service.deps, id);
