@@ -129,6 +129,8 @@ async function runScenario(meta: TaskMeta, scenario: Scenario): Promise<void> {
   let outcome: LoadOutcome | undefined;
   let ids: string[] = [];
   let pairs: ReportPair[] = [];
+  // What stopped the scenario before its load ran, so the row and the failure name it rather than only "no load".
+  let stopped: unknown;
   try {
     await deployment.start();
     ids = await uploadVisible({
@@ -157,6 +159,9 @@ async function runScenario(meta: TaskMeta, scenario: Scenario): Promise<void> {
     await waitFor(async () => (await tally(postgres.url(database), ids, outcome!.acknowledged)).blocked === ids.length, 90_000).catch(
       () => undefined,
     );
+  } catch (error) {
+    stopped = error;
+    notes.push(`stopped: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
   } finally {
     const counted = outcome ? await tally(postgres.url(database), ids, outcome.acknowledged).catch(() => null) : null;
     const statuses = outcome
@@ -183,6 +188,10 @@ async function runScenario(meta: TaskMeta, scenario: Scenario): Promise<void> {
     await deployment.close();
     await rm(dataDir, { recursive: true, force: true });
     expect({ crashes: deployment.crashes, alive }).toEqual({ crashes: 0, alive: true });
+    // Shows the error (and its stack) that stopped the scenario.
+    expect(
+      stopped === undefined ? null : stopped instanceof Error ? (stopped.stack ?? stopped.message) : JSON.stringify(stopped),
+    ).toBeNull();
     expect(counted).not.toBeNull();
     expect(outcome!.unacknowledged).toBe(0);
     expect({ lost: counted!.lost, storedTwice: counted!.storedTwice, stored: counted!.stored }).toEqual({
