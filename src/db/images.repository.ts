@@ -162,28 +162,12 @@ export async function lockImageClosingJobs(db: Queryable, id: string, topic: Job
 /**
  * lockImageClosingJobs for several images in one statement, for a batch of evaluations. The rows are locked in id
  * order, so two batches sharing images wait for each other instead of deadlocking.
- * @param options.skipLocked leaves out (neither waits for, nor closes the jobs of) an image another transaction
- *   holds locked, so one locked image does not hold up the others
- * @returns the images that exist (and, with skipLocked, were free), by id ascending
+ * @returns the images that exist, by id ascending
  */
-export async function lockImagesClosingJobs(
-  db: Queryable,
-  ids: readonly string[],
-  topic: JobTopic,
-  options: { skipLocked?: boolean } = {},
-): Promise<ImageRow[]> {
-  if (!options.skipLocked) {
-    const result = await db.query<ImageRow>(
-      `WITH done AS (UPDATE outbox SET done_at = now() WHERE topic = $2 AND image_id = ANY($1::uuid[]) AND done_at IS NULL)
-       SELECT ${COLUMNS} FROM images WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
-      [ids, topic],
-    );
-    return result.rows;
-  }
+export async function lockImagesClosingJobs(db: Queryable, ids: readonly string[], topic: JobTopic): Promise<ImageRow[]> {
   const result = await db.query<ImageRow>(
-    `WITH locked AS (SELECT ${COLUMNS} FROM images WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED),
-     done AS (UPDATE outbox SET done_at = now() WHERE topic = $2 AND image_id IN (SELECT id FROM locked) AND done_at IS NULL)
-     SELECT * FROM locked ORDER BY id`,
+    `WITH done AS (UPDATE outbox SET done_at = now() WHERE topic = $2 AND image_id = ANY($1::uuid[]) AND done_at IS NULL)
+     SELECT ${COLUMNS} FROM images WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
     [ids, topic],
   );
   return result.rows;

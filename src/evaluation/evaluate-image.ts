@@ -232,8 +232,11 @@ async function evaluateOnce(deps: Pick<Deps, 'pool' | 'config'>, imageId: string
   return evaluation;
 }
 
-/** PostgreSQL's deadlock_detected: a batch met a transaction that locks several images in another order. */
-const DEADLOCK = '40P01';
+/**
+ * SQLSTATEs after which a batch's images are evaluated on their own: lock_not_available (a lock held longer than
+ * BATCH_LOCK_WAIT_MS) and deadlock_detected (a transaction that locks several images in another order).
+ */
+const ALONE_AFTER: ReadonlySet<string> = new Set(['55P03', '40P01']);
 
 /**
  * Evaluates several images at once, for a batch of evaluate-image jobs, with the same outcome as evaluateImage
@@ -262,12 +265,20 @@ export async function evaluateImages(
 }
 
 /**
- * evaluateImages' batch, answering as soon as its transaction ends: an image another transaction holds locked is
- * left out of the batch (never waited for inside it, so it holds up neither the batch's other images nor the
- * batches after it) and evaluated on its own with evaluateImage, whose evaluation may still be running.
+ * How long a batch waits for any lock, in ms. A report holds its image's row for a few ms, so a batch waits for
+ * that and keeps the image; a lock held longer (a stuck session, a long moderator transaction) ends the batch
+ * instead of stalling it and every batch after it, and its images are evaluated on their own.
+ */
+export const BATCH_LOCK_WAIT_MS = 250;
+
+/**
+ * evaluateImages' batch, answering as soon as its transaction ends. When a lock is not granted within
+ * BATCH_LOCK_WAIT_MS (an image another session holds for long), when the batch deadlocks with a transaction that
+ * locks several images in another order, or when a site's breaker was raced, every image is evaluated again on
+ * its own with evaluateImage, whose evaluation may still be running when this answers (so a locked image holds up
+ * neither the others nor the batches after it).
  * @returns by image id, every id asked for: the batch's evaluation, or the promise of the image's own
- * @throws what the batch's transaction throws; when it deadlocks with a transaction that locks several images in
- *   another order, or a site's breaker was raced, every image is evaluated again on its own with evaluateImage
+ * @throws what the batch's transaction throws otherwise
  */
 export async function startEvaluations(
   deps: Pick<Deps, 'pool' | 'config'>,
@@ -278,7 +289,8 @@ export async function startEvaluations(
   let evaluations: Map<string, Evaluation>;
   try {
     evaluations = await withTransaction(deps.pool, async (client) => {
-      const images = await lockImagesClosingJobs(client, imageIds, 'evaluate-image', { skipLocked: true });
+      await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${BATCH_LOCK_WAIT_MS}ms`]);
+      const images = await lockImagesClosingJobs(client, imageIds, 'evaluate-image');
       const found = await findSitesAndNearDuplicates(
         client,
         images.map((image) => ({ imageId: image.id, siteId: image.siteId })),
@@ -314,10 +326,10 @@ export async function startEvaluations(
       return done;
     });
   } catch (error) {
-    if ((error as { code?: unknown }).code !== DEADLOCK && !(error instanceof BreakerRaced)) throw error;
+    if (!ALONE_AFTER.has(String((error as { code?: unknown }).code)) && !(error instanceof BreakerRaced)) throw error;
     return new Map(imageIds.map((id) => [id, alone(id)]));
   }
   if ([...evaluations.values()].some((evaluation) => evaluation.blocked)) wakeOutboxRelay(deps.pool);
-  // Locked by another transaction (or unknown: evaluateImage answers that at once).
+  // An unknown image: evaluateImage answers that at once.
   return new Map(imageIds.map((id) => [id, evaluations.get(id) ?? alone(id)]));
 }

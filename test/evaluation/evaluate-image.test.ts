@@ -137,16 +137,16 @@ describe('evaluateImages (a batch)', () => {
     expect(rows.rows.map((row) => row.request_id)).toEqual(['request-of-the-block']);
   });
 
-  it('when a transaction holds one image of a batch and then asks for another, then the batch skips the held one, which is evaluated on its own once released', async () => {
+  it('when a transaction holds one image of a batch and then asks for another, then the batch stops waiting and each image is evaluated on its own', async () => {
     const [over, under] = [await imageWithReports(3), await imageWithReports(1)];
     const [low, high] = [over, under].sort() as [string, string];
     const other = await service.deps.pool.connect();
     try {
       await other.query('BEGIN');
-      // Waiting inside the batch for this lock would deadlock when this transaction then asks for the batch's other image.
+      // Only the batch may end the wait (BATCH_LOCK_WAIT_MS, well before PostgreSQL's deadlock check ends this one).
       await other.query(`SET LOCAL deadlock_timeout = '10min'`);
       await other.query('SELECT 1 FROM images WHERE id = $1 FOR NO KEY UPDATE', [high]);
-      const batch = evaluateImages(service.deps, [over, under]); // evaluates low; high on its own, waiting for the lock
+      const batch = evaluateImages(service.deps, [over, under]); // locks low, then waits for high
       await waitFor(async () => {
         const waiting = await service.deps.pool.query(
           `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
