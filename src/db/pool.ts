@@ -122,21 +122,24 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * so `work` must only touch the database (no side effects it cannot repeat). A connection lost during COMMIT
  * is not retried (the commit may have happened): the caller gets DatabaseUnavailableError.
  * @param options.attempts attempts in all (default 3: about 0.5 s of retrying)
+ * @param options.lockTimeoutMs lock_timeout of this transaction only, in ms (set with BEGIN, in the same round trip)
  * @returns whatever `work` returns
  * @throws DatabaseUnavailableError when PostgreSQL stays unreachable; `work`'s own errors as they are
  */
 export async function withTransaction<T>(
   pool: Pool,
   work: (client: PoolClient) => Promise<T>,
-  options: { attempts?: number } = {},
+  options: { attempts?: number; lockTimeoutMs?: number } = {},
 ): Promise<T> {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
+  const begin =
+    options.lockTimeoutMs === undefined ? 'BEGIN' : `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lockTimeoutMs))}`;
   for (let attempt = 1; ; attempt++) {
     let committing = false;
     let client: PoolClient | undefined;
     try {
       client = await pool.connect();
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await work(client);
       committing = true;
       await client.query('COMMIT');

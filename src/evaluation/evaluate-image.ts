@@ -288,43 +288,46 @@ export async function startEvaluations(
   const alone = (id: string) => runWithRequestId(requestIdOf(id), () => evaluateImage(deps, id));
   let evaluations: Map<string, Evaluation>;
   try {
-    evaluations = await withTransaction(deps.pool, async (client) => {
-      await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${BATCH_LOCK_WAIT_MS}ms`]);
-      const images = await lockImagesClosingJobs(client, imageIds, 'evaluate-image');
-      const found = await findSitesAndNearDuplicates(
-        client,
-        images.map((image) => ({ imageId: image.id, siteId: image.siteId })),
-        deps.config.PHASH_MATCH_DISTANCE,
-      );
-      const counted = images.map((image) => {
-        const { site, copies } = found.get(image.id)!;
-        return { image, site, copies: countedCopies(image, site, copies) };
-      });
-      const reportsOf = await listOpenReportsOfImages(
-        client,
-        counted.map(({ image, copies }) => ({ imageId: image.id, nearDuplicateIds: copies.map((copy) => copy.id) })),
-      );
-      const judged = counted.map((read) => {
-        const full = { ...read, reports: reportsOf.get(read.image.id) ?? [] };
-        return { read: full, judgement: judge(deps.config, full) };
-      });
-      await setScores(
-        client,
-        judged.map(({ read, judgement }) => ({ id: read.image.id, score: judgement.score.score })),
-      );
-      const done = new Map<string, Evaluation>();
-      const confirms: SiteRow[] = [];
-      for (const { read, judgement } of judged) {
-        const id = read.image.id;
-        const { evaluation, confirm } = await runWithRequestId(requestIdOf(id), () => act(client, deps.config, read, judgement));
-        done.set(id, evaluation);
-        if (confirm && read.site) confirms.push(read.site);
-      }
-      // Last, in site order: two batches counting blocks of the same two sites wait for each other, never deadlock.
-      confirms.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      for (const site of confirms) await confirmSiteBreaker(client, deps.config, site);
-      return done;
-    });
+    evaluations = await withTransaction(
+      deps.pool,
+      async (client) => {
+        const images = await lockImagesClosingJobs(client, imageIds, 'evaluate-image');
+        const found = await findSitesAndNearDuplicates(
+          client,
+          images.map((image) => ({ imageId: image.id, siteId: image.siteId })),
+          deps.config.PHASH_MATCH_DISTANCE,
+        );
+        const counted = images.map((image) => {
+          const { site, copies } = found.get(image.id)!;
+          return { image, site, copies: countedCopies(image, site, copies) };
+        });
+        const reportsOf = await listOpenReportsOfImages(
+          client,
+          counted.map(({ image, copies }) => ({ imageId: image.id, nearDuplicateIds: copies.map((copy) => copy.id) })),
+        );
+        const judged = counted.map((read) => {
+          const full = { ...read, reports: reportsOf.get(read.image.id) ?? [] };
+          return { read: full, judgement: judge(deps.config, full) };
+        });
+        await setScores(
+          client,
+          judged.map(({ read, judgement }) => ({ id: read.image.id, score: judgement.score.score })),
+        );
+        const done = new Map<string, Evaluation>();
+        const confirms: SiteRow[] = [];
+        for (const { read, judgement } of judged) {
+          const id = read.image.id;
+          const { evaluation, confirm } = await runWithRequestId(requestIdOf(id), () => act(client, deps.config, read, judgement));
+          done.set(id, evaluation);
+          if (confirm && read.site) confirms.push(read.site);
+        }
+        // Last, in site order: two batches counting blocks of the same two sites wait for each other, never deadlock.
+        confirms.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        for (const site of confirms) await confirmSiteBreaker(client, deps.config, site);
+        return done;
+      },
+      { lockTimeoutMs: BATCH_LOCK_WAIT_MS },
+    );
   } catch (error) {
     if (!ALONE_AFTER.has(String((error as { code?: unknown }).code)) && !(error instanceof BreakerRaced)) throw error;
     return new Map(imageIds.map((id) => [id, alone(id)]));

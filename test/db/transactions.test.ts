@@ -55,4 +55,28 @@ describe('withTransaction', () => {
     const row = await service.deps.pool.query<{ writes: number }>('SELECT writes FROM lock_pair WHERE id = 1');
     expect(row.rows[0]!.writes).not.toBe(100);
   });
+
+  it('when given lockTimeoutMs, then that transaction gives up on a held row after it, and the next one on the connection waits as usual', async () => {
+    const holder = await service.deps.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM lock_pair WHERE id = 1 FOR UPDATE');
+      const started = Date.now();
+      const short = withTransaction(service.deps.pool, (client) => client.query('SELECT 1 FROM lock_pair WHERE id = 1 FOR UPDATE'), {
+        lockTimeoutMs: 100,
+      });
+      await expect(short).rejects.toMatchObject({ code: '55P03' });
+      expect(Date.now() - started).toBeLessThan(service.deps.config.DB_LOCK_TIMEOUT_MS);
+      // SET LOCAL ended with the transaction: the session's own lock_timeout is back (the pool hands out the connection
+      // released last).
+      const after = await withTransaction(
+        service.deps.pool,
+        async (client) => (await client.query<{ lock_timeout: string }>('SHOW lock_timeout')).rows[0]!.lock_timeout,
+      );
+      expect(after).toBe(`${service.deps.config.DB_LOCK_TIMEOUT_MS / 1000}s`);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+  });
 });
