@@ -319,7 +319,9 @@ describe('fault suite', () => {
       extra: async (deployment, notes) => {
         const token = await signToken(JWT_SECRET, { sub: 'uploader', role: 'reader' });
         const form = new FormData();
-        form.append('file', new Blob([await slowAnimation()]), 'slow.gif');
+        // 600 × 600 × 100 frames: about 2 s of derivatives here, well past the second budget (3 × 200 ms) even on a
+        // faster machine (the default 256 px animation takes about 0.6 s, which a quiet machine can fit in 600 ms).
+        form.append('file', new Blob([await slowAnimation({ side: 600 })]), 'slow.gif');
         const response = await fetch(`${deployment.baseUrl()}/v1/images`, {
           method: 'POST',
           body: form,
