@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertReportOnce, type NewReport } from '../../src/db/reports.repository.js';
 import { bumpSiteAutoBlocks, readSiteAutoBlocks, resetBreaker } from '../../src/db/sites.repository.js';
 import { evaluateImage, evaluateImages } from '../../src/evaluation/evaluate-image.js';
 import { processImage } from '../../src/images/process-image.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
-import { auditActions, imageRecord } from '../helpers/records.js';
+import { addReports, auditActions, imageRecord, lockWaiters } from '../helpers/records.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -14,23 +13,20 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-async function imageWithReports(count: number, report: Partial<NewReport> | ((i: number) => Partial<NewReport>) = {}): Promise<string> {
-  const response = await service.upload('real/concert.jpg');
-  const { id } = (await response.json()) as { id: string };
-  for (let i = 0; i < count; i++) {
-    await insertReportOnce(service.deps.pool, {
-      id: randomUUID(),
-      imageId: id,
-      reporterId: `r${i}-${id}`,
-      reporterRole: 'reader',
-      reason: 'spam',
-      note: null,
-      weight: 1,
-      ...(typeof report === 'function' ? report(i) : report),
-    });
-  }
+async function imageWithReports(count: number, report: Parameters<typeof addReports>[3] = {}): Promise<string> {
+  const { id } = (await (await service.upload('real/concert.jpg')).json()) as { id: string };
+  await addReports(service, id, count, report);
   return id;
 }
+
+/** Reports of a low-trust burst from one network: what the brigade guard holds back. */
+const lowTrustBurst = (i: number) => ({
+  reporterKind: 'anonymous' as const,
+  lowTrust: true,
+  weight: 0.5,
+  networkHash: `net-${i}`,
+  guardNetworkHash: 'one-network',
+});
 
 describe('evaluateImage', () => {
   it('when 12 evaluations of an image over the threshold run at once, then exactly one blocks it and one event is written', async () => {
@@ -85,13 +81,7 @@ describe('evaluateImages (a batch)', () => {
   });
 
   it('when a batch holds a burst of low-trust reports from one network, then the brigade is recorded as evaluateImage records it', async () => {
-    const id = await imageWithReports(6, (i) => ({
-      reporterKind: 'anonymous',
-      lowTrust: true,
-      weight: 0.5,
-      networkHash: `net-${i}`,
-      guardNetworkHash: 'one-network',
-    }));
+    const id = await imageWithReports(6, lowTrustBurst);
     const evaluations = await evaluateImages(service.deps, [await imageWithReports(1), id]);
     expect(evaluations.get(id)).toMatchObject({ blocked: false, brigadeHeld: true, decision: { rule: 'suspected_brigade' } });
     expect(await auditActions(service, id)).toEqual(['suspected_brigade']);
@@ -99,13 +89,7 @@ describe('evaluateImages (a batch)', () => {
   });
 
   it('when batches holding a low-trust burst run at once, then the image is flagged once and not blocked', async () => {
-    const id = await imageWithReports(6, (i) => ({
-      reporterKind: 'anonymous',
-      lowTrust: true,
-      weight: 0.5,
-      networkHash: `net-${i}`,
-      guardNetworkHash: 'one-network',
-    }));
+    const id = await imageWithReports(6, lowTrustBurst);
     const others = [await imageWithReports(1), await imageWithReports(2)];
     const orders = [
       [id, ...others],
@@ -147,12 +131,7 @@ describe('evaluateImages (a batch)', () => {
       await other.query(`SET LOCAL deadlock_timeout = '10min'`);
       await other.query('SELECT 1 FROM images WHERE id = $1 FOR NO KEY UPDATE', [high]);
       const batch = evaluateImages(service.deps, [over, under]); // locks low, then waits for high
-      await waitFor(async () => {
-        const waiting = await service.deps.pool.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        return (waiting.rowCount ?? 0) > 0;
-      });
+      await waitFor(async () => (await lockWaiters(service)) > 0);
       await other.query('SELECT 1 FROM images WHERE id = $1 FOR NO KEY UPDATE', [low]);
       await other.query('COMMIT');
       const evaluations = await batch;
@@ -179,12 +158,7 @@ describe('evaluateImage and the site circuit breaker', () => {
       await competitor.query('BEGIN');
       await bumpSiteAutoBlocks(competitor, siteId); // counted, holding the minute's row, not committed yet
       const evaluation = evaluateImage(deps, id); // checks on the committed counts: allowed
-      await waitFor(async () => {
-        const waiting = await service.deps.pool.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        return (waiting.rowCount ?? 0) > 0;
-      });
+      await waitFor(async () => (await lockWaiters(service)) > 0);
       await competitor.query('COMMIT'); // the competitor took the room: this evaluation's count goes over
       expect(await evaluation).toMatchObject({ blocked: false, breakerHeld: true, status: 'processing' });
       expect(await service.status(id)).toBe('processing');

@@ -2,12 +2,10 @@
  * The site circuit breaker under batches of evaluations running at once, as two worker processes run them: no
  * more auto-blocks than the breaker's limit, the others held, and one trip event.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertReportOnce } from '../../src/db/reports.repository.js';
 import { readSiteAutoBlocks, resetBreaker } from '../../src/db/sites.repository.js';
 import { evaluateImages } from '../../src/evaluation/evaluate-image.js';
-import { auditActions, imageRecord } from '../helpers/records.js';
+import { addReports, auditActions, imageRecord } from '../helpers/records.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
@@ -17,19 +15,8 @@ beforeAll(async () => {
 afterAll(() => service.close());
 
 async function imageWithReports(count: number): Promise<string> {
-  const response = await service.upload('real/concert.jpg');
-  const { id } = (await response.json()) as { id: string };
-  for (let i = 0; i < count; i++) {
-    await insertReportOnce(service.deps.pool, {
-      id: randomUUID(),
-      imageId: id,
-      reporterId: `r${i}-${id}`,
-      reporterRole: 'reader',
-      reason: 'spam',
-      note: null,
-      weight: 1,
-    });
-  }
+  const { id } = (await (await service.upload('real/concert.jpg')).json()) as { id: string };
+  await addReports(service, id, count);
   return id;
 }
 

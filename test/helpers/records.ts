@@ -5,6 +5,8 @@
  */
 import { findImage, type ImageRow } from '../../src/db/images.repository.js';
 import { listEventsForImage, type ModerationEventRow } from '../../src/db/moderation-events.repository.js';
+import { randomUUID } from 'node:crypto';
+import { insertReportOnce, type NewReport } from '../../src/db/reports.repository.js';
 import type { ImageStatus } from '../../src/domain/image-status.js';
 import { waitFor, type TestService } from './test-service.js';
 
@@ -176,4 +178,37 @@ export async function bankEntryKinds(service: WithDeps, imageId: string): Promis
   return (await service.deps.pool.query<{ kind: string }>('SELECT kind FROM hash_bank_entries WHERE image_id = $1', [imageId])).rows.map(
     (row) => row.kind,
   );
+}
+
+/**
+ * Writes `count` open reports on the image straight to PostgreSQL, each by its own reader (`r<i>-<imageId>`), weight
+ * 1 and reason spam unless `report` (or `report(i)`) says otherwise. No job is asked for: the image is evaluated only
+ * when the test asks.
+ */
+export async function addReports(
+  service: WithDeps,
+  imageId: string,
+  count: number,
+  report: Partial<NewReport> | ((i: number) => Partial<NewReport>) = {},
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await insertReportOnce(service.deps.pool, {
+      id: randomUUID(),
+      imageId,
+      reporterId: `r${i}-${imageId}`,
+      reporterRole: 'reader',
+      reason: 'spam',
+      note: null,
+      weight: 1,
+      ...(typeof report === 'function' ? report(i) : report),
+    });
+  }
+}
+
+/** How many sessions of the test's database are waiting for a lock now (pg_stat_activity). */
+export async function lockWaiters(service: WithDeps): Promise<number> {
+  const waiting = await service.deps.pool.query(
+    `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+  );
+  return waiting.rowCount ?? 0;
 }

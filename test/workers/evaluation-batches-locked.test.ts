@@ -2,12 +2,10 @@
  * The worker's evaluation batches next to an image whose row another session holds locked (a stuck evaluation, a
  * long moderator transaction): the other images' evaluations are not held up behind it, and their jobs do not fail.
  */
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertReportOnce } from '../../src/db/reports.repository.js';
 import { addJob } from '../../src/queues/queues.js';
-import { auditActions } from '../helpers/records.js';
+import { addReports, auditActions, lockWaiters } from '../helpers/records.js';
 import { evaluationsSettled, startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
 let service: TestService;
@@ -17,34 +15,14 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-/** Writes `count` reports on the image without a job: it is evaluated only when the test adds one. */
-async function addReports(id: string, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    await insertReportOnce(service.deps.pool, {
-      id: randomUUID(),
-      imageId: id,
-      reporterId: `r${i}-${id}`,
-      reporterRole: 'reader',
-      reason: 'spam',
-      note: null,
-      weight: 1,
-    });
-  }
-}
-
-async function waitersOnLocks(): Promise<number> {
-  const waiting = await service.deps.pool.query(
-    `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-  );
-  return waiting.rowCount ?? 0;
-}
+const waitersOnLocks = () => lockWaiters(service);
 
 describe('evaluation batches and a locked image', () => {
   it('when one image is locked by another session, then the worker still evaluates other images, and no job fails', async () => {
     const locked = await service.uploadDistinct();
     const others = [await service.uploadDistinct(), await service.uploadDistinct(), await service.uploadDistinct()];
     await evaluationsSettled(service);
-    for (const id of [locked, ...others]) await addReports(id, 3);
+    for (const id of [locked, ...others]) await addReports(service, id, 3);
     expect(await service.status(locked)).toBe('visible');
     const holder = new pg.Client({ connectionString: service.deps.config.DATABASE_URL });
     await holder.connect();
