@@ -47,7 +47,7 @@ function toAppError(error: unknown): AppError | null {
 }
 
 /** `res.locals` key set when the answer is an expected 5xx (AppError.expected): the request log treats it as an answer. */
-export const EXPECTED_ERROR = 'imgmodExpectedError';
+const EXPECTED_ERROR = 'imgmodExpectedError';
 
 /** True when the error middleware answered `res` with an expected 5xx (see EXPECTED_ERROR). */
 export function answeredExpectedError(res: object): boolean {
