@@ -17,7 +17,7 @@
  *   bits), so looking up the 16 chunks of a query finds every hash within 15 bits, and only those few rows
  *   are compared. That is why a match distance is at most MAX_INDEXED_DISTANCE.
  */
-import { ORIENTATIONS, pdqDistance, type Orientation, type PdqHash } from './pdq.js';
+import { ORIENTATIONS, pdqDistance, type LumaView, type Orientation, type PdqHash } from './pdq.js';
 
 /** Bits per chunk and number of chunks of the multi-index. */
 export const CHUNK_BITS = 16;
@@ -90,20 +90,15 @@ export function pdqChunks(hash: PdqHash): number[] {
 }
 
 /**
- * The crop of a luminance image (row-major, width × height), rounded to whole pixels, at least 1×1.
+ * The crop of a luminance image (row-major, width × height), rounded to whole pixels, at least 1×1, as a
+ * view of the same pixels (hash it with pdqHashOfView).
  */
-export function cropLuma(
-  luma: Float32Array,
-  size: { width: number; height: number },
-  crop: Crop,
-): { luma: Float32Array; width: number; height: number } {
+export function cropView(luma: Float32Array, size: { width: number; height: number }, crop: Crop): LumaView {
   const left = Math.round(crop.left * size.width);
   const top = Math.round(crop.top * size.height);
   const width = Math.max(1, Math.round(crop.right * size.width) - left);
   const height = Math.max(1, Math.round(crop.bottom * size.height) - top);
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) out.set(luma.subarray((top + y) * size.width + left, (top + y) * size.width + left + width), y * width);
-  return { luma: out, width, height };
+  return { luma, width, height, start: top * size.width + left, stepX: 1, stepY: size.width };
 }
 
 /** A hash to look for, and what it is of. */

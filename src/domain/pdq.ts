@@ -74,117 +74,110 @@ export function lumaFromPixels(pixels: Uint8Array, size: { width: number; height
   return luma;
 }
 
-/** One pass of a running-mean box filter over `length` values spaced `stride` apart (PDQ's box1DFloat). */
-function boxFilter1d(input: Float32Array, output: Float32Array, start: number, length: number, stride: number, window: number): void {
-  const half = Math.floor((window + 2) / 2);
-  let sum = 0;
-  let count = 0;
-  let read = start;
-  let drop = start;
-  let write = start;
-  for (let i = 0; i < half - 1; i++, read += stride) {
-    sum += input[read]!;
-    count++;
-  }
-  for (let i = 0; i < window - half + 1; i++, read += stride, write += stride) {
-    sum += input[read]!;
-    count++;
-    output[write] = sum / count;
-  }
-  for (let i = 0; i < length - window; i++, read += stride, drop += stride, write += stride) {
-    sum += input[read]! - input[drop]!;
-    output[write] = sum / count;
-  }
-  for (let i = 0; i < half - 1; i++, drop += stride, write += stride) {
-    sum -= input[drop]!;
-    count--;
-    output[write] = sum / count;
-  }
+/**
+ * Where a picture's luminance values sit in a buffer: pixel (x, y) of the width × height picture is
+ * `luma[start + x·stepX + y·stepY]`. A rotation, a flip or a crop of a picture is a view of the same buffer
+ * (orientedView, cropView in pdq-matching.ts), so its hash needs no copy of the pixels.
+ */
+export interface LumaView {
+  luma: Float32Array;
+  width: number;
+  height: number;
+  start: number;
+  stepX: number;
+  stepY: number;
+}
+
+/** A whole row-major luminance image as a view. */
+export function wholeView(luma: Float32Array, size: { width: number; height: number }): LumaView {
+  return { luma, width: size.width, height: size.height, start: 0, stepX: 1, stepY: size.width };
 }
 
 /**
- * boxFilter1d down every listed column at once, row by row: the same sums in the same order (so the same
- * floats), read along rows instead of striding down columns, which is several times faster on a 512-px picture.
+ * The tent filter along one axis of `length` pixels, read only where the decimation samples it: for each of
+ * the 64 samples, the consecutive pixels it averages (`positions`, ascending, from `starts[s]` to `starts[s + 1]`) and
+ * their weights. PDQ's box filter (box1DFloat) gives pixel p the mean of pixels p − (window − half) to
+ * p + half − 1, half = ⌊(window + 2) / 2⌋, clipped at the edges (fewer pixels, same mean); two passes of it
+ * weigh pixel r by Σ over q in box(p) with r in box(q) of 1 / (|box(p)|·|box(q)|). The row and column filters act
+ * on different axes, so the reference's rows–columns–rows–columns order equals both row passes then both column
+ * passes; and only the 64 sampled rows and columns are ever read, so only they are computed (the reference filters
+ * every pixel four times, about ten times the arithmetic).
  */
-function boxFilterColumns(
-  input: Float32Array,
-  output: Float32Array,
-  width: number,
-  height: number,
-  window: number,
-  columns: Int32Array,
-): void {
-  const half = Math.floor((window + 2) / 2);
-  const sums = new Float64Array(columns.length);
-  const n = columns.length;
-  let count = 0;
-  let read = 0;
-  let drop = 0;
-  let write = 0;
-  for (let i = 0; i < half - 1; i++, read += width) {
-    for (let c = 0; c < n; c++) sums[c] = sums[c]! + input[read + columns[c]!]!;
-    count++;
-  }
-  for (let i = 0; i < window - half + 1; i++, read += width, write += width) {
-    count++;
-    for (let c = 0; c < n; c++) {
-      const x = columns[c]!;
-      const sum = sums[c]! + input[read + x]!;
-      sums[c] = sum;
-      output[write + x] = sum / count;
-    }
-  }
-  for (let i = 0; i < height - window; i++, read += width, drop += width, write += width) {
-    for (let c = 0; c < n; c++) {
-      const x = columns[c]!;
-      const sum = sums[c]! + (input[read + x]! - input[drop + x]!);
-      sums[c] = sum;
-      output[write + x] = sum / count;
-    }
-  }
-  for (let i = 0; i < half - 1; i++, drop += width, write += width) {
-    count--;
-    for (let c = 0; c < n; c++) {
-      const x = columns[c]!;
-      const sum = sums[c]! - input[drop + x]!;
-      sums[c] = sum;
-      output[write + x] = sum / count;
-    }
-  }
+interface AxisTaps {
+  starts: Int32Array;
+  positions: Int32Array;
+  weights: Float64Array;
 }
 
-/** Largest picture whose working buffers are kept between hashes, in pixels (two × 4 MB). */
-const KEPT_SCRATCH_PIXELS = 1 << 20;
-let scratch: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
+const axisTapsByLength = new Map<number, AxisTaps>();
+
+function axisTaps(length: number): AxisTaps {
+  const known = axisTapsByLength.get(length);
+  if (known) return known;
+  const window = Math.floor((length + 2 * DOWNSAMPLED_SIDE - 1) / (2 * DOWNSAMPLED_SIDE));
+  const half = Math.floor((window + 2) / 2);
+  const box = (p: number): [number, number] => [Math.max(0, p - (window - half)), Math.min(length - 1, p + half - 1)];
+  const starts = new Int32Array(DOWNSAMPLED_SIDE + 1);
+  const positions: number[] = [];
+  const weights: number[] = [];
+  for (let s = 0; s < DOWNSAMPLED_SIDE; s++) {
+    // Pass by pass, each pixel's weight spreads evenly over the pixels its box averages.
+    let weightAt = new Map([[Math.floor(((s + 0.5) * length) / DOWNSAMPLED_SIDE), 1]]);
+    for (let pass = 0; pass < JAROSZ_PASSES; pass++) {
+      const spread = new Map<number, number>();
+      for (const [q, weight] of weightAt) {
+        const [low, high] = box(q);
+        for (let r = low; r <= high; r++) spread.set(r, (spread.get(r) ?? 0) + weight / (high - low + 1));
+      }
+      weightAt = spread;
+    }
+    for (const r of [...weightAt.keys()].sort((a, b) => a - b)) {
+      positions.push(r);
+      weights.push(weightAt.get(r)!);
+    }
+    starts[s + 1] = positions.length;
+  }
+  const taps = { starts, positions: Int32Array.from(positions), weights: Float64Array.from(weights) };
+  // Pictures reach PDQ at most 512 px a side (crops and orientations share lengths), so the map stays small.
+  if (length <= 4 * 512) axisTapsByLength.set(length, taps);
+  return taps;
+}
 
 /**
- * Two working buffers of `length` floats. Up to KEPT_SCRATCH_PIXELS they are reused from hash to hash (a hash runs
- * synchronously, so no two share them): a picture's 27 hashes would otherwise allocate 40 MB for the collector.
+ * The tent-filtered, decimated 64×64 luminance of a view (step 2 of the module comment), row-major: what the
+ * reference's four box passes over every pixel then sampling give, up to float rounding (it sums in float32).
  */
-function scratchPair(length: number): [Float32Array, Float32Array] {
-  if (length > KEPT_SCRATCH_PIXELS) return [new Float32Array(length), new Float32Array(length)];
-  if (scratch[0].length < length) scratch = [new Float32Array(length), new Float32Array(length)];
-  return [scratch[0].subarray(0, length), scratch[1].subarray(0, length)];
-}
-
-/** The tent-filtered, decimated 64×64 luminance (steps 2 of the module comment). */
-function downsample(luma: Float32Array, width: number, height: number): Float32Array {
-  const windowAlongRows = Math.floor((width + 2 * DOWNSAMPLED_SIDE - 1) / (2 * DOWNSAMPLED_SIDE));
-  const windowAlongColumns = Math.floor((height + 2 * DOWNSAMPLED_SIDE - 1) / (2 * DOWNSAMPLED_SIDE));
-  const [a, b] = scratchPair(luma.length);
-  a.set(luma);
-  const sampledColumns = Array.from({ length: DOWNSAMPLED_SIDE }, (_, j) => Math.floor(((j + 0.5) * width) / DOWNSAMPLED_SIDE));
-  const everyColumn = Int32Array.from({ length: width }, (_, x) => x);
-  // The last column pass is read only at the sampled columns: filtering the others would be thrown away.
-  const distinctSampled = Int32Array.from(new Set(sampledColumns));
-  for (let pass = 0; pass < JAROSZ_PASSES; pass++) {
-    for (let y = 0; y < height; y++) boxFilter1d(a, b, y * width, width, 1, windowAlongRows);
-    boxFilterColumns(b, a, width, height, windowAlongColumns, pass === JAROSZ_PASSES - 1 ? distinctSampled : everyColumn);
+export function pdqDownsample(view: LumaView): Float32Array {
+  const { luma, width, height, start, stepX, stepY } = view;
+  const n = DOWNSAMPLED_SIDE;
+  const columns = axisTaps(width);
+  const rows = axisTaps(height);
+  // Each sampled column filtered along its row, for the rows some sampled row reads.
+  const alongRows = new Float64Array(height * n);
+  const needed = new Uint8Array(height);
+  for (const y of rows.positions) needed[y] = 1;
+  const { starts, positions, weights } = columns;
+  for (let y = 0; y < height; y++) {
+    if (!needed[y]) continue;
+    const base = start + y * stepY;
+    for (let s = 0; s < n; s++) {
+      const end = starts[s + 1]!;
+      let sum = 0;
+      // A sample's pixels are consecutive: read them by stepping, not by looking each position up.
+      for (let t = starts[s]!, at = base + positions[t]! * stepX; t < end; t++, at += stepX) sum += weights[t]! * luma[at]!;
+      alongRows[y * n + s] = sum;
+    }
   }
-  const out = new Float32Array(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE);
-  for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
-    const y = Math.floor(((i + 0.5) * height) / DOWNSAMPLED_SIDE);
-    for (let j = 0; j < DOWNSAMPLED_SIDE; j++) out[i * DOWNSAMPLED_SIDE + j] = a[y * width + sampledColumns[j]!]!;
+  const out = new Float32Array(n * n);
+  const sums = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    sums.fill(0);
+    for (let t = rows.starts[i]!; t < rows.starts[i + 1]!; t++) {
+      const weight = rows.weights[t]!;
+      const from = rows.positions[t]! * n;
+      for (let s = 0; s < n; s++) sums[s] = sums[s]! + weight * alongRows[from + s]!;
+    }
+    out.set(sums, i * n);
   }
   return out;
 }
@@ -274,12 +267,16 @@ function transformDct(dct: Float32Array, orientation: Orientation): Float32Array
   return out;
 }
 
-function dctAndQuality(luma: Float32Array, size: { width: number; height: number }): { dct: Float32Array; quality: number } | null {
+function dctAndQuality(view: LumaView): { dct: Float32Array; quality: number } | null {
+  if (view.width < MIN_HASHABLE_SIDE || view.height < MIN_HASHABLE_SIDE) return null;
+  const image = pdqDownsample(view);
+  return { dct: dct16(image), quality: quality(image) };
+}
+
+function checkedView(luma: Float32Array, size: { width: number; height: number }): LumaView {
   if (luma.length !== size.width * size.height)
     throw new RangeError(`expected ${size.width}×${size.height} luminance values, got ${luma.length}`);
-  if (size.width < MIN_HASHABLE_SIDE || size.height < MIN_HASHABLE_SIDE) return null;
-  const image = downsample(luma, size.width, size.height);
-  return { dct: dct16(image), quality: quality(image) };
+  return wholeView(luma, size);
 }
 
 /**
@@ -288,7 +285,16 @@ function dctAndQuality(luma: Float32Array, size: { width: number; height: number
  * @throws RangeError when `luma` does not hold width × height values
  */
 export function pdqHash(luma: Float32Array, size: { width: number; height: number }): PdqResult {
-  const result = dctAndQuality(luma, size);
+  return pdqHashOfView(checkedView(luma, size));
+}
+
+/**
+ * The PDQ hash and quality of a view of a luminance buffer (a whole picture, a turned one, a crop): exactly
+ * what pdqHash gives for the same pixels copied out, as the sums run over the same pixels in the same order.
+ * @returns the all-zero hash with quality 0 for a view under 5 pixels on a side, as PDQ does
+ */
+export function pdqHashOfView(view: LumaView): PdqResult {
+  const result = dctAndQuality(view);
   if (!result) return { hash: new Uint8Array(PDQ_BITS / 8), quality: 0 };
   return { hash: bitsAboveMedian(result.dct), quality: result.quality };
 }
@@ -299,7 +305,7 @@ export function pdqHash(luma: Float32Array, size: { width: number; height: numbe
  * @throws RangeError as pdqHash
  */
 export function pdqDihedralHashes(luma: Float32Array, size: { width: number; height: number }): PdqDihedralResult {
-  const result = dctAndQuality(luma, size);
+  const result = dctAndQuality(checkedView(luma, size));
   const entries = ORIENTATIONS.map((orientation) => [
     orientation,
     result ? bitsAboveMedian(transformDct(result.dct, orientation)) : new Uint8Array(PDQ_BITS / 8),
@@ -334,11 +340,51 @@ export function pdqFromHex(hex: string): PdqHash | null {
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
+/** Each orientation's inverse: the two rotations by 90° and 270° undo each other, every other transform itself. */
+const INVERSE: Record<Orientation, Orientation> = {
+  original: 'original',
+  rotate90: 'rotate270',
+  rotate180: 'rotate180',
+  rotate270: 'rotate90',
+  flipX: 'flipX',
+  flipY: 'flipY',
+  flipPlus1: 'flipPlus1',
+  flipMinus1: 'flipMinus1',
+};
+
 /**
- * The luminance image in another orientation, moved pixel by pixel: with `pdqHash`, the exact hash the
- * picture would have in that orientation. Each transform is its own inverse except the two rotations by 90°
- * and 270°, which are each other's, so hashing a query in all eight orientations undoes whichever one an
- * uploader applied.
+ * A whole picture in another orientation, as a view of the same pixels: with pdqHashOfView, the exact hash the
+ * picture moved pixel by pixel into that orientation has. Hashing a query in all eight orientations undoes
+ * whichever one an uploader applied.
+ * @returns the view; width and height swap for the transposing orientations
+ */
+export function orientedView(luma: Float32Array, size: { width: number; height: number }, orientation: Orientation): LumaView {
+  const { width: w, height: h } = size;
+  const transpose = DIHEDRAL[orientation].transpose;
+  const width = transpose ? h : w;
+  const height = transpose ? w : h;
+  // Pixel (x, y) of the turned picture is the original's pixel the inverse transform moves it to; the moves are
+  // affine, so where (0, 0), (1, 0) and (0, 1) come from tells where every pixel does.
+  const from = (x: number, y: number) => {
+    const [sx, sy] = PIXEL_MOVES[INVERSE[orientation]](x, y, width, height);
+    return sy * w + sx;
+  };
+  const start = from(0, 0);
+  return { luma, width, height, start, stepX: from(1, 0) - start, stepY: from(0, 1) - start };
+}
+
+/** The pixels of a view copied out, row-major: a picture of width × height. */
+export function copyView(view: LumaView): { luma: Float32Array; width: number; height: number } {
+  const { luma, width, height, start, stepX, stepY } = view;
+  const out = new Float32Array(width * height);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0, o = start + y * stepY; x < width; x++, i++, o += stepX) out[i] = luma[o]!;
+  }
+  return { luma: out, width, height };
+}
+
+/**
+ * The luminance image in another orientation, moved pixel by pixel (orientedView copied out).
  * @returns the new luminance and its size (width and height swap for the transposing orientations)
  */
 export function orientLuma(
@@ -346,22 +392,7 @@ export function orientLuma(
   size: { width: number; height: number },
   orientation: Orientation,
 ): { luma: Float32Array; width: number; height: number } {
-  const { width: w, height: h } = size;
-  const transpose = DIHEDRAL[orientation].transpose;
-  const width = transpose ? h : w;
-  const height = transpose ? w : h;
-  // Where pixels (0, 0), (1, 0) and (0, 1) land tells where every pixel lands: the moves are affine.
-  const [ox, oy] = PIXEL_MOVES[orientation](0, 0, w, h);
-  const [ax, ay] = PIXEL_MOVES[orientation](1, 0, w, h);
-  const [bx, by] = PIXEL_MOVES[orientation](0, 1, w, h);
-  const start = oy * width + ox;
-  const stepX = (ay - oy) * width + (ax - ox);
-  const stepY = (by - oy) * width + (bx - ox);
-  const out = new Float32Array(luma.length);
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0, o = start + y * stepY; x < w; x++, i++, o += stepX) out[o] = luma[i]!;
-  }
-  return { luma: out, width, height };
+  return copyView(orientedView(luma, size, orientation));
 }
 
 /**

@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
+  copyView,
   enlargeLuma,
   lumaFromPixels,
+  orientedView,
   orientLuma,
   ORIENTATIONS,
   pdqDihedralHashes,
   pdqDistance,
+  pdqDownsample,
   pdqFromHex,
   pdqHash,
+  pdqHashOfView,
   pdqToHex,
+  wholeView,
 } from '../../src/domain/pdq.js';
-import { closestMatch, CROP_NAMES, CROPS, pdqChunks } from '../../src/domain/pdq-matching.js';
+import { closestMatch, CROP_NAMES, CROPS, cropView, pdqChunks } from '../../src/domain/pdq-matching.js';
 
 /** A w×h luminance image with detail at every scale, from a fixed generator. */
 function texture(width: number, height: number, seed: number): Float32Array {
@@ -77,6 +82,99 @@ describe('pdqHash', () => {
   it('when the luminance does not fit the size, then it throws a RangeError', () => {
     expect(() => pdqHash(new Float32Array(10), { width: 5, height: 5 })).toThrow(RangeError);
     expect(() => lumaFromPixels(new Uint8Array(10), { width: 2, height: 2, channels: 3 })).toThrow(RangeError);
+  });
+});
+
+/**
+ * The reference's downsampling, literally: box1DFloat along every row, then every column, twice, each pixel
+ * the running mean of its clipped window; then the pixel at the centre of each of the 64×64 cells.
+ */
+function referenceDownsample(luma: Float32Array, width: number, height: number): Float64Array {
+  const box = (get: (i: number) => number, set: (i: number, v: number) => void, length: number, window: number) => {
+    const half = Math.floor((window + 2) / 2);
+    const values = Array.from({ length }, (_, i) => get(i));
+    for (let p = 0; p < length; p++) {
+      const from = Math.max(0, p - (window - half));
+      const to = Math.min(length - 1, p + half - 1);
+      let sum = 0;
+      for (let r = from; r <= to; r++) sum += values[r]!;
+      set(p, sum / (to - from + 1));
+    }
+  };
+  const image = Float64Array.from(luma);
+  const rowWindow = Math.floor((width + 127) / 128);
+  const columnWindow = Math.floor((height + 127) / 128);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let y = 0; y < height; y++)
+      box(
+        (x) => image[y * width + x]!,
+        (x, v) => (image[y * width + x] = v),
+        width,
+        rowWindow,
+      );
+    for (let x = 0; x < width; x++)
+      box(
+        (y) => image[y * width + x]!,
+        (y, v) => (image[y * width + x] = v),
+        height,
+        columnWindow,
+      );
+  }
+  return Float64Array.from({ length: 64 * 64 }, (_, k) => {
+    const y = Math.floor(((Math.floor(k / 64) + 0.5) * height) / 64);
+    const x = Math.floor((((k % 64) + 0.5) * width) / 64);
+    return image[y * width + x]!;
+  });
+}
+
+describe('pdqDownsample', () => {
+  it.each([
+    [512, 384],
+    [384, 512],
+    [320, 320],
+    [130, 700],
+    [64, 64],
+    [5, 9],
+  ])(
+    'when the picture is %i×%i, then the 64×64 image is the reference four box passes sampled (within float rounding)',
+    (width, height) => {
+      const picture = texture(width, height, 11);
+      const ours = pdqDownsample(wholeView(picture, { width, height }));
+      const reference = referenceDownsample(picture, width, height);
+      expect(ours.reduce((worst, v, i) => Math.max(worst, Math.abs(v - reference[i]!)), 0)).toBeLessThan(1e-3);
+    },
+  );
+});
+
+describe('views', () => {
+  // 512 × 384: even windows and an off-centre sampling grid, where a turned picture's hash is not the DCT identity's.
+  const size = { width: 512, height: 384 };
+  const picture = texture(512, 384, 9);
+
+  it.each(ORIENTATIONS)(
+    'when the picture is viewed turned to %s, then its hash is the hash of the pixels moved (0 bits)',
+    (orientation) => {
+      const view = orientedView(picture, size, orientation);
+      const moved = orientLuma(picture, size, orientation);
+      expect([view.width, view.height]).toEqual([moved.width, moved.height]);
+      expect(pdqHashOfView(view)).toEqual(pdqHash(moved.luma, moved));
+    },
+  );
+
+  it.each(CROP_NAMES)('when the picture is viewed cropped to %s, then its hash is the hash of the crop copied out (0 bits)', (name) => {
+    const view = cropView(picture, size, CROPS[name]);
+    const copied = copyView(view);
+    expect(copied.luma[0]).toBe(picture[Math.round(CROPS[name].top * 384) * 512 + Math.round(CROPS[name].left * 512)]);
+    expect(pdqHashOfView(view)).toEqual(pdqHash(copied.luma, copied));
+  });
+
+  it('when a view is turned pixel (x, y), then it reads the pixel the transform moved there', () => {
+    const rect = { width: 3, height: 2 };
+    const pixels = Float32Array.from([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(orientLuma(pixels, rect, 'flipY').luma)).toEqual([2, 1, 0, 5, 4, 3]);
+    expect(Array.from(orientLuma(pixels, rect, 'flipX').luma)).toEqual([3, 4, 5, 0, 1, 2]);
+    expect(Array.from(orientLuma(pixels, rect, 'flipPlus1').luma)).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(Array.from(orientLuma(pixels, rect, 'rotate180').luma)).toEqual([5, 4, 3, 2, 1, 0]);
   });
 });
 
