@@ -5,9 +5,17 @@
  */
 import { inspectImage, type InspectedImage, type IntakeLimits } from './inspect.js';
 import { makeDisplayImage, type DisplayImage } from './display.js';
-import { computePdqHashes, type PdqHashes } from './pdq.js';
+import { computePdqHashes, PDQ_INPUT_SIDE, type PdqHashes } from './pdq.js';
 import { makeReviewImage } from './review.js';
-import { deadlineIn, openImage, remainingTimeout, withinDeadline, type Deadline, type ImageSource } from './sharp-settings.js';
+import {
+  deadlineIn,
+  openImage,
+  remainingTimeout,
+  withinDeadline,
+  type DecodedImage,
+  type Deadline,
+  type ImageSource,
+} from './sharp-settings.js';
 import { makeThumbnail, type Thumbnail } from './thumbnail.js';
 
 export interface Derivatives {
@@ -28,11 +36,11 @@ export interface Derivatives {
 export const DECODE_ONCE_MAX_PIXELS = 16_000_000;
 
 /**
- * What the derivatives are made from. A JPEG stays as its bytes: libjpeg's shrink-on-load decodes it at 1/2 to
- * 1/8 of its size for the small derivatives, cheaper than any copy. An animation stays as its bytes too (its
- * frames are read per derivative). Any other still (PNG, WebP, AVIF, GIF, TIFF) up to DECODE_ONCE_MAX_PIXELS is
- * decoded once, oriented, to raw sRGB pixels that every pipeline then reads; a 1080p PNG decoded once makes all
- * four derivatives about twice as fast as decoding it for each (`npm run bench`).
+ * What the display image is made from. A JPEG stays as its bytes: libjpeg decodes it once, in full, for the
+ * display image. An animation stays as its bytes too (its frames are read per derivative). Any other still (PNG,
+ * WebP, AVIF, GIF, TIFF) up to DECODE_ONCE_MAX_PIXELS is decoded once, oriented, to raw sRGB pixels that the
+ * display image and smallSource both read; a 1080p PNG decoded once makes all four derivatives about twice as fast
+ * as decoding it for each (`npm run bench`).
  */
 async function cheapestSource(
   original: Buffer,
@@ -40,12 +48,34 @@ async function cheapestSource(
   common: { maxInputPixels: number; deadline: Deadline },
 ): Promise<ImageSource> {
   if (source.format === 'jpeg' || source.frames > 1 || source.width * source.height > DECODE_ONCE_MAX_PIXELS) return original;
-  const { data, info } = await openImage(original, { maxInputPixels: common.maxInputPixels, animated: false })
-    .toColourspace('srgb')
-    .raw()
-    .timeout(remainingTimeout(common.deadline))
-    .toBuffer({ resolveWithObject: true });
+  return decodeStill(original, common);
+}
+
+/** The first frame as raw sRGB pixels, oriented, transparency kept; shrunk to fit `fitSide` when given. */
+async function decodeStill(
+  input: ImageSource,
+  common: { maxInputPixels: number; deadline: Deadline },
+  fitSide?: number,
+): Promise<DecodedImage> {
+  const pipeline = openImage(input, { maxInputPixels: common.maxInputPixels, animated: false }).toColourspace('srgb');
+  if (fitSide) pipeline.resize(fitSide, fitSide, { fit: 'inside', withoutEnlargement: true });
+  const { data, info } = await pipeline.raw().timeout(remainingTimeout(common.deadline)).toBuffer({ resolveWithObject: true });
   return { data, info: { width: info.width, height: info.height, channels: info.channels } };
+}
+
+/**
+ * What the thumbnail, the review image and the PDQ hashes of a still are made from: the picture decoded once at
+ * PDQ_INPUT_SIDE (512 px) on its longest side, oriented, sRGB, transparency kept. All three need at most that
+ * (the thumbnail and review image are 320 px, PDQ reads 512 px), so a JPEG is decoded for them once instead of
+ * three times (shrink-on-load makes that decode cheap) and a still decoded in full is shrunk once instead of
+ * three times. An animation keeps its source: its review image is a contact sheet of every frame.
+ */
+async function smallSource(
+  input: ImageSource,
+  source: InspectedImage,
+  common: { maxInputPixels: number; deadline: Deadline },
+): Promise<ImageSource> {
+  return source.frames > 1 ? input : decodeStill(input, common, PDQ_INPUT_SIDE);
 }
 
 /**
@@ -67,9 +97,10 @@ export async function makeDerivatives(original: Buffer, limits: IntakeLimits): P
       const common = { maxInputPixels: limits.maxInputPixels, deadline };
       const input = await cheapestSource(original, source, common);
       const display = await makeDisplayImage(input, { ...common, frames: source.frames, hasAlpha: source.hasAlpha });
-      const thumbnail = await makeThumbnail(input, common);
-      const review = await makeReviewImage(input, { ...common, frames: source.frames });
-      const pdq = await computePdqHashes(input, common);
+      const small = await smallSource(input, source, common);
+      const thumbnail = await makeThumbnail(small, common);
+      const review = await makeReviewImage(small, { ...common, frames: source.frames });
+      const pdq = await computePdqHashes(small, common);
       return { source, display, thumbnail, review, pdq };
     })(),
   );

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
-import { pdqDistance } from '../../src/domain/pdq.js';
+import { ORIENTATIONS, pdqDistance } from '../../src/domain/pdq.js';
 import { makeDerivatives } from '../../src/media/derivatives.js';
 import { inspectImage, intakeLimitsFrom } from '../../src/media/inspect.js';
-import { CONTACT_GAP, CONTACT_TILE_SIZE } from '../../src/media/review.js';
+import { CONTACT_GAP, CONTACT_TILE_SIZE, makeReviewImage } from '../../src/media/review.js';
 import { deadlineIn, MediaTimeoutError, remainingTimeout } from '../../src/media/sharp-settings.js';
 import { makeDisplayImage } from '../../src/media/display.js';
 import { computePdqHashes } from '../../src/media/pdq.js';
@@ -159,11 +159,23 @@ describe('decoding once', () => {
     return {
       display: await makeDisplayImage(bytes, { ...common, frames: source.frames, hasAlpha: source.hasAlpha }),
       thumbnail: await makeThumbnail(bytes, common),
+      review: await makeReviewImage(bytes, { ...common, frames: source.frames }),
       pdq: await computePdqHashes(bytes, common),
     };
   }
 
   it.each([
+    ['a 12 MP JPEG', async () => fixture('real/2569067123_aca715a2ee_o.jpg')],
+    ['a JPEG turned by its EXIF orientation', async () => fixture('real/Portrait_8.jpg')],
+    ['a CMYK JPEG', async () => fixture('real/Channel_digital_image_CMYK_color.jpg')],
+    [
+      'a 16-bit PNG',
+      async () =>
+        sharp(await fixture('real/concert.jpg'))
+          .toColourspace('rgb16')
+          .png()
+          .toBuffer(),
+    ],
     [
       'an RGB PNG',
       async () =>
@@ -195,19 +207,31 @@ describe('decoding once', () => {
           .webp()
           .toBuffer(),
     ],
-  ])('when %s is decoded once for all derivatives, then they are the ones its bytes give', async (_name, make) => {
-    const bytes = await make();
-    const once = await makeDerivatives(bytes, limits);
-    const each = await fromBytes(bytes);
-    expect(once.display.format).toBe(each.display.format);
-    expect(await sharp(once.display.bytes).metadata()).toMatchObject({
-      width: (await sharp(each.display.bytes).metadata()).width,
-      height: (await sharp(each.display.bytes).metadata()).height,
-    });
-    expect([once.thumbnail.width, once.thumbnail.height]).toEqual([each.thumbnail.width, each.thumbnail.height]);
-    expect(pdqDistance(once.pdq.reference, each.pdq.reference)).toBeLessThanOrEqual(2);
-    expect(once.pdq.quality).toBe(each.pdq.quality);
-  });
+  ])(
+    'when %s is decoded once for the display image and once at 512 px for the rest, then they are the ones its bytes give',
+    async (_name, make) => {
+      const bytes = await make();
+      const once = await makeDerivatives(bytes, limits);
+      const each = await fromBytes(bytes);
+      expect(once.display.format).toBe(each.display.format);
+      expect(await sharp(once.display.bytes).metadata()).toMatchObject({
+        width: (await sharp(each.display.bytes).metadata()).width,
+        height: (await sharp(each.display.bytes).metadata()).height,
+      });
+      expect([once.thumbnail.width, once.thumbnail.height]).toEqual([each.thumbnail.width, each.thumbnail.height]);
+      expect(await sharp(once.review).metadata()).toMatchObject({
+        width: (await sharp(each.review).metadata()).width,
+        height: (await sharp(each.review).metadata()).height,
+      });
+      expect(
+        Math.abs((await sharp(once.review).stats()).channels[0]!.mean - (await sharp(each.review).stats()).channels[0]!.mean),
+      ).toBeLessThan(2);
+      expect(pdqDistance(once.pdq.reference, each.pdq.reference)).toBeLessThanOrEqual(2);
+      for (const orientation of ORIENTATIONS)
+        expect(pdqDistance(once.pdq.oriented[orientation], each.pdq.oriented[orientation])).toBeLessThanOrEqual(2);
+      expect(once.pdq.quality).toBe(each.pdq.quality);
+    },
+  );
 });
 
 describe('time budget', () => {
