@@ -107,6 +107,18 @@ export function recordEvaluationBatch(size: number): void {
   evaluationBatches.observe(size);
 }
 
+const reportBatches = new Histogram({
+  name: 'imgmod_report_batch_size',
+  help: 'Reports per write: reports that arrived while another write was at the database share one statement',
+  buckets: [1, 2, 4, 8, 16, 32, 64],
+  registers: [eventRegistry],
+});
+
+/** Counts one batched write of `size` reports (reports/report-image.ts). */
+export function recordReportBatch(size: number): void {
+  reportBatches.observe(size);
+}
+
 /** Records a finished job's duration (ms) for `queue`. */
 export function recordJob(queue: string, durationMs: number): void {
   jobDuration.observe({ queue }, durationMs / 1000);

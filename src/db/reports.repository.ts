@@ -81,57 +81,103 @@ function reportValues(report: NewReport): unknown[] {
   ];
 }
 
+/** One report to record with its outbox row (insertReportsWithJobs). */
+export interface ReportWithJob {
+  report: Omit<NewReport, 'countsForTrust'>;
+  /** The request the outbox row is written for (the job's log lines carry it). */
+  requestId: string | null;
+  /** The `report.created` webhook event: one delivery per enabled endpoint of the site subscribed to it (none when absent). */
+  webhookEvent?: { siteId: string; eventId: string; eventType: string; payload: Record<string, unknown> };
+}
+
+/** How insertReportsWithJobs writes: the outbox topic, and which statuses may be reported and auto-blocked. */
+export interface ReportJobOptions {
+  topic: JobTopic;
+  reportable: readonly ImageStatus[];
+  autoBlockable: readonly ImageStatus[];
+  /**
+   * Skip images whose row another session holds (a decision, an evaluation, a stuck session) instead of waiting:
+   * their reports are answered as for an unknown image (status null), for the caller to write alone. A batch
+   * uses it so that one held image does not hold up the reports on every other.
+   */
+  skipLocked?: boolean;
+}
+
 /**
  * Records a report and its outbox row in one statement (one round trip, no transaction to open and close):
  * under a share lock on the image row (so a decision in progress finishes first, and one that follows sees the
- * report), only while the image's status is one of `statuses.reportable`, unless the reader already has an
+ * report), only while the image's status is one of `options.reportable`, unless the reader already has an
  * open report on it. `counts_for_trust` is taken from the status read under that lock.
  * @returns the image's status under the lock (null: no such image) and the new report's id (null: nothing
  *   written, because the status is not reportable or an open report of this reader exists)
  */
 export async function insertReportWithJob(
   db: Queryable,
-  report: Omit<NewReport, 'countsForTrust'>,
-  job: {
-    topic: JobTopic;
-    requestId: string | null;
-    reportable: readonly ImageStatus[];
-    autoBlockable: readonly ImageStatus[];
-    /** The `report.created` webhook event: one delivery per enabled endpoint of the site subscribed to it (none when absent). */
-    webhookEvent?: { siteId: string; eventId: string; eventType: string; payload: Record<string, unknown> };
-  },
+  item: ReportWithJob,
+  options: ReportJobOptions,
 ): Promise<{ status: ImageStatus | null; reportId: string | null }> {
-  const values = reportValues(report).slice(0, 13);
-  const hook = job.webhookEvent;
+  return (await insertReportsWithJobs(db, [item], options))[0]!;
+}
+
+/**
+ * insertReportWithJob for several reports in one statement (group commit of concurrent reports), each written or
+ * not exactly as alone. The images are share-locked in id order and the reports inserted in (image, reporter)
+ * order, so two batches that race for one reader's report on the same images wait for each other instead of
+ * deadlocking. Two reports of one reader on one image must not share a batch (the second would be answered as
+ * nothing written).
+ * @returns one answer per item, in the order given (status null: no such image, or skipped as held)
+ */
+export async function insertReportsWithJobs(
+  db: Queryable,
+  items: readonly ReportWithJob[],
+  options: ReportJobOptions,
+): Promise<Array<{ status: ImageStatus | null; reportId: string | null }>> {
+  const rows = items.map((item) => reportValues(item.report).slice(0, 13));
+  const column = (index: number) => rows.map((row) => row[index]);
+  const hook = (pick: (event: NonNullable<ReportWithJob['webhookEvent']>) => unknown) =>
+    items.map((item) => (item.webhookEvent ? pick(item.webhookEvent) : null));
   const result = await db.query<{ status: ImageStatus | null; reportId: string | null }>(
-    `WITH image AS (SELECT status FROM images WHERE id = $2::uuid FOR SHARE),
+    `WITH asked AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::text[],
+                            $9::boolean[], $10::text[], $11::boolean[], $12::text[], $13::timestamptz[], $14::jsonb[], $15::text[],
+                            $16::text[], $17::text[], $18::text[], $19::jsonb[])
+         WITH ORDINALITY AS a(id, image_id, reporter_id, reporter_role, reason, note, weight, reporter_kind, low_trust, network_hash,
+                              proven, guard_network_hash, account_created_at, weighing, request_id,
+                              hook_site_id, hook_event_id, hook_event_type, hook_payload, n)),
+     image AS (SELECT id, status FROM images WHERE id IN (SELECT image_id FROM asked) ORDER BY id FOR SHARE${options.skipLocked ? ' SKIP LOCKED' : ''}),
      report AS (
        INSERT INTO reports (id, image_id, reporter_id, reporter_role, reason, note, weight, reporter_kind, low_trust, network_hash,
                             proven, guard_network_hash, account_created_at, counts_for_trust, weighing)
-       SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::text, $9::boolean, $10::text,
-              $11::boolean, $12::text, $13::timestamptz, image.status = ANY($15::text[]), $14::jsonb
-         FROM image WHERE image.status = ANY($16::text[])
+       SELECT a.id, a.image_id, a.reporter_id, a.reporter_role, a.reason, a.note, a.weight, a.reporter_kind, a.low_trust, a.network_hash,
+              a.proven, a.guard_network_hash, a.account_created_at, image.status = ANY($20::text[]), a.weighing
+         FROM asked a JOIN image ON image.id = a.image_id
+        WHERE image.status = ANY($21::text[])
+        ORDER BY a.image_id, a.reporter_id
        ON CONFLICT (image_id, reporter_id) WHERE status = 'open' DO NOTHING RETURNING id),
-     job AS (INSERT INTO outbox (topic, image_id, request_id) SELECT $17::text, $2::uuid, $18::text FROM report),
+     job AS (
+       INSERT INTO outbox (topic, image_id, request_id)
+       SELECT $22::text, a.image_id, a.request_id FROM asked a JOIN report r ON r.id = a.id),
      hooks AS (
        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, image_id, payload)
-       SELECT w.id, $20::text, $21::text, $2::uuid, $22::jsonb FROM webhook_endpoints w, report
-        WHERE w.site_id = $19::text AND w.enabled AND $21::text = ANY (w.event_types))
-     SELECT (SELECT status FROM image) AS status, (SELECT id FROM report) AS "reportId"`,
+       SELECT w.id, a.hook_event_id, a.hook_event_type, a.image_id, a.hook_payload
+         FROM asked a JOIN report r ON r.id = a.id
+         JOIN webhook_endpoints w ON w.site_id = a.hook_site_id AND w.enabled AND a.hook_event_type = ANY (w.event_types))
+     SELECT (SELECT status FROM image WHERE image.id = a.image_id) AS status, (SELECT id FROM report WHERE report.id = a.id) AS "reportId"
+       FROM asked a ORDER BY a.n`,
     [
-      ...values,
-      report.weighing ? JSON.stringify(report.weighing) : null,
-      job.autoBlockable,
-      job.reportable,
-      job.topic,
-      job.requestId,
-      hook?.siteId ?? null,
-      hook?.eventId ?? null,
-      hook?.eventType ?? null,
-      hook ? JSON.stringify(hook.payload) : null,
+      ...Array.from({ length: 13 }, (_, index) => column(index)),
+      items.map((item) => (item.report.weighing ? JSON.stringify(item.report.weighing) : null)),
+      items.map((item) => item.requestId),
+      hook((event) => event.siteId),
+      hook((event) => event.eventId),
+      hook((event) => event.eventType),
+      hook((event) => JSON.stringify(event.payload)),
+      options.autoBlockable,
+      options.reportable,
+      options.topic,
     ],
   );
-  return result.rows[0]!;
+  return result.rows;
 }
 
 /** The id of the reader's open report on the image, or null. */
@@ -237,16 +283,33 @@ export interface ReporterFacts {
   image: { status: ImageStatus; uploaderId: string; siteId: string } | null;
 }
 
+/** Which reader, image and network reporterFacts reads about. */
+export interface ReporterFactsQuery {
+  reporterId: string;
+  imageId: string;
+  /** The anonymous reader's identity network hash, or null. */
+  networkHash: string | null;
+}
+
 /**
  * Everything a new report is weighed by, in one round trip: the reader's open report on the image (a
  * duplicate), their track record, their recent dismissals (the re-flag cooldown) and whether their network
  * already counts on the image (anonymous readers), and the image's status and uploader.
- * @param query.networkHash the anonymous reader's identity network hash, or null
  */
-export async function reporterFacts(
+export async function reporterFacts(db: Queryable, query: ReporterFactsQuery & { cooldownHours: number }): Promise<ReporterFacts> {
+  return (await reporterFactsOf(db, [query], query.cooldownHours))[0]!;
+}
+
+/**
+ * reporterFacts for several reports in one statement (a batch of concurrent reports): each answered exactly as
+ * if asked alone, in the order asked.
+ * @param cooldownHours REFLAG_COOLDOWN_HOURS: how far back a dismissal counts for the re-flag cooldown
+ */
+export async function reporterFactsOf(
   db: Queryable,
-  query: { reporterId: string; imageId: string; networkHash: string | null; cooldownHours: number },
-): Promise<ReporterFacts> {
+  queries: readonly ReporterFactsQuery[],
+  cooldownHours: number,
+): Promise<ReporterFacts[]> {
   const result = await db.query<{
     openReportId: string | null;
     upheld: number;
@@ -258,23 +321,26 @@ export async function reporterFacts(
     imageUploaderId: string | null;
     imageSiteId: string | null;
   }>(
-    `SELECT (SELECT id FROM reports WHERE image_id = $2 AND reporter_id = $1 AND status = 'open') AS "openReportId",
-            (SELECT status FROM images WHERE id = $2) AS "imageStatus",
-            (SELECT uploader_id FROM images WHERE id = $2) AS "imageUploaderId",
-            (SELECT site_id FROM images WHERE id = $2) AS "imageSiteId",
+    `SELECT (SELECT id FROM reports WHERE image_id = q.image_id AND reporter_id = q.reporter_id AND status = 'open') AS "openReportId",
+            i.status AS "imageStatus", i.uploader_id AS "imageUploaderId", i.site_id AS "imageSiteId",
             t.upheld, t.dismissed, t.last_dismissed_at AS "lastDismissedAt",
             ARRAY(SELECT DISTINCT image_id::text FROM reports
-                  WHERE reporter_id = $1 AND status = 'dismissed' AND decided_at > now() - $4 * interval '1 hour') AS "recentlyDismissedImageIds",
-            ($3::text IS NOT NULL AND EXISTS (
-              SELECT 1 FROM reports WHERE image_id = $2 AND network_hash = $3 AND status = 'open' AND weight > 0)) AS "networkAlreadyCounted"
-     FROM (SELECT count(*) FILTER (WHERE status = 'upheld')::int AS upheld,
-                  count(*) FILTER (WHERE status = 'dismissed')::int AS dismissed,
-                  max(decided_at) FILTER (WHERE status = 'dismissed') AS last_dismissed_at
-           FROM reports WHERE reporter_id = $1 AND status <> 'open' AND counts_for_trust) t`,
-    [query.reporterId, query.imageId, query.networkHash, query.cooldownHours],
+                  WHERE reporter_id = q.reporter_id AND status = 'dismissed'
+                    AND decided_at > now() - $4 * interval '1 hour') AS "recentlyDismissedImageIds",
+            (q.network_hash IS NOT NULL AND EXISTS (
+              SELECT 1 FROM reports WHERE image_id = q.image_id AND network_hash = q.network_hash AND status = 'open' AND weight > 0))
+              AS "networkAlreadyCounted"
+     FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY AS q(reporter_id, image_id, network_hash, n)
+     LEFT JOIN images i ON i.id = q.image_id
+     CROSS JOIN LATERAL (
+       SELECT count(*) FILTER (WHERE status = 'upheld')::int AS upheld,
+              count(*) FILTER (WHERE status = 'dismissed')::int AS dismissed,
+              max(decided_at) FILTER (WHERE status = 'dismissed') AS last_dismissed_at
+       FROM reports WHERE reporter_id = q.reporter_id AND status <> 'open' AND counts_for_trust) t
+     ORDER BY q.n`,
+    [queries.map((q) => q.reporterId), queries.map((q) => q.imageId), queries.map((q) => q.networkHash), cooldownHours],
   );
-  const row = result.rows[0]!;
-  return {
+  return result.rows.map((row) => ({
     openReportId: row.openReportId,
     track: { upheld: row.upheld, dismissed: row.dismissed, lastDismissedAt: row.lastDismissedAt },
     recentlyDismissedImageIds: row.recentlyDismissedImageIds,
@@ -283,7 +349,7 @@ export async function reporterFacts(
       row.imageStatus && row.imageUploaderId !== null && row.imageSiteId !== null
         ? { status: row.imageStatus, uploaderId: row.imageUploaderId, siteId: row.imageSiteId }
         : null,
-  };
+  }));
 }
 
 /** Closes every open report of an image with the decision's outcome. @returns how many were closed */

@@ -7,7 +7,18 @@ import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { enqueueImageEvent, newImageEvent } from '../webhooks/events.js';
 import { listNearDuplicateIds, lockImage } from '../db/images.repository.js';
-import { findOpenReportId, insertReportOnce, insertReportWithJob, reporterFacts, type ReporterFacts } from '../db/reports.repository.js';
+import {
+  findOpenReportId,
+  insertReportOnce,
+  insertReportsWithJobs,
+  reporterFacts,
+  reporterFactsOf,
+  type ReporterFacts,
+  type ReportJobOptions,
+  type ReportWithJob,
+} from '../db/reports.repository.js';
+import { groupCommit, type GroupedCall } from '../group-commit.js';
+import { recordReportBatch } from '../metrics.js';
 import { demoReaderMayReport } from '../domain/demo-sandbox.js';
 import { AUTO_BLOCKABLE_STATUSES, isReportable, REPORTABLE_STATUSES, type ImageStatus } from '../domain/image-status.js';
 import { inReflagCooldown, isLowTrust, weighReport, type ReaderKind, type Weighing } from '../domain/readers.js';
@@ -17,7 +28,6 @@ import type { ReportReason } from '../domain/reports.js';
 import { isProven, reportWeight } from '../domain/trust.js';
 import { AppError, notFound } from '../errors.js';
 import { siteMayAccess } from '../domain/sites.js';
-import { currentRequestId } from '../request-context.js';
 
 export interface ReportInput {
   imageId: string;
@@ -147,46 +157,118 @@ async function reportUnderLock(
   });
 }
 
-/**
- * Any other reader's report in two statements and no transaction: one read (the image and the reader's facts;
- * a duplicate is answered from it, nothing written), then one write of the report and its outbox row under a
- * share lock on the image that re-checks its status (insertReportWithJob). The weighing uses facts read a moment
- * before the write; only the reader's own decided reports feed it, and a decision on this image cannot slip
- * between the write and its lock.
- */
-async function reportInOneWrite(
-  deps: Pick<Deps, 'pool' | 'config'>,
+type ReportResult = { reportId: string; duplicate: boolean; siteId: string };
+
+/** What the read tells of one report in a batch: answered already (a duplicate, a refusal), or to be written. */
+type Prepared = { answer: ReportResult } | { error: unknown } | { write: ReportWithJob; image: { uploaderId: string; siteId: string } };
+
+const REPORT_JOB: ReportJobOptions = {
+  topic: 'evaluate-image',
+  reportable: REPORTABLE_STATUSES,
+  autoBlockable: AUTO_BLOCKABLE_STATUSES,
+};
+
+async function prepare(deps: Pick<Deps, 'pool' | 'config'>, call: GroupedCall<ReportInput>, facts: ReporterFacts): Promise<Prepared> {
+  const input = call.item;
+  try {
+    checkReportable(facts.image, input);
+    const image = facts.image!;
+    if (facts.openReportId) return { answer: { reportId: facts.openReportId, duplicate: true, siteId: image.siteId } };
+    const now = new Date();
+    const { weighing, proven } = await weighingOf(deps.pool, input, facts, deps.config, now);
+    const report = newReport(input, weighing, proven, deps.config, now);
+    // The report.created webhook deliveries are written by the same statement, only if the report is.
+    const event = newImageEvent({ imageId: input.imageId, type: 'report.created', data: { reportId: report.id, reason: input.reason } });
+    return {
+      write: { report, requestId: call.requestId, webhookEvent: { siteId: image.siteId, ...event } },
+      image: { uploaderId: image.uploaderId, siteId: image.siteId },
+    };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The answer to a report the write did not record: the image changed since the read, or the reader's other click won. */
+async function notWritten(
+  deps: Pick<Deps, 'pool'>,
   input: ReportInput,
-): Promise<{ reportId: string; duplicate: boolean; siteId: string }> {
-  const facts = await reporterFacts(deps.pool, {
-    reporterId: input.reporterId,
-    imageId: input.imageId,
-    networkHash: null,
-    cooldownHours: deps.config.REFLAG_COOLDOWN_HOURS,
-  });
-  checkReportable(facts.image, input);
-  if (facts.openReportId) return { reportId: facts.openReportId, duplicate: true, siteId: facts.image!.siteId };
-  const now = new Date();
-  const { weighing, proven } = await weighingOf(deps.pool, input, facts, deps.config, now);
-  const report = newReport(input, weighing, proven, deps.config, now);
-  // The report.created webhook deliveries are written by the same statement, only if the report is.
-  const event = newImageEvent({ imageId: input.imageId, type: 'report.created', data: { reportId: report.id, reason: input.reason } });
-  const written = await insertReportWithJob(deps.pool, report, {
-    topic: 'evaluate-image',
-    requestId: currentRequestId(),
-    reportable: REPORTABLE_STATUSES,
-    autoBlockable: AUTO_BLOCKABLE_STATUSES,
-    webhookEvent: { siteId: facts.image!.siteId, ...event },
-  });
-  if (written.reportId) return { reportId: written.reportId, duplicate: false, siteId: facts.image!.siteId };
-  // Nothing written: the image changed since the read, or the same reader's other click won the race.
-  checkReportable(
-    written.status ? { status: written.status, uploaderId: facts.image!.uploaderId, siteId: facts.image!.siteId } : null,
-    input,
-  );
+  image: { uploaderId: string; siteId: string },
+  status: ImageStatus | null,
+): Promise<ReportResult> {
+  checkReportable(status ? { status, ...image } : null, input);
   const open = await findOpenReportId(deps.pool, { imageId: input.imageId, reporterId: input.reporterId });
   if (!open) throw new AppError({ code: 'image_busy', message: 'the image changed while the report was recorded; try again' });
-  return { reportId: open, duplicate: true, siteId: facts.image!.siteId };
+  return { reportId: open, duplicate: true, siteId: image.siteId };
+}
+
+/**
+ * Reports of any other reader, in two statements and no transaction for the whole batch: one read (each image and
+ * reader's facts; a duplicate is answered from it, nothing written), then one write of the reports and their outbox
+ * rows under share locks on the images that re-check their status (insertReportsWithJobs). The weighing uses facts
+ * read a moment before the write; only the reader's own decided reports feed it, and a decision on an image cannot
+ * slip between the write and its lock. An image another session holds is skipped by the batch and its report
+ * written alone after it, so it does not hold up the others. When the batched write fails (an outage, or one
+ * report the database refuses), each report of the batch is tried alone, so one cannot fail the others.
+ * @returns one answer per call, in order; a refused report's answer rejects with its AppError
+ */
+async function reportsInOneWrite(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  calls: GroupedCall<ReportInput>[],
+): Promise<Array<Promise<ReportResult>>> {
+  const facts = await reporterFactsOf(
+    deps.pool,
+    calls.map(({ item }) => ({ reporterId: item.reporterId, imageId: item.imageId, networkHash: null })),
+    deps.config.REFLAG_COOLDOWN_HOURS,
+  );
+  const prepared = await Promise.all(calls.map((call, i) => prepare(deps, call, facts[i]!)));
+  const writes = prepared.flatMap((step) => ('write' in step ? [step.write] : []));
+  let written: Awaited<ReturnType<typeof insertReportsWithJobs>>;
+  try {
+    written = writes.length > 0 ? await insertReportsWithJobs(deps.pool, writes, { ...REPORT_JOB, skipLocked: true }) : [];
+  } catch (error) {
+    if (calls.length === 1) throw error;
+    return calls.map(async (call) => (await reportsInOneWrite(deps, [call]))[0]!);
+  }
+  let next = 0;
+  return prepared.map(async (step, i) => {
+    if ('answer' in step) return step.answer;
+    if ('error' in step) throw step.error;
+    let { reportId, status } = written[next++]!;
+    // Skipped because another session holds the image (even a batch of one skips: a batch that waited would hold
+    // up every report behind it): written alone, waiting for the lock as a lone report does.
+    if (status === null) ({ reportId, status } = (await insertReportsWithJobs(deps.pool, [step.write], REPORT_JOB))[0]!);
+    if (reportId) return { reportId, duplicate: false, siteId: step.image.siteId };
+    return notWritten(deps, calls[i]!.item, step.image, status);
+  });
+}
+
+/** Most reports one batch writes: bounds the statement and the image locks it holds at once. */
+const MAX_REPORTS_PER_WRITE = 100;
+
+/**
+ * The group commit of reportsInOneWrite, one per pool and config: the reports that arrive while a batch is at the
+ * database go together in the next. A reader's second click on the same image waits for the next batch (it is
+ * answered as a duplicate there).
+ */
+const reportBatches = new WeakMap<object, WeakMap<Config, (input: ReportInput) => Promise<ReportResult>>>();
+
+function reportInOneWrite(deps: Pick<Deps, 'pool' | 'config'>, input: ReportInput): Promise<ReportResult> {
+  let byConfig = reportBatches.get(deps.pool);
+  if (!byConfig) reportBatches.set(deps.pool, (byConfig = new WeakMap()));
+  let batched = byConfig.get(deps.config);
+  if (!batched) {
+    const own = { pool: deps.pool, config: deps.config };
+    batched = groupCommit<ReportInput, ReportResult>({
+      keyOf: (item) => `${item.imageId} ${item.reporterId}`,
+      run: (calls) => {
+        recordReportBatch(calls.length);
+        return reportsInOneWrite(own, calls);
+      },
+      maxBatch: MAX_REPORTS_PER_WRITE,
+    });
+    byConfig.set(deps.config, batched);
+  }
+  return batched(input);
 }
 
 /**

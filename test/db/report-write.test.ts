@@ -1,7 +1,10 @@
-/** Recording a report in one statement (insertReportWithJob): status checked under the image's lock, one outbox row. */
+/**
+ * Recording reports in one statement (insertReportWithJob, insertReportsWithJobs): status checked under the image's
+ * lock, one outbox row per report written, and a batch answered report by report.
+ */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertReportWithJob } from '../../src/db/reports.repository.js';
+import { insertReportsWithJobs, insertReportWithJob } from '../../src/db/reports.repository.js';
 import { AUTO_BLOCKABLE_STATUSES, REPORTABLE_STATUSES } from '../../src/domain/image-status.js';
 import { forceStatus, outboxOf } from '../helpers/records.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
@@ -16,18 +19,12 @@ afterAll(async () => {
 
 const job = {
   topic: 'evaluate-image' as const,
-  requestId: 'req-1',
   reportable: REPORTABLE_STATUSES,
   autoBlockable: AUTO_BLOCKABLE_STATUSES,
 };
-const report = (imageId: string, reporterId: string) => ({
-  id: randomUUID(),
-  imageId,
-  reporterId,
-  reporterRole: 'reader' as const,
-  reason: 'spam' as const,
-  note: null,
-  weight: 1,
+const report = (imageId: string, reporterId: string, requestId = 'req-1') => ({
+  report: { id: randomUUID(), imageId, reporterId, reporterRole: 'reader' as const, reason: 'spam' as const, note: null, weight: 1 },
+  requestId,
 });
 
 async function image(): Promise<string> {
@@ -89,7 +86,7 @@ describe('insertReportWithJob', () => {
       // the write is waiting on the image's row lock before the decision goes on
       await waitFor(async () => {
         const waiting = await service.deps.pool.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH image AS%'`,
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH asked AS%'`,
         );
         return (waiting.rowCount ?? 0) > 0;
       });
@@ -99,5 +96,59 @@ describe('insertReportWithJob', () => {
     } finally {
       decision.release();
     }
+  });
+});
+
+describe('insertReportsWithJobs', () => {
+  it("when a batch holds reports on visible, removed and unknown images and a reader's second report, then each is answered as alone, in order", async () => {
+    const [a, b, removed] = [await image(), await image(), await image()];
+    await forceStatus(service, a, 'visible');
+    await forceStatus(service, b, 'visible');
+    await forceStatus(service, removed, 'removed');
+    const earlier = await insertReportWithJob(service.deps.pool, report(b, 'batch-r2'), job);
+    const answers = await insertReportsWithJobs(
+      service.deps.pool,
+      [
+        report(b, 'batch-r1', 'req-b1'),
+        report(removed, 'batch-r1'),
+        report(a, 'batch-r1', 'req-a1'),
+        report(b, 'batch-r2'),
+        report(randomUUID(), 'batch-r1'),
+      ],
+      job,
+    );
+    expect(answers.map((answer) => [answer.status, answer.reportId !== null])).toEqual([
+      ['visible', true],
+      ['removed', false],
+      ['visible', true],
+      ['visible', false],
+      [null, false],
+    ]);
+    expect(earlier.reportId).not.toBeNull();
+    const stored = await service.deps.pool.query<{ id: string; image: string }>(
+      `SELECT id, image_id AS image FROM reports WHERE reporter_id = 'batch-r1' ORDER BY image_id`,
+    );
+    expect(stored.rows.map((row) => row.id).sort()).toEqual([answers[0]!.reportId, answers[2]!.reportId].sort());
+    const evaluations = async (id: string) => (await outboxOf(service, id)).filter((row) => row.topic === 'evaluate-image');
+    expect((await evaluations(a)).map((row) => row.requestId)).toEqual(['req-a1']);
+    expect((await evaluations(b)).map((row) => row.requestId).sort()).toEqual(['req-1', 'req-b1']);
+    expect(await evaluations(removed)).toHaveLength(0);
+  });
+
+  it('when batches of one reader report the same images in opposite orders at once, then each image gets one report and none deadlocks', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await image());
+    const batch = (order: string[]) =>
+      insertReportsWithJobs(
+        service.deps.pool,
+        order.map((id) => report(id, 'batch-order')),
+        job,
+      );
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => batch(i % 2 ? [...ids].reverse() : ids)));
+    expect(answers.flat().filter((answer) => answer.reportId !== null)).toHaveLength(6);
+    const count = await service.deps.pool.query<{ n: number }>(
+      `SELECT count(DISTINCT image_id)::int AS n FROM reports WHERE reporter_id = 'batch-order'`,
+    );
+    expect(count.rows[0]!.n).toBe(6);
   });
 });

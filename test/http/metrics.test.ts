@@ -180,6 +180,7 @@ describe('metrics for operators (issue 15)', () => {
     expect(text).toMatch(/^imgmod_decisions_total\{action="uphold"\} 1$/m);
     expect(text).toMatch(/^imgmod_job_duration_seconds_count\{queue="process-image"\} [1-9]/m);
     expect(text).toMatch(/^imgmod_evaluation_batch_size_bucket\{le="1"\} [1-9]/m);
+    expect(text).toMatch(/^imgmod_report_batch_size_bucket\{le="1"\} [1-9]/m);
     expect(text).toMatch(/^imgmod_outbox_oldest_pending_age_seconds \d/m);
     expect(text).toMatch(/^# TYPE imgmod_brigade_holds_total counter$/m);
     expect(text).toMatch(/^# TYPE imgmod_job_failures_total counter$/m);
