@@ -207,27 +207,37 @@ async function notWritten(
  * rows under share locks on the images that re-check their status (insertReportsWithJobs). The weighing uses facts
  * read a moment before the write; only the reader's own decided reports feed it, and a decision on an image cannot
  * slip between the write and its lock. An image another session holds is skipped by the batch and its report
- * written alone after it, so it does not hold up the others. When the batched write fails (an outage, or one
- * report the database refuses), each report of the batch is tried alone, so one cannot fail the others.
+ * written alone after it, so it does not hold up the others. When the batched read or write fails (a lost
+ * connection, or one report the database refuses), each report of the batch is tried alone, so one cannot fail
+ * the others.
  * @returns one answer per call, in order; a refused report's answer rejects with its AppError
  */
 async function reportsInOneWrite(
   deps: Pick<Deps, 'pool' | 'config'>,
   calls: GroupedCall<ReportInput>[],
 ): Promise<Array<Promise<ReportResult>>> {
-  const facts = await reporterFactsOf(
-    deps.pool,
-    calls.map(({ item }) => ({ reporterId: item.reporterId, imageId: item.imageId, networkHash: null })),
-    deps.config.REFLAG_COOLDOWN_HOURS,
-  );
+  // A statement of the batch that fails (a lost connection, a timeout) fails no report: each is tried alone.
+  const eachAlone = (error: unknown) => {
+    if (calls.length === 1) throw error;
+    return calls.map(async (call) => (await reportsInOneWrite(deps, [call]))[0]!);
+  };
+  let facts: ReporterFacts[];
+  try {
+    facts = await reporterFactsOf(
+      deps.pool,
+      calls.map(({ item }) => ({ reporterId: item.reporterId, imageId: item.imageId, networkHash: null })),
+      deps.config.REFLAG_COOLDOWN_HOURS,
+    );
+  } catch (error) {
+    return eachAlone(error);
+  }
   const prepared = await Promise.all(calls.map((call, i) => prepare(deps, call, facts[i]!)));
   const writes = prepared.flatMap((step) => ('write' in step ? [step.write] : []));
   let written: Awaited<ReturnType<typeof insertReportsWithJobs>>;
   try {
     written = writes.length > 0 ? await insertReportsWithJobs(deps.pool, writes, { ...REPORT_JOB, skipLocked: true }) : [];
   } catch (error) {
-    if (calls.length === 1) throw error;
-    return calls.map(async (call) => (await reportsInOneWrite(deps, [call]))[0]!);
+    return eachAlone(error);
   }
   let next = 0;
   return prepared.map(async (step, i) => {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventRegistry } from '../../src/metrics.js';
+import { reportImage } from '../../src/reports/report-image.js';
 import { imageIn, outboxOf } from '../helpers/records.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 
@@ -82,6 +83,44 @@ describe('reports written together', () => {
       expect(heldAnswered).toBe(false);
       await holder.query('COMMIT');
       expect((await onHeld).status).toBe(202);
+    } finally {
+      await holder.end();
+    }
+  });
+  it("when the connection of a batch's read is lost, then each of its reports is tried alone instead of all failing", async () => {
+    const images = [await imageIn(service, 'visible'), await imageIn(service, 'visible'), await imageIn(service, 'visible')];
+    const holder = new pg.Client({ connectionString: service.deps.config.DATABASE_URL });
+    await holder.connect();
+    try {
+      // The reports table locked: the batch's read waits on its one connection until the test ends that connection.
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE reports IN ACCESS EXCLUSIVE MODE');
+      // Asked in one turn of the event loop: one batch, one read.
+      const asked = images.map((imageId, i) =>
+        reportImage(service.deps, {
+          imageId,
+          siteId: null,
+          reporterId: `lost-read-${i}`,
+          reporterRole: 'reader',
+          reason: 'spam',
+          note: null,
+        }).catch((error: unknown) => error),
+      );
+      const reading = await waitFor(async () => {
+        const waiting = await service.deps.pool.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%q(reporter_id, image_id, network_hash, n)%'`,
+        );
+        return waiting.rows[0]?.pid;
+      });
+      await holder.query('SELECT pg_terminate_backend($1)', [reading]);
+      await holder.query('ROLLBACK');
+      const answers = await Promise.all(asked);
+      expect(answers.map((got) => (got instanceof Error ? got.message : { duplicate: (got as { duplicate: boolean }).duplicate }))).toEqual(
+        [{ duplicate: false }, { duplicate: false }, { duplicate: false }],
+      );
+      const stored = await service.deps.pool.query('SELECT 1 FROM reports WHERE reporter_id LIKE $1', ['lost-read-%']);
+      expect(stored.rowCount).toBe(3);
     } finally {
       await holder.end();
     }
