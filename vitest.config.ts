@@ -12,6 +12,7 @@ const UNIT = [
   'test/deploy.test.ts',
   'test/summary-reporter.test.ts',
   'test/workers/evaluation-batches.test.ts',
+  'test/group-commit.test.ts',
 ];
 
 export default defineConfig({

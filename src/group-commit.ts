@@ -40,7 +40,7 @@ export function groupCommit<T, R>(options: {
           if (batch.has(key) || batch.size >= maxBatch) later.push(call);
           else batch.set(key, call);
         }
-        waiting.unshift(...later);
+        for (const call of later) waiting.push(call); // waiting was emptied above, so `later` keeps its place first
         const calls = [...batch.values()];
         try {
           const answers = await options.run(calls);

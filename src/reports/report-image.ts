@@ -188,17 +188,21 @@ async function prepare(deps: Pick<Deps, 'pool' | 'config'>, call: GroupedCall<Re
   }
 }
 
-/** The answer to a report the write did not record: the image changed since the read, or the reader's other click won. */
+/**
+ * The answer to a report the write did not record: the image changed since the read, or the reader's other click
+ * won. An open report with this report's own id is this report, written by a batch whose answer was lost (the
+ * connection dropped after its commit): it is answered as new.
+ */
 async function notWritten(
   deps: Pick<Deps, 'pool'>,
   input: ReportInput,
-  image: { uploaderId: string; siteId: string },
+  step: { write: ReportWithJob; image: { uploaderId: string; siteId: string } },
   status: ImageStatus | null,
 ): Promise<ReportResult> {
-  checkReportable(status ? { status, ...image } : null, input);
+  checkReportable(status ? { status, ...step.image } : null, input);
   const open = await findOpenReportId(deps.pool, { imageId: input.imageId, reporterId: input.reporterId });
   if (!open) throw new AppError({ code: 'image_busy', message: 'the image changed while the report was recorded; try again' });
-  return { reportId: open, duplicate: true, siteId: image.siteId };
+  return { reportId: open, duplicate: open !== step.write.report.id, siteId: step.image.siteId };
 }
 
 /**
@@ -209,18 +213,13 @@ async function notWritten(
  * slip between the write and its lock. An image another session holds is skipped by the batch and its report
  * written alone after it, so it does not hold up the others. When the batched read or write fails (a lost
  * connection, or one report the database refuses), each report of the batch is tried alone, so one cannot fail
- * the others.
+ * the others (a retried write keeps its report id, so a report the lost write did commit is still answered as new).
  * @returns one answer per call, in order; a refused report's answer rejects with its AppError
  */
 async function reportsInOneWrite(
   deps: Pick<Deps, 'pool' | 'config'>,
   calls: GroupedCall<ReportInput>[],
 ): Promise<Array<Promise<ReportResult>>> {
-  // A statement of the batch that fails (a lost connection, a timeout) fails no report: each is tried alone.
-  const eachAlone = (error: unknown) => {
-    if (calls.length === 1) throw error;
-    return calls.map(async (call) => (await reportsInOneWrite(deps, [call]))[0]!);
-  };
   let facts: ReporterFacts[];
   try {
     facts = await reporterFactsOf(
@@ -229,26 +228,31 @@ async function reportsInOneWrite(
       deps.config.REFLAG_COOLDOWN_HOURS,
     );
   } catch (error) {
-    return eachAlone(error);
+    // A failed read (a lost connection, a timeout) fails no report of a batch: each is tried alone.
+    if (calls.length === 1) throw error;
+    return calls.map(async (call) => (await reportsInOneWrite(deps, [call]))[0]!);
   }
   const prepared = await Promise.all(calls.map((call, i) => prepare(deps, call, facts[i]!)));
   const writes = prepared.flatMap((step) => ('write' in step ? [step.write] : []));
-  let written: Awaited<ReturnType<typeof insertReportsWithJobs>>;
+  let written: Awaited<ReturnType<typeof insertReportsWithJobs>> | null;
   try {
     written = writes.length > 0 ? await insertReportsWithJobs(deps.pool, writes, { ...REPORT_JOB, skipLocked: true }) : [];
   } catch (error) {
-    return eachAlone(error);
+    // A failed write fails no report of a batch either: each is written alone below, with the same report id.
+    if (calls.length === 1) throw error;
+    written = null;
   }
   let next = 0;
   return prepared.map(async (step, i) => {
     if ('answer' in step) return step.answer;
     if ('error' in step) throw step.error;
-    let { reportId, status } = written[next++]!;
+    let { reportId, status } = written?.[next++] ?? { reportId: null, status: null };
     // Skipped because another session holds the image (even a batch of one skips: a batch that waited would hold
-    // up every report behind it): written alone, waiting for the lock as a lone report does.
+    // up every report behind it), or the batch's write failed: written alone, waiting for the lock as a lone
+    // report does.
     if (status === null) ({ reportId, status } = (await insertReportsWithJobs(deps.pool, [step.write], REPORT_JOB))[0]!);
     if (reportId) return { reportId, duplicate: false, siteId: step.image.siteId };
-    return notWritten(deps, calls[i]!.item, step.image, status);
+    return notWritten(deps, calls[i]!.item, step, status);
   });
 }
 

@@ -125,4 +125,38 @@ describe('reports written together', () => {
       await holder.end();
     }
   });
+
+  it("when the connection of a batch's write is lost, then each report is written alone and answered as new", async () => {
+    const images = [await imageIn(service, 'visible'), await imageIn(service, 'visible'), await imageIn(service, 'visible')];
+    const holder = new pg.Client({ connectionString: service.deps.config.DATABASE_URL });
+    await holder.connect();
+    try {
+      // The outbox locked against writes: the batch's read passes, its write waits until the test ends its connection.
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE outbox IN SHARE MODE');
+      const asked = images.map((imageId, i) =>
+        reportImage(service.deps, {
+          imageId,
+          siteId: null,
+          reporterId: `lost-write-${i}`,
+          reporterRole: 'reader',
+          reason: 'spam',
+          note: null,
+        }),
+      );
+      const writing = await waitFor(async () => {
+        const waiting = await service.deps.pool.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH asked AS%'`,
+        );
+        return waiting.rows[0]?.pid;
+      });
+      await holder.query('SELECT pg_terminate_backend($1)', [writing]);
+      await holder.query('ROLLBACK');
+      expect((await Promise.all(asked)).map((got) => got.duplicate)).toEqual([false, false, false]);
+      const stored = await service.deps.pool.query('SELECT 1 FROM reports WHERE reporter_id LIKE $1', ['lost-write-%']);
+      expect(stored.rowCount).toBe(3);
+    } finally {
+      await holder.end();
+    }
+  });
 });
