@@ -71,6 +71,15 @@ describe('serving cache', () => {
     await service.deps.storage.put(keys.thumbnail, thumbnail);
   });
 
+  it('when an image is served under its id in capitals, then a block is heard there too (the cache keys ids in one case)', async () => {
+    const id = await service.uploadProcessed('real/concert.jpg');
+    const capitals = id.toUpperCase();
+    await waitFor(async () => (await served(capitals)) === 200 && service.deps.servingCache.live());
+    expect(await served(capitals)).toBe(200); // kept in memory now
+    await forceStatus(service, id, 'blocked');
+    await waitFor(async () => (await served(capitals)) === 410, 15_000); // the cache would keep the entry for 60 s
+  });
+
   it('when an image is blocked, then /i/:id answers 410 as soon as the change is heard, long before the cache would expire', async () => {
     const id = await service.uploadProcessed('real/concert.jpg');
     await waitFor(async () => (await served(id)) === 200 && service.deps.servingCache.live());
