@@ -8,9 +8,9 @@ describe('groupCommit', () => {
     const run = groupCommit<number, number>({
       keyOf: String,
       maxBatch: 3,
-      run: async (calls) => {
+      run: (calls) => {
         batches.push(calls.map((call) => call.item));
-        return calls.map((call) => call.item * 2);
+        return Promise.resolve(calls.map((call) => call.item * 2));
       },
     });
     expect(await Promise.all([1, 2, 3, 4, 5, 6, 7].map(run))).toEqual([2, 4, 6, 8, 10, 12, 14]);
@@ -22,9 +22,9 @@ describe('groupCommit', () => {
     const run = groupCommit<number, number>({
       keyOf: String,
       maxBatch: 1_000,
-      run: async (calls) => {
+      run: (calls) => {
         batches++;
-        return calls.map(() => batches);
+        return Promise.resolve(calls.map(() => batches));
       },
     });
     const answers = await Promise.all(Array.from({ length: 200_000 }, (_, i) => run(i)));
