@@ -30,8 +30,9 @@ export interface Derivatives {
 }
 
 /**
- * Largest still decoded once for all four derivatives, in pixels: 16 MP is 64 MB of RGBA per job
- * (THUMBNAIL_CONCURRENCY jobs at once), against four or five decodes of a format that has no shrink-on-load.
+ * Largest still (other than JPEG) decoded once to raw pixels for the display image and smallSource, in pixels:
+ * 16 MP is 64 MB of RGBA per job (THUMBNAIL_CONCURRENCY jobs at once), against two decodes of a format that has no
+ * shrink-on-load.
  */
 export const DECODE_ONCE_MAX_PIXELS = 16_000_000;
 
