@@ -77,7 +77,7 @@ export async function computePdq(
 /**
  * Every PDQ hash imgmod keeps of a picture: as the reference computes it, in its eight orientations (so a
  * mirrored or rotated copy matches) and of each crop (so a cropped or captioned copy matches), the last two at
- * 512 px (PdqHashes.oriented). The 26 hashes after the first take about 10 ms together (views of one luminance
+ * 512 px (PdqHashes.oriented). The 26 hashes after the first take about 10–15 ms together (views of one luminance
  * buffer, no copies; the tent filter computed only where it is sampled).
  * @throws sharp's Error for an undecodable file or on timeout
  */
