@@ -104,24 +104,11 @@ export interface ReportJobOptions {
 }
 
 /**
- * Records a report and its outbox row in one statement (one round trip, no transaction to open and close):
- * under a share lock on the image row (so a decision in progress finishes first, and one that follows sees the
- * report), only while the image's status is one of `options.reportable`, unless the reader already has an
- * open report on it. `counts_for_trust` is taken from the status read under that lock.
- * @returns the image's status under the lock (null: no such image) and the new report's id (null: nothing
- *   written, because the status is not reportable or an open report of this reader exists)
- */
-export async function insertReportWithJob(
-  db: Queryable,
-  item: ReportWithJob,
-  options: ReportJobOptions,
-): Promise<{ status: ImageStatus | null; reportId: string | null }> {
-  return (await insertReportsWithJobs(db, [item], options))[0]!;
-}
-
-/**
- * insertReportWithJob for several reports in one statement (group commit of concurrent reports), each written or
- * not exactly as alone. The images are share-locked in id order and the reports inserted in (image, reporter)
+ * Records reports and their outbox rows in one statement (one round trip, no transaction to open and close; several
+ * concurrent reports share it, reports/report-image.ts): each under a share lock on its image (so a decision in
+ * progress finishes first, and one that follows sees the report), only while the image's status is one of
+ * `options.reportable`, unless the reader already has an open report on it. `counts_for_trust` is taken from the
+ * status read under that lock. The images are share-locked in id order and the reports inserted in (image, reporter)
  * order, so two batches that race for one reader's report on the same images wait for each other instead of
  * deadlocking. Two reports of one reader on one image must not share a batch (the second would be answered as
  * nothing written).

@@ -143,9 +143,6 @@ function axisTaps(length: number): AxisTaps {
   return taps;
 }
 
-/** The row pass's output, kept from hash to hash (a hash runs synchronously, so no two share it). */
-let alongRowsScratch = new Float64Array(0);
-
 /**
  * The tent-filtered, decimated 64×64 luminance of a view (step 2 of the module comment), row-major: what the
  * reference's four box passes over every pixel then sampling give, up to float rounding (it sums in float32).
@@ -156,8 +153,7 @@ export function pdqDownsample(view: LumaView): Float32Array {
   const columns = axisTaps(width);
   const rows = axisTaps(height);
   // Each sampled column filtered along its row, for the rows some sampled row reads.
-  if (alongRowsScratch.length < height * n) alongRowsScratch = new Float64Array(height * n);
-  const alongRows = alongRowsScratch; // every entry read below is written first
+  const alongRows = new Float64Array(height * n);
   const needed = new Uint8Array(height);
   for (const y of rows.positions) needed[y] = 1;
   const { starts, positions, weights } = columns;

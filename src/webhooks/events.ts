@@ -19,7 +19,7 @@ export async function siteOfImage(db: Queryable, imageId: string): Promise<strin
 /**
  * A new event's id (the `webhook-id` header, `msg_…`) and body: `{ type, timestamp, data: { imageId, ...data } }`
  * (Standard Webhooks' recommended payload shape). For a statement that writes the deliveries itself
- * (reports.repository insertReportWithJob); enqueueImageEvent uses it too.
+ * (reports.repository insertReportsWithJobs); enqueueImageEvent uses it too.
  */
 export function newImageEvent(event: { imageId: string; type: WebhookEventType; data?: Record<string, unknown> }): {
   eventId: string;

@@ -1,10 +1,10 @@
 /**
- * Recording reports in one statement (insertReportWithJob, insertReportsWithJobs): status checked under the image's
+ * Recording reports in one statement (insertReportsWithJobs): status checked under the image's
  * lock, one outbox row per report written, and a batch answered report by report.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertReportsWithJobs, insertReportWithJob } from '../../src/db/reports.repository.js';
+import { insertReportsWithJobs, type ReportWithJob } from '../../src/db/reports.repository.js';
 import { AUTO_BLOCKABLE_STATUSES, REPORTABLE_STATUSES } from '../../src/domain/image-status.js';
 import { forceStatus, outboxOf } from '../helpers/records.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
@@ -27,6 +27,10 @@ const report = (imageId: string, reporterId: string, requestId = 'req-1') => ({
   requestId,
 });
 
+/** One report written alone. */
+const insertAlone = async (db: typeof service.deps.pool, item: ReportWithJob, options: typeof job) =>
+  (await insertReportsWithJobs(db, [item], options))[0]!;
+
 async function image(): Promise<string> {
   return ((await (await service.upload('real/concert.jpg')).json()) as { id: string }).id;
 }
@@ -38,11 +42,11 @@ async function countsForTrust(reportId: string): Promise<boolean> {
   return row.rows[0]!.counts;
 }
 
-describe('insertReportWithJob', () => {
+describe('insertReportsWithJobs, one report alone', () => {
   it('when the image is visible, then the report and one evaluate-image row with the request id are written, counting for trust', async () => {
     const id = await image();
     await forceStatus(service, id, 'visible');
-    const written = await insertReportWithJob(service.deps.pool, report(id, 'one-write-a'), job);
+    const written = await insertAlone(service.deps.pool, report(id, 'one-write-a'), job);
     expect(written.status).toBe('visible');
     expect(await countsForTrust(written.reportId!)).toBe(true);
     const jobs = (await outboxOf(service, id)).filter((row) => row.topic === 'evaluate-image');
@@ -52,14 +56,14 @@ describe('insertReportWithJob', () => {
   it('when the image is auto-blocked, then the report is kept but does not count for trust', async () => {
     const id = await image();
     await forceStatus(service, id, 'auto_blocked');
-    const written = await insertReportWithJob(service.deps.pool, report(id, 'one-write-b'), job);
+    const written = await insertAlone(service.deps.pool, report(id, 'one-write-b'), job);
     expect(await countsForTrust(written.reportId!)).toBe(false);
   });
 
   it('when the reader already has an open report, then nothing is written and no second job is queued', async () => {
     const id = await image();
-    const first = await insertReportWithJob(service.deps.pool, report(id, 'one-write-c'), job);
-    const second = await insertReportWithJob(service.deps.pool, report(id, 'one-write-c'), job);
+    const first = await insertAlone(service.deps.pool, report(id, 'one-write-c'), job);
+    const second = await insertAlone(service.deps.pool, report(id, 'one-write-c'), job);
     expect(first.reportId).not.toBeNull();
     expect(second).toEqual({ status: 'processing', reportId: null });
     expect((await outboxOf(service, id)).filter((row) => row.topic === 'evaluate-image')).toHaveLength(1);
@@ -68,8 +72,8 @@ describe('insertReportWithJob', () => {
   it('when the image is removed or unknown, then nothing is written and the status says why', async () => {
     const id = await image();
     await forceStatus(service, id, 'removed');
-    expect(await insertReportWithJob(service.deps.pool, report(id, 'one-write-d'), job)).toEqual({ status: 'removed', reportId: null });
-    expect(await insertReportWithJob(service.deps.pool, report(randomUUID(), 'one-write-d'), job)).toEqual({
+    expect(await insertAlone(service.deps.pool, report(id, 'one-write-d'), job)).toEqual({ status: 'removed', reportId: null });
+    expect(await insertAlone(service.deps.pool, report(randomUUID(), 'one-write-d'), job)).toEqual({
       status: null,
       reportId: null,
     });
@@ -82,7 +86,7 @@ describe('insertReportWithJob', () => {
     try {
       await decision.query('BEGIN');
       await decision.query('SELECT id FROM images WHERE id = $1 FOR NO KEY UPDATE', [id]);
-      const write = insertReportWithJob(service.deps.pool, report(id, 'one-write-e'), job);
+      const write = insertAlone(service.deps.pool, report(id, 'one-write-e'), job);
       // the write is waiting on the image's row lock before the decision goes on
       await waitFor(async () => {
         const waiting = await service.deps.pool.query(
@@ -99,13 +103,13 @@ describe('insertReportWithJob', () => {
   });
 });
 
-describe('insertReportsWithJobs', () => {
+describe('insertReportsWithJobs, a batch', () => {
   it("when a batch holds reports on visible, removed and unknown images and a reader's second report, then each is answered as alone, in order", async () => {
     const [a, b, removed] = [await image(), await image(), await image()];
     await forceStatus(service, a, 'visible');
     await forceStatus(service, b, 'visible');
     await forceStatus(service, removed, 'removed');
-    const earlier = await insertReportWithJob(service.deps.pool, report(b, 'batch-r2'), job);
+    const earlier = await insertAlone(service.deps.pool, report(b, 'batch-r2'), job);
     const answers = await insertReportsWithJobs(
       service.deps.pool,
       [
