@@ -17,6 +17,9 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/* \
   && ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so.2
 ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
+# jemalloc's background thread purges freed pages on time even while the process is idle; without it, pages are only
+# handed back when the same allocator arena is used again, so a worker kept what a burst of uploads freed.
+ENV MALLOC_CONF=background_thread:true
 ENV NODE_ENV=production DATA_DIR=/data PORT=8080
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -20,6 +20,14 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.command).toEqual(['--role', 'worker']);
   });
 
+  it("when the worker starts, then with the image's entry point and 4 MB semi-spaces, as npm run start:worker starts it", () => {
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(repoFile('Dockerfile'))![1]!) as string[];
+    expect(services.worker!.entrypoint).toEqual([entrypoint[0], '--max-semi-space-size=4', ...entrypoint.slice(1)]);
+    expect(services.api!.entrypoint).toBeUndefined();
+    const scripts = (JSON.parse(repoFile('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['start:worker']).toBe('node --max-semi-space-size=4 dist/src/main.js --role worker');
+  });
+
   it('when the API is published, then only on 127.0.0.1 unless IMGMOD_BIND_ADDRESS opts out, on the configured port', () => {
     expect(services.api!.ports).toEqual(['${IMGMOD_BIND_ADDRESS:-127.0.0.1}:${PORT:-8080}:${PORT:-8080}']);
     for (const [name, service] of Object.entries(services)) {
@@ -81,6 +89,8 @@ describe('Dockerfile', () => {
     const preload = /^ENV LD_PRELOAD=(\S+)/m.exec(finalStage)?.[1];
     expect(preload).toBe('/usr/local/lib/libjemalloc.so.2');
     expect(finalStage).toMatch(/ln -s "\/usr\/lib\/\$\(uname -m\)-linux-gnu\/libjemalloc\.so\.2" \/usr\/local\/lib\/libjemalloc\.so\.2/);
+    // Its background thread hands freed pages back while the process is idle.
+    expect(/^ENV MALLOC_CONF=(\S+)/m.exec(finalStage)?.[1]).toBe('background_thread:true');
   });
 
   it('when Docker checks health, then on PORT', () => {

@@ -11,6 +11,10 @@ import { sparePort } from '../../test/helpers/own-servers.js';
 const root = new URL('../../', import.meta.url).pathname;
 /** Debian's jemalloc (package libjemalloc2), preloaded into the worker as the Docker image does, when present. */
 export const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+/** jemalloc's settings in the Docker image: a background thread hands freed pages back while the process is idle. */
+const MALLOC_CONF = 'background_thread:true';
+/** Node's flags for the worker, as docker-compose.yml and `npm run start:worker` give them: 4 MB semi-spaces. */
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'];
 
 export interface BenchProcess {
   name: string;
@@ -66,8 +70,8 @@ function wrap(name: string, child: ChildProcess, port: number | null): BenchProc
 }
 
 /**
- * Starts `node dist/src/main.js --role <role>` with `env`, its log appended to `logFile`, and waits for its
- * "API listening" or "workers started" line.
+ * Starts `node dist/src/main.js --role <role>` with `env` (a worker with WORKER_NODE_FLAGS), its log appended to
+ * `logFile`, and waits for its "API listening" or "workers started" line.
  * @param options.jemalloc preload JEMALLOC (when the file exists)
  */
 export async function startImgmod(
@@ -78,10 +82,11 @@ export async function startImgmod(
 ): Promise<BenchProcess> {
   const port = role === 'api' ? await sparePort() : null;
   const fd = openSync(logFile, 'a');
-  const preload = options.jemalloc && existsSync(JEMALLOC) ? { LD_PRELOAD: JEMALLOC } : {};
+  const preload = options.jemalloc && existsSync(JEMALLOC) ? { LD_PRELOAD: JEMALLOC, MALLOC_CONF } : {};
   // BENCH_CPU_PROF=<dir>: each imgmod process writes a V8 CPU profile there when it exits
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, `${root}dist/src/main.js`, '--role', role], {
+  const flags = role === 'worker' ? WORKER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...profile, ...flags, `${root}dist/src/main.js`, '--role', role], {
     env: { ...process.env, ...env, ...preload, HOST: '127.0.0.1', ...(port === null ? {} : { PORT: String(port) }) },
     stdio: ['ignore', fd, fd],
   });
