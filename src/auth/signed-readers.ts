@@ -5,13 +5,13 @@
  * `sub`, `iat` and `exp` are required, and `iat` may be at most SIGNED_TOKEN_MAX_AGE old. A site with several
  * keys (a rotation under way) accepts a token any of them verifies.
  */
-import { createSecretKey, KeyObject } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { isStorableText } from '../text.js';
 import type { ReaderKey } from '../db/sites.repository.js';
 import { AppError } from '../errors.js';
-import { TokenError } from './tokens.js';
+import { importHmacKey, TokenError } from './tokens.js';
 
 /** How far a host site's clock may be ahead of or behind ours (jose clockTolerance). */
 const CLOCK_TOLERANCE = '30s';
@@ -50,8 +50,8 @@ export interface VerifierSite {
 }
 
 interface KeyVerifier {
-  /** An HS256 secret imported once (jose would import raw bytes again at every verification), or a JWKS. */
-  key: KeyObject | JWTVerifyGetKey;
+  /** An HS256 secret imported once (importHmacKey), or a JWKS. */
+  key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey;
   algorithms: string[];
 }
 
@@ -64,7 +64,7 @@ interface SiteVerifier {
 export type JwksCache = Map<string, JWTVerifyGetKey>;
 
 function keyVerifier(key: ReaderKey, jwks: JwksCache): KeyVerifier {
-  if ('secret' in key) return { key: createSecretKey(Buffer.from(key.secret, 'utf8')), algorithms: ['HS256'] };
+  if ('secret' in key) return { key: importHmacKey(Buffer.from(key.secret, 'utf8')), algorithms: ['HS256'] };
   let remote = jwks.get(key.jwksUrl);
   if (!remote) {
     remote = createRemoteJWKSet(new URL(key.jwksUrl));
@@ -142,7 +142,8 @@ export function signedReaderVerifier(sites: readonly VerifierSite[], maxAgeMs: n
       for (const [index, { key, algorithms }] of verifier.keys.entries()) {
         try {
           const keyOptions = { ...options, algorithms };
-          ({ payload } = key instanceof KeyObject ? await jwtVerify(token, key, keyOptions) : await jwtVerify(token, key, keyOptions));
+          ({ payload } =
+            typeof key === 'function' ? await jwtVerify(token, key, keyOptions) : await jwtVerify(token, await key, keyOptions));
           break;
         } catch (error) {
           if (index === 0) firstError = error;

@@ -1,11 +1,15 @@
 /** First-party tokens: verified once, then answered from memory until they expire, never past `exp`. */
+import { webcrypto } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { signedReaderVerifier } from '../../src/auth/signed-readers.js';
 import { signToken, TokenError, verifyToken } from '../../src/auth/tokens.js';
 
 const SECRET = 'tokens-test-secret-0123456789abcdef';
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe('verifyToken', () => {
@@ -39,5 +43,41 @@ describe('verifyToken', () => {
     const token = await signToken('forger-secret-0123456789abcdef', { sub: 'eve', role: 'admin', expiresIn: '1h' });
     await expect(verifyToken(SECRET, token)).rejects.toThrow(TokenError);
     await expect(verifyToken(SECRET, token)).rejects.toThrow(TokenError);
+  });
+});
+
+describe('HMAC keys', () => {
+  it('when many tokens are verified under one secret, then its key is imported once, not at each verification', async () => {
+    const secret = 'imported-once-secret-0123456789abcdef';
+    const tokens = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((sub) => signToken(secret, { sub, expiresIn: '1h' })));
+    const imports = vi.spyOn(webcrypto.subtle, 'importKey');
+    for (const [i, token] of tokens.entries()) expect(await verifyToken(secret, token)).toEqual({ id: 'abcde'[i], role: 'reader' });
+    expect(imports).toHaveBeenCalledTimes(1);
+  });
+
+  it("when a site's HS256 readers are verified, then its secret is imported once for them all", async () => {
+    const site = {
+      id: 'site-1',
+      issuer: 'https://news.example',
+      audience: 'imgmod',
+      keys: [{ secret: 'site-secret-0123456789abcdef-0123' }],
+    };
+    const bytes = new TextEncoder().encode(site.keys[0]!.secret);
+    const tokens = await Promise.all(
+      ['r1', 'r2', 'r3', 'r4'].map((sub) =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer(site.issuer)
+          .setAudience(site.audience)
+          .setSubject(sub)
+          .setIssuedAt()
+          .setExpirationTime('10m')
+          .sign(bytes),
+      ),
+    );
+    const imports = vi.spyOn(webcrypto.subtle, 'importKey');
+    const verifier = signedReaderVerifier([site], 3_600_000);
+    for (const token of tokens) await verifier.verify(token);
+    expect(imports).toHaveBeenCalledTimes(1);
   });
 });
