@@ -137,7 +137,8 @@ try {
   if (only.has('memory')) await workerMemory(context, uploader);
   if (context.acknowledged.size > 0) await exactlyOnce(context);
 } finally {
-  await Promise.all([api.stop(), worker.stop()]);
+  // context.worker: the reports scenario replaces the worker it stops for a while
+  await Promise.all([context.api.stop(), context.worker.stop()]);
   await pool.end();
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.end();

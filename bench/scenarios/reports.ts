@@ -1,6 +1,7 @@
 /**
- * Report scenarios of `npm run bench`: ingestion of new and duplicate reports (closed loop, 50 connections),
- * latency at a fixed rate (open loop), the time from the report that crosses the threshold to the auto-block,
+ * Report scenarios of `npm run bench`: ingestion of new and duplicate reports (closed loop, 50 connections), with
+ * the worker evaluating on the same cores and with the API alone (the reference evaluates nothing), latency at a
+ * fixed rate (open loop), the time from the report that crosses the threshold to the auto-block,
  * 2 API + 2 worker processes, and the exactly-once check. Each against the references in bench/reference/,
  * in interleaved pairs (A B, then B A), medians over the rounds.
  */
@@ -185,8 +186,48 @@ export async function ingestion(context: BenchContext, imgmodImages: string[]): 
         statuses: statusSummary(open.get('imgmod')!),
       },
     });
+
+    // The reference evaluates nothing: the same comparison with imgmod's API alone, as when workers run elsewhere.
+    context.log('reports: new, closed loop, API alone (worker stopped)');
+    const apiAlone: System = { ...systems[0]!, processes: [context.api] };
+    const alone = await withoutWorker(context, () =>
+      interleaved(context, [apiAlone, systems[1]!], (system) => newReports(context, system, { connections: CONNECTIONS })),
+    );
+    const aloneRate = (name: string) => median(alone.get(name)!.map((run) => run.okPerSecond));
+    const aloneP99 = (name: string) => median(alone.get(name)!.map((run) => percentile(run.latenciesMs, 99)));
+    const aloneCpu = (name: string) => median(alone.get(name)!.map((run) => run.cpuPerReportMs));
+    context.rows.push({
+      measure: `new reports, API alone (worker stopped, as with workers on other machines), ${CONNECTIONS} connections`,
+      imgmod: `${fmt(aloneRate('imgmod'))} req/s, p99 ${fmt(aloneP99('imgmod'))} ms, ${fmt(aloneCpu('imgmod'), 2)} ms CPU each`,
+      reference: `one transaction: ${fmt(aloneRate('one transaction'))} req/s, p99 ${fmt(aloneP99('one transaction'))} ms, ${fmt(aloneCpu('one transaction'), 2)} ms CPU`,
+      ratio: ratio(aloneRate('imgmod'), aloneRate('one transaction')),
+      target: '≥ 1.0× one transaction',
+      met: (ratio(aloneRate('imgmod'), aloneRate('one transaction')) ?? 0) >= 1,
+      data: {
+        reqPerSecond: Object.fromEntries(
+          ['imgmod', 'one transaction'].map((name) => [name, alone.get(name)!.map((run) => run.okPerSecond)]),
+        ),
+        cpuPerReportMs: { imgmod: aloneCpu('imgmod'), 'one transaction': aloneCpu('one transaction') },
+        statuses: statusSummary(alone.get('imgmod')!),
+      },
+    });
   } finally {
     await Promise.all([transaction.stop(), statement.stop()]);
+  }
+}
+
+/**
+ * Runs `measure` with imgmod's worker stopped, then starts a new one (context.worker) as run.ts did and waits until
+ * it has evaluated what was reported meanwhile, so the next scenario starts without that backlog.
+ */
+async function withoutWorker<T>(context: BenchContext, measure: () => Promise<T>): Promise<T> {
+  await context.worker.stop();
+  try {
+    return await measure();
+  } finally {
+    const env = { ...context.imgmodEnv, METRICS_PORT: new URL(context.workerMetricsUrl).port };
+    context.worker = await startImgmod('worker', env, context.logFile, { jemalloc: true });
+    await outboxDrained(context, 120_000);
   }
 }
 
