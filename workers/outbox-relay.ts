@@ -20,7 +20,7 @@ import {
   releaseOutboxClaims,
   type OutboxRow,
 } from '../src/db/outbox.repository.js';
-import { addJob, isJobPending } from '../src/queues/queues.js';
+import { addJobs, isJobPending } from '../src/queues/queues.js';
 import { withTimeout } from '../src/timeout.js';
 import { isConnectionError } from '../src/db/pool.js';
 import { isRedisConnectionError, outageLog } from '../src/outage-log.js';
@@ -70,8 +70,9 @@ async function relayBatch(deps: Pick<Deps, 'pool' | 'queues' | 'config'>, addTim
           jobs.map(async (row) => resends.has(keyOf(row)) && (await isJobPending(deps.queues, row.topic, row.imageId))),
         );
         const stillQueued = new Set(jobs.filter((_, i) => pending[i]).map(keyOf));
-        await Promise.all(
-          jobs.filter((row) => !stillQueued.has(keyOf(row))).map((row) => addJob(deps.queues, row.topic, row.imageId, row.requestId)),
+        await addJobs(
+          deps.queues,
+          jobs.filter((row) => !stillQueued.has(keyOf(row))),
         );
         return stillQueued;
       })(),

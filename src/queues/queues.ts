@@ -44,8 +44,8 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
  *   one hangs or its process died (evaluations of one image serialise on its row lock).
  */
 export async function addJob(queues: Queues, topic: JobTopic, imageId: string, requestId?: string | null): Promise<void> {
-  const data: ImageJob = requestId ? { imageId, requestId } : { imageId };
   if (topic !== 'evaluate-image') {
+    const data: ImageJob = requestId ? { imageId, requestId } : { imageId };
     const jobId = `${topic}-${imageId}`;
     // A job that used up its attempts (storage or database down for a while) keeps its id in the failed set,
     // where adding it again would do nothing: an outbox resend retries it instead.
@@ -57,7 +57,31 @@ export async function addJob(queues: Queues, topic: JobTopic, imageId: string, r
     await queues[topic].add(topic, data, { jobId });
     return;
   }
-  await queues['evaluate-image'].add('evaluate-image', data, { deduplication: { id: `evaluate-${imageId}` } });
+  const job = evaluateJob(imageId, requestId);
+  await queues['evaluate-image'].add(job.name, job.data, job.opts);
+}
+
+/** The name, data and options of an image's evaluate-image job (see addJob). */
+function evaluateJob(imageId: string, requestId?: string | null) {
+  const data: ImageJob = requestId ? { imageId, requestId } : { imageId };
+  return { name: 'evaluate-image', data, opts: { deduplication: { id: `evaluate-${imageId}` } } };
+}
+
+/**
+ * Adds the jobs of several outbox rows, as addJob does for each; the evaluate-image jobs go to Redis together, in one
+ * pipelined round trip (BullMQ's addBulk), since a relay batch is mostly evaluations.
+ */
+export async function addJobs(
+  queues: Queues,
+  rows: ReadonlyArray<{ topic: JobTopic; imageId: string; requestId?: string | null }>,
+): Promise<void> {
+  const evaluations = rows.filter((row) => row.topic === 'evaluate-image');
+  await Promise.all([
+    evaluations.length === 0
+      ? undefined
+      : queues['evaluate-image'].addBulk(evaluations.map((row) => evaluateJob(row.imageId, row.requestId))),
+    ...rows.filter((row) => row.topic !== 'evaluate-image').map((row) => addJob(queues, row.topic, row.imageId, row.requestId)),
+  ]);
 }
 
 /** States in which a job will still run, or is running (a stalled active job is moved back by BullMQ). */

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addJob, createQueues, closeQueues, type ImageJob } from '../../src/queues/queues.js';
+import { addJob, addJobs, createQueues, closeQueues, type ImageJob } from '../../src/queues/queues.js';
 import { openRedis } from '../../src/deps.js';
 import type { Pool } from '../../src/db/pool.js';
 import { evaluateImageProcessor } from '../../workers/evaluate-image.processor.js';
@@ -214,5 +214,27 @@ describe('end-to-end delivery', () => {
     }
     await addJob(service.deps.queues, 'process-image', imageId);
     expect(await (await job())!.getState()).toBe('waiting');
+  });
+
+  it("when a relay batch's evaluations are added together, then each image has one waiting job, as addJob makes one", async () => {
+    const queue = service.deps.queues['evaluate-image'];
+    const [waiting, first, second] = [randomUUID(), randomUUID(), randomUUID()];
+    await addJob(service.deps.queues, 'evaluate-image', waiting, 'req-before');
+    await addJobs(service.deps.queues, [
+      { topic: 'evaluate-image', imageId: waiting, requestId: 'req-1' },
+      { topic: 'evaluate-image', imageId: first, requestId: 'req-2' },
+      { topic: 'evaluate-image', imageId: second },
+      { topic: 'evaluate-image', imageId: first, requestId: 'req-3' },
+      { topic: 'process-image', imageId: second },
+    ]);
+    const jobs = (await queue.getJobs(['waiting'])).filter((job) => [waiting, first, second].includes(job.data.imageId));
+    expect(jobs.map((job) => job.data).sort((a, b) => a.imageId.localeCompare(b.imageId))).toEqual(
+      [{ imageId: waiting, requestId: 'req-before' }, { imageId: first, requestId: 'req-2' }, { imageId: second }].sort((a, b) =>
+        a.imageId.localeCompare(b.imageId),
+      ),
+    );
+    expect(await service.deps.queues['process-image'].getJobState(`process-image-${second}`)).toBe('waiting');
+    await Promise.all(jobs.map((job) => job.remove()));
+    await service.deps.queues['process-image'].remove(`process-image-${second}`);
   });
 });
