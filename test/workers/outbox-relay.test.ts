@@ -218,7 +218,7 @@ describe('end-to-end delivery', () => {
 
   it("when a relay batch's evaluations are added together, then each image has one waiting job, as addJob makes one", async () => {
     const queue = service.deps.queues['evaluate-image'];
-    const [waiting, first, second] = [randomUUID(), randomUUID(), randomUUID()];
+    const [waiting, first, second] = [randomUUID(), randomUUID(), randomUUID()] as [string, string, string];
     await addJob(service.deps.queues, 'evaluate-image', waiting, 'req-before');
     await addJobs(service.deps.queues, [
       { topic: 'evaluate-image', imageId: waiting, requestId: 'req-1' },
