@@ -6,7 +6,7 @@
  */
 import type { JobTopic } from '../domain/job-topics.js';
 import { currentRequestId } from '../request-context.js';
-import type { Queryable } from './pool.js';
+import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 /** The NOTIFY channel that wakes the relay as soon as an outbox row commits. */
 export const OUTBOX_CHANNEL = 'imgmod_outbox';
@@ -68,7 +68,8 @@ export function wakeOutboxRelay(pool: Queryable): void {
 }
 
 /**
- * Claims up to `limit` rows to send, oldest first, in one statement (its own short transaction; rows another
+ * Claims up to `limit` rows to send, oldest first, in one statement (in a short transaction of its own that only sets
+ * the plan: see below; rows another
  * relay is claiming at the same moment are skipped): rows never sent, and rows sent more than `resendAfterMs`
  * ago that are still not done, at most `maxSends` times in all; rows claimed by a relay less than `leaseMs`
  * ago are left to it. The caller publishes the jobs with no transaction open, then calls markOutboxSent, or
@@ -76,22 +77,32 @@ export function wakeOutboxRelay(pool: Queryable): void {
  * @returns the claimed rows, oldest first
  */
 export async function claimOutbox(
-  db: Queryable,
+  pool: Pool,
   options: { limit: number; resendAfterMs: number; maxSends: number; leaseMs: number },
 ): Promise<OutboxRow[]> {
-  const result = await db.query<OutboxRow>(
-    `UPDATE outbox SET claimed_at = now()
+  // An index scan in id order, never a bitmap scan: done rows leave dead entries in outbox_unfinished_idx until
+  // vacuum, which an index scan marks dead as it passes them (later scans skip them), while a bitmap scan visits
+  // every one again at each claim (8.6 ms per claim at 124,000 done rows with autovacuum off, growing).
+  const result = await withTransaction(
+    pool,
+    (client) => client.query<OutboxRow>(CLAIM_OUTBOX_SQL, [options.limit, options.resendAfterMs, options.maxSends, options.leaseMs]),
+    { settings: CLAIM_OUTBOX_SETTINGS },
+  );
+  return result.rows.sort((a, b) => a.id - b.id);
+}
+
+/** The planner settings of claimOutbox's transaction (exported for the plan's test). */
+export const CLAIM_OUTBOX_SETTINGS: Readonly<Record<string, string>> = { enable_bitmapscan: 'off' };
+
+/** claimOutbox's statement: $1 limit, $2 resendAfterMs, $3 maxSends, $4 leaseMs (exported for the plan's test). */
+export const CLAIM_OUTBOX_SQL = `UPDATE outbox SET claimed_at = now()
      WHERE id IN (
        SELECT id FROM outbox
        WHERE done_at IS NULL
          AND (sent_at IS NULL OR (sent_at < now() - $2 * interval '1 millisecond' AND send_count < $3))
          AND (claimed_at IS NULL OR claimed_at < now() - $4 * interval '1 millisecond')
        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, topic, image_id AS "imageId", request_id AS "requestId", send_count AS "sendCount"`,
-    [options.limit, options.resendAfterMs, options.maxSends, options.leaseMs],
-  );
-  return result.rows.sort((a, b) => a.id - b.id);
-}
+     RETURNING id, topic, image_id AS "imageId", request_id AS "requestId", send_count AS "sendCount"`;
 
 /** Marks claimed rows as sent (once more) and ends their claim. */
 export async function markOutboxSent(db: Queryable, ids: readonly number[]): Promise<void> {

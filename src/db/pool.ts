@@ -123,17 +123,20 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * is not retried (the commit may have happened): the caller gets DatabaseUnavailableError.
  * @param options.attempts attempts in all (default 3: about 0.5 s of retrying)
  * @param options.lockTimeoutMs lock_timeout of this transaction only, in ms (set with BEGIN, in the same round trip)
+ * @param options.settings further settings of this transaction only (SET LOCAL, in the same round trip); names and
+ *   values are the caller's constants, never input
  * @returns whatever `work` returns
  * @throws DatabaseUnavailableError when PostgreSQL stays unreachable; `work`'s own errors as they are
  */
 export async function withTransaction<T>(
   pool: Pool,
   work: (client: PoolClient) => Promise<T>,
-  options: { attempts?: number; lockTimeoutMs?: number } = {},
+  options: { attempts?: number; lockTimeoutMs?: number; settings?: Readonly<Record<string, string>> } = {},
 ): Promise<T> {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
-  const begin =
-    options.lockTimeoutMs === undefined ? 'BEGIN' : `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lockTimeoutMs))}`;
+  const settings = { ...options.settings };
+  if (options.lockTimeoutMs !== undefined) settings.lock_timeout = String(Math.max(1, Math.trunc(options.lockTimeoutMs)));
+  const begin = ['BEGIN', ...Object.entries(settings).map(([name, value]) => `SET LOCAL ${name} = ${value}`)].join('; ');
   for (let attempt = 1; ; attempt++) {
     let committing = false;
     let client: PoolClient | undefined;
