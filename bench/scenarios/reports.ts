@@ -69,6 +69,7 @@ async function newReports(
   if (system.processes.includes(context.worker)) await outboxDrained(context);
   const drainMs = performance.now() - drainStarted;
   const answered = Math.max(1, result.answered.length);
+  // By process, with the evaluations' catch-up after the load (cpuPerReportMs: during the load only).
   const cpuByProcess = Object.fromEntries(
     system.processes.map((process, i) => [process.name, (process.cpuMs() - eachBefore[i]!) / answered]),
   );
