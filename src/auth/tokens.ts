@@ -59,9 +59,14 @@ const VERIFIED_CACHE_SIZE = 10_000;
  * secret KeyObject or bytes into one again at every verification (`crypto.subtle.importKey`, about a fifth of
  * a token's verification).
  * @param secret the shared secret's bytes
+ * @returns the key; it rejects (at each await) when WebCrypto refuses the bytes, e.g. an empty secret
  */
 export function importHmacKey(secret: Uint8Array): Promise<webcrypto.CryptoKey> {
-  return webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  const key = webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  // Kept before any verification awaits it: a key that cannot be imported (an empty secret) fails each verification
+  // that uses it, never the process as an unhandled rejection.
+  key.catch(() => undefined);
+  return key;
 }
 
 interface Verifier {

@@ -68,9 +68,8 @@ export function wakeOutboxRelay(pool: Queryable): void {
 }
 
 /**
- * Claims up to `limit` rows to send, oldest first, in one statement (in a short transaction of its own that only sets
- * the plan: see below; rows another
- * relay is claiming at the same moment are skipped): rows never sent, and rows sent more than `resendAfterMs`
+ * Claims up to `limit` rows to send, oldest first, in one statement, in a short transaction of its own that only
+ * turns bitmap scans off (see below); rows another relay is claiming at the same moment are skipped. It claims rows never sent, and rows sent more than `resendAfterMs`
  * ago that are still not done, at most `maxSends` times in all; rows claimed by a relay less than `leaseMs`
  * ago are left to it. The caller publishes the jobs with no transaction open, then calls markOutboxSent, or
  * releaseOutboxClaims when publishing failed.

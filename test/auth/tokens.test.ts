@@ -55,6 +55,30 @@ describe('HMAC keys', () => {
     expect(imports).toHaveBeenCalledTimes(1);
   });
 
+  it("when a site's secret cannot be imported (empty), then its tokens are refused and the process gets no unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const site = { id: 'site-2', issuer: 'https://empty.example', audience: 'imgmod', keys: [{ secret: '' }] };
+      const verifier = signedReaderVerifier([site], 3_600_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(site.issuer)
+        .setAudience(site.audience)
+        .setSubject('r')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode('some-other-secret-0123456789abcdef'));
+      // Refused as when a site's keys cannot be used (reader_keys_unavailable), as before keys were imported once.
+      await expect(verifier.verify(token)).rejects.toThrow(/signing keys/);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it("when a site's HS256 readers are verified, then its secret is imported once for them all", async () => {
     const site = {
       id: 'site-1',
