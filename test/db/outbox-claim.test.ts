@@ -49,6 +49,15 @@ describe('claimOutbox', () => {
     expect(claimPlan).not.toContain('Bitmap');
   });
 
+  it('when autovacuum runs, then it vacuums the outbox after 1,000 dead rows and 1 % of the table, unthrottled', async () => {
+    const result = await service.deps.pool.query<{ reloptions: string[] | null }>(
+      `SELECT reloptions FROM pg_class WHERE oid = 'public.outbox'::regclass`,
+    );
+    expect(result.rows[0]!.reloptions).toEqual(
+      expect.arrayContaining(['autovacuum_vacuum_threshold=1000', 'autovacuum_vacuum_scale_factor=0.01', 'autovacuum_vacuum_cost_delay=0']),
+    );
+  });
+
   it('when it claims, then it gets the open rows, and its settings end with its transaction', async () => {
     const rows = await claimOutbox(pool, { limit: 200, resendAfterMs: 60_000, maxSends: 10, leaseMs: 10_000 });
     expect(rows).toHaveLength(3);
