@@ -13,8 +13,16 @@ const root = new URL('../../', import.meta.url).pathname;
 export const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
 /** jemalloc's settings in the Docker image: a background thread hands freed pages back while the process is idle. */
 const MALLOC_CONF = 'background_thread:true';
-/** Node's flags for the worker, as docker-compose.yml and `npm run start:worker` give them: 4 MB semi-spaces. */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'];
+/**
+ * Node's flags for the worker: those `npm run start:worker` gives node (4 MB semi-spaces), read from package.json;
+ * docker-compose.yml gives the same (test/deploy.test.ts).
+ */
+const WORKER_NODE_FLAGS = ((): string[] => {
+  const words = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts[
+    'start:worker'
+  ]!.split(/\s+/);
+  return words.slice(1, words.indexOf('dist/src/main.js'));
+})();
 
 export interface BenchProcess {
   name: string;
