@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** Tests that need no service at all: pure rules, the policy lab, sharp's derivatives and hashes, config, the error catalogue, deploy files, cookie signing and the worker's batching of evaluations (`npm run test:unit`). */
+/** Tests that need no service at all: pure rules, the policy lab, sharp's derivatives and hashes, config, the error catalogue, deploy files, cookie signing, the tests' spare ports and the worker's batching of evaluations (`npm run test:unit`). */
 const UNIT = [
   'test/domain/**/*.test.ts',
   'test/lab/**/*.test.ts',
@@ -13,6 +13,7 @@ const UNIT = [
   'test/summary-reporter.test.ts',
   'test/workers/evaluation-batches.test.ts',
   'test/group-commit.test.ts',
+  'test/spare-port.test.ts',
 ];
 
 export default defineConfig({

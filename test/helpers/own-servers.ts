@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,14 +14,43 @@ import { Redis } from 'ioredis';
 
 const run = promisify(execFile);
 
-/** A TCP port nobody listens on right now (the OS picks it). */
+/**
+ * A TCP port nobody listens on right now, for a child process to listen on. Chosen at random below the kernel's
+ * ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, 32768 by default): a port the OS hands out for
+ * `listen(0)` comes from that range, and so does the local port of every outgoing connection, so between our
+ * check and the child's bind any client (a pool connecting to PostgreSQL, say) could take it and the child fail
+ * with EADDRINUSE. Below the range only another listener can, and other tests choose at random among ~12,000.
+ */
 export async function sparePort(): Promise<number> {
+  const floor = 20_000;
+  const ceiling = await ephemeralFloor();
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = floor + Math.floor(Math.random() * (ceiling - floor));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no spare port between ${floor} and ${ceiling} after 50 tries`);
+}
+
+async function ephemeralFloor(): Promise<number> {
+  try {
+    const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/);
+    const port = Number(low);
+    return Number.isInteger(port) && port > 21_000 ? port : 32_768;
+  } catch {
+    return 32_768; // not Linux: the IANA dynamic range starts at 49152, Linux's default at 32768
+  }
+}
+
+async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  try {
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+  } catch {
+    return false;
+  }
   await new Promise((resolve) => server.close(resolve));
-  return port;
+  return true;
 }
 
 async function postgresBin(): Promise<string> {
