@@ -359,6 +359,55 @@ export async function transitionImage(
   return result.rows[0]?.previous ?? null;
 }
 
+/**
+ * An automatic status change in one statement, all or nothing: the guarded UPDATE (as transitionImage, from `from`
+ * only), its audit event (moderation_events, actor null) and, when `webhook` is given, one delivery per enabled
+ * endpoint of the image's site subscribed to its type (as webhooks.repository insertDeliveries). One round trip
+ * where those are four (the site read, the UPDATE and two INSERTs), for evaluations that block many images.
+ * @param change.event the audit event's action, reason and details (its from/to statuses are the change's)
+ * @param change.webhook the event's id, type and body (webhooks/events.ts newImageEvent), or null for none
+ * @returns the status it had before (`from`), or null when it was no longer `from` (nothing written)
+ */
+export async function transitionImageWithEvents(
+  db: Queryable,
+  change: {
+    id: string;
+    from: ImageStatus;
+    to: ImageStatus;
+    event: { action: string; reason: string; details: Record<string, unknown> };
+    webhook: { eventId: string; eventType: string; payload: Record<string, unknown> } | null;
+  },
+): Promise<ImageStatus | null> {
+  const result = await db.query<{ previous: ImageStatus }>(
+    `WITH moved AS (
+       UPDATE images AS i SET status = $3, status_changed_at = now(), updated_at = now()
+       FROM (SELECT id, status FROM images WHERE id = $1 FOR NO KEY UPDATE) AS before
+       WHERE i.id = before.id AND before.status = $2::text
+       RETURNING before.status AS previous, i.site_id),
+     audit AS (
+       INSERT INTO moderation_events (image_id, actor_id, action, from_status, to_status, reason, details)
+       SELECT $1, NULL, $4, moved.previous, $3, $5, $6 FROM moved),
+     deliveries AS (
+       INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, image_id, payload)
+       SELECT e.id, $7, $8, $1, $9 FROM moved JOIN webhook_endpoints AS e ON e.site_id = moved.site_id
+       WHERE $8::text IS NOT NULL AND e.enabled AND $8 = ANY (e.event_types)
+       ORDER BY e.id)
+     SELECT previous FROM moved`,
+    [
+      change.id,
+      change.from,
+      change.to,
+      change.event.action,
+      change.event.reason,
+      change.event.details,
+      change.webhook?.eventId ?? null,
+      change.webhook?.eventType ?? null,
+      change.webhook ? JSON.stringify(change.webhook.payload) : null,
+    ],
+  );
+  return result.rows[0]?.previous ?? null;
+}
+
 /** Every storage key an image occupies: the original and its derivatives (display, thumbnail, review). */
 export function storedKeys(image: Pick<ImageRow, 'storageKey' | 'thumbnailKey' | 'displayKey' | 'reviewKey'>): string[] {
   return [image.storageKey, image.displayKey, image.thumbnailKey, image.reviewKey].filter((key): key is string => key !== null);

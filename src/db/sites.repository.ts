@@ -145,17 +145,23 @@ export async function resetBreaker(db: Queryable, id: string): Promise<boolean> 
   return (result.rowCount ?? 0) > 0;
 }
 
+/** A site's auto-block counts, as the breaker reads them (readSiteAutoBlocks). */
+export interface SiteAutoBlocks {
+  lastHour: number;
+  trailing: number;
+}
+
 /**
- * Counts one more report-driven auto-block of the site in the current minute, and reads its counts: the row of
- * the minute stays locked until the transaction ends, so a site's concurrent auto-blocks count one after the
- * other (a short wait: the caller bumps as its last statement before the commit).
- * @returns as readSiteAutoBlocks, with `lastHour` not counting this one
+ * Counts `blocks` more report-driven auto-blocks of the site in the current minute (one transaction's), and reads
+ * its counts: the row of the minute stays locked until the transaction ends, so a site's concurrent auto-blocks
+ * count one after the other (a short wait: the caller bumps as its last statement before the commit).
+ * @returns as readSiteAutoBlocks, with `lastHour` counting all but the last of these (may it make one more?)
  */
-export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise<{ lastHour: number; trailing: number }> {
-  const result = await db.query<{ lastHour: number; trailing: number }>(
+export async function bumpSiteAutoBlocks(db: Queryable, siteId: string, blocks = 1): Promise<SiteAutoBlocks> {
+  const result = await db.query<SiteAutoBlocks>(
     `WITH bumped AS (
-       INSERT INTO site_auto_block_counts (site_id, minute, auto_blocks) VALUES ($1, date_trunc('minute', now()), 1)
-       ON CONFLICT (site_id, minute) DO UPDATE SET auto_blocks = site_auto_block_counts.auto_blocks + 1
+       INSERT INTO site_auto_block_counts (site_id, minute, auto_blocks) VALUES ($1, date_trunc('minute', now()), $2)
+       ON CONFLICT (site_id, minute) DO UPDATE SET auto_blocks = site_auto_block_counts.auto_blocks + $2
        RETURNING auto_blocks - before_reset AS this_minute),
      earlier AS (
        SELECT coalesce(sum(c.auto_blocks - c.before_reset) FILTER (WHERE c.minute > now() - interval '1 hour'), 0) AS last_hour,
@@ -164,7 +170,7 @@ export async function bumpSiteAutoBlocks(db: Queryable, siteId: string): Promise
        WHERE c.site_id = $1 AND c.minute >= now() - interval '169 hours' AND c.minute < date_trunc('minute', now()))
      SELECT (bumped.this_minute - 1 + earlier.last_hour)::int AS "lastHour", earlier.trailing::int AS trailing
      FROM bumped, earlier`,
-    [siteId],
+    [siteId, blocks],
   );
   return result.rows[0]!;
 }
@@ -195,8 +201,8 @@ export async function discountOverturnedAutoBlocks(
  * (counted by the minute, since the last reset); `trailing`, those of the 7 days before but for the ones
  * moderators overturned.
  */
-export async function readSiteAutoBlocks(db: Queryable, siteId: string): Promise<{ lastHour: number; trailing: number }> {
-  const result = await db.query<{ lastHour: number; trailing: number }>(
+export async function readSiteAutoBlocks(db: Queryable, siteId: string): Promise<SiteAutoBlocks> {
+  const result = await db.query<SiteAutoBlocks>(
     `SELECT coalesce(sum(auto_blocks - before_reset) FILTER (WHERE minute > now() - interval '1 hour'), 0)::int AS "lastHour",
             coalesce(sum(auto_blocks - overturned) FILTER (WHERE minute <= now() - interval '1 hour'), 0)::int AS trailing
      FROM site_auto_block_counts WHERE site_id = $1 AND minute >= now() - interval '169 hours'`,

@@ -7,13 +7,12 @@ import {
   lockImagesClosingJobs,
   setScore,
   setScores,
-  transitionImage,
+  transitionImageWithEvents,
   type ImageRow,
   type NearDuplicate,
 } from '../db/images.repository.js';
-import { appendEvent } from '../db/moderation-events.repository.js';
 import { enqueueOutbox, wakeOutboxRelay } from '../db/outbox.repository.js';
-import { enqueueStatusEvent } from '../webhooks/events.js';
+import { statusChangeEvent } from '../webhooks/events.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { currentRequestId, runWithRequestId } from '../request-context.js';
 import type { Config } from '../config.js';
@@ -27,7 +26,7 @@ import { scoreReports, type Score } from '../domain/reports.js';
 import { reportPolicy } from '../domain/policy.js';
 import { decideAutoBlock, type BlockDecision } from '../domain/threshold.js';
 import { recordSuspectedBrigade } from './flag-brigade.js';
-import type { SiteRow } from '../db/sites.repository.js';
+import { readSiteAutoBlocks, type SiteAutoBlocks, type SiteRow } from '../db/sites.repository.js';
 import { siteThresholdPolicy, sitesMayPool } from '../domain/sites.js';
 import { BreakerRaced, checkSiteBreaker, confirmSiteBreaker, holdForBreaker } from './site-breaker.js';
 
@@ -148,6 +147,7 @@ async function act(
   config: Config,
   read: LockedRead,
   judgement: Judgement,
+  readCounts?: (siteId: string) => Promise<SiteAutoBlocks>,
 ): Promise<{ evaluation: Evaluation; confirm: boolean }> {
   const { image, site, copies, reports } = read;
   const { score, restored, decision, uploaderFactor } = judgement;
@@ -166,34 +166,36 @@ async function act(
   // A moderator's report is the operator's own judgement: the breaker watches readers.
   const watched = Boolean(to) && decision.rule !== 'moderator_report';
   if (watched) {
-    const breaker = await checkSiteBreaker(db, config, site);
+    const breaker = await checkSiteBreaker(db, config, site, readCounts);
     if (!breaker.allow) {
       const held = await holdForBreaker(db, { image, breaker, reason: describe(decision), score: score.score });
       const evaluation = { ...unchanged.evaluation, breakerHeld: held, breakerTripped: breaker.rule === 'trips' && breaker.tripped };
       return { evaluation, confirm: false };
     }
   }
-  const previous = to && (await transitionImage(db, { id: imageId, from: [image.status], to }));
-  if (!to || previous === null) return unchanged;
-  await enqueueStatusEvent(db, { imageId, from: previous, to });
+  if (!to) return unchanged;
   const nearDuplicateIds = copies.map((copy) => copy.id);
-  await appendEvent(db, {
-    imageId,
-    actorId: null,
-    action: 'auto_block',
-    fromStatus: previous,
-    toStatus: to,
-    reason: describe(decision),
-    details: {
-      ...decision,
-      score: score.score,
-      reports: score.reports,
-      byReason: score.byReason,
-      restored,
-      uploaderFactor,
-      nearDuplicateIds,
+  // One statement: the guarded UPDATE, its audit event and its webhook deliveries.
+  const previous = await transitionImageWithEvents(db, {
+    id: imageId,
+    from: image.status,
+    to,
+    event: {
+      action: 'auto_block',
+      reason: describe(decision),
+      details: {
+        ...decision,
+        score: score.score,
+        reports: score.reports,
+        byReason: score.byReason,
+        restored,
+        uploaderFactor,
+        nearDuplicateIds,
+      },
     },
+    webhook: statusChangeEvent({ imageId, from: image.status, to }),
   });
+  if (previous === null) return unchanged;
   for (const id of nearDuplicateIds) await enqueueOutbox(db, { topic: 'evaluate-image', imageId: id });
   const crossingReportAt = reports.reduce<Date | null>(
     (latest, report) => (latest && latest > report.createdAt ? latest : report.createdAt),
@@ -314,16 +316,27 @@ export async function startEvaluations(
           judged.map(({ read, judgement }) => ({ id: read.image.id, score: judgement.score.score })),
         );
         const done = new Map<string, Evaluation>();
-        const confirms: SiteRow[] = [];
+        // Each site's counts read once (see checkSiteBreaker), and its blocks counted in one statement, last.
+        const counts = new Map<string, Promise<SiteAutoBlocks>>();
+        const readCounts = (siteId: string) => {
+          if (!counts.has(siteId)) counts.set(siteId, readSiteAutoBlocks(client, siteId));
+          return counts.get(siteId)!;
+        };
+        const confirms = new Map<string, { site: SiteRow; blocks: number }>();
         for (const { read, judgement } of judged) {
           const id = read.image.id;
-          const { evaluation, confirm } = await runWithRequestId(requestIdOf(id), () => act(client, deps.config, read, judgement));
+          const { evaluation, confirm } = await runWithRequestId(requestIdOf(id), () =>
+            act(client, deps.config, read, judgement, readCounts),
+          );
           done.set(id, evaluation);
-          if (confirm && read.site) confirms.push(read.site);
+          if (confirm && read.site) {
+            const entry = confirms.get(read.site.id) ?? { site: read.site, blocks: 0 };
+            confirms.set(read.site.id, { ...entry, blocks: entry.blocks + 1 });
+          }
         }
         // Last, in site order: two batches counting blocks of the same two sites wait for each other, never deadlock.
-        confirms.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        for (const site of confirms) await confirmSiteBreaker(client, deps.config, site);
+        const bySite = [...confirms.values()].sort((a, b) => (a.site.id < b.site.id ? -1 : a.site.id > b.site.id ? 1 : 0));
+        for (const { site, blocks } of bySite) await confirmSiteBreaker(client, deps.config, site, blocks);
         return done;
       },
       { lockTimeoutMs: BATCH_LOCK_WAIT_MS },

@@ -8,7 +8,7 @@ import { flagSuspectedBrigade } from '../db/images.repository.js';
 import { appendEvent } from '../db/moderation-events.repository.js';
 import { appendOperatorEvent } from '../db/operator-events.repository.js';
 import type { Queryable } from '../db/pool.js';
-import { bumpSiteAutoBlocks, readSiteAutoBlocks, tripBreaker, type SiteRow } from '../db/sites.repository.js';
+import { bumpSiteAutoBlocks, readSiteAutoBlocks, tripBreaker, type SiteAutoBlocks, type SiteRow } from '../db/sites.repository.js';
 import { decideBreaker, type BreakerDecision } from '../domain/site-breaker.js';
 
 /** The breaker's decision, and for a trip whether this call recorded it (one operator event per trip). */
@@ -38,8 +38,15 @@ export class BreakerRaced extends Error {
  * statement. A block that would go over the limit trips the breaker; exactly one evaluation records the trip (one
  * `site_breaker_tripped` operator event).
  * @param site the site's row as read in this transaction (breaker state), or null for a site that is gone
+ * @param readCounts reads the site's committed counts (readSiteAutoBlocks); a batch of evaluations passes one that
+ *   reads each site once, which changes nothing: its own blocks are counted only by its confirmSiteBreaker, last
  */
-export async function checkSiteBreaker(db: Queryable, config: BreakerConfig, site: BreakerSite | null): Promise<BreakerCheck> {
+export async function checkSiteBreaker(
+  db: Queryable,
+  config: BreakerConfig,
+  site: BreakerSite | null,
+  readCounts: (siteId: string) => Promise<SiteAutoBlocks> = (siteId) => readSiteAutoBlocks(db, siteId),
+): Promise<BreakerCheck> {
   if (!site) return { allow: true, limit: Infinity };
   const now = new Date();
   const settings = settingsOf(config);
@@ -47,7 +54,7 @@ export async function checkSiteBreaker(db: Queryable, config: BreakerConfig, sit
   // While open, held without reading the counts.
   const open = decideBreaker(settings, { ...state, autoBlocksLastHour: 0, autoBlocksTrailing: 0 });
   if (!open.allow && open.rule === 'open') return { ...open, tripped: false };
-  const counts = await readSiteAutoBlocks(db, site.id);
+  const counts = await readCounts(site.id);
   const decision = decideBreaker(settings, { ...state, autoBlocksLastHour: counts.lastHour, autoBlocksTrailing: counts.trailing });
   if (decision.allow || decision.rule === 'open') return decision.allow ? decision : { ...decision, tripped: false };
   const tripped = await tripBreaker(db, { id: site.id, openSince: new Date(now.getTime() - settings.coolDownMs) });
@@ -68,14 +75,16 @@ export async function checkSiteBreaker(db: Queryable, config: BreakerConfig, sit
 }
 
 /**
- * Counts the auto-block checkSiteBreaker allowed in the site's counts of the minute (bumpSiteAutoBlocks). Call it
- * as the evaluation's last statement: the minute's row stays locked until the commit, so a site's auto-blocks are
- * counted one after the other while holding it only for that moment, and each sees every one committed before.
- * @throws BreakerRaced when, counted exactly, this block goes over the limit after all (roll back, evaluate again)
+ * Counts the auto-blocks checkSiteBreaker allowed (`blocks` of them, one transaction's) in the site's counts of the
+ * minute (bumpSiteAutoBlocks). Call it as the evaluation's last statement: the minute's row stays locked until the
+ * commit, so a site's auto-blocks are counted one after the other while holding it only for that moment, and each
+ * sees every one committed before.
+ * @throws BreakerRaced when, counted exactly, the last of them goes over the limit after all (roll back, evaluate
+ *   again)
  */
-export async function confirmSiteBreaker(db: Queryable, config: BreakerConfig, site: BreakerSite | null): Promise<void> {
+export async function confirmSiteBreaker(db: Queryable, config: BreakerConfig, site: BreakerSite | null, blocks = 1): Promise<void> {
   if (!site) return;
-  const counts = await bumpSiteAutoBlocks(db, site.id);
+  const counts = await bumpSiteAutoBlocks(db, site.id, blocks);
   const decision = decideBreaker(settingsOf(config), {
     trippedAt: site.breakerTrippedAt,
     resetAt: site.breakerResetAt,

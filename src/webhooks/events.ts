@@ -55,18 +55,27 @@ export async function enqueueImageEvent(
 }
 
 /**
- * Records the event an image status change announces (domain/webhook-events.ts `imageEventType`), if any, for the
- * image's site. Call it in the transaction of the status change, right after the guarded UPDATE succeeded.
+ * The webhook event an image status change announces (domain/webhook-events.ts `imageEventType`), as newImageEvent
+ * makes it, with `data: { status, previousStatus }`; null when the change announces none.
+ */
+export function statusChangeEvent(change: {
+  imageId: string;
+  from: ImageStatus;
+  to: ImageStatus;
+}): ReturnType<typeof newImageEvent> | null {
+  const type = imageEventType(change.from, change.to);
+  if (!type) return null;
+  return newImageEvent({ imageId: change.imageId, type, data: { status: change.to, previousStatus: change.from } });
+}
+
+/**
+ * Records the event an image status change announces (statusChangeEvent), if any, for the image's site. Call it in
+ * the transaction of the status change, right after the guarded UPDATE succeeded.
  */
 export async function enqueueStatusEvent(db: Queryable, change: { imageId: string; from: ImageStatus; to: ImageStatus }): Promise<void> {
-  const type = imageEventType(change.from, change.to);
-  if (!type) return;
+  const event = statusChangeEvent(change);
+  if (!event) return;
   const siteId = await siteOfImage(db, change.imageId);
   if (!siteId) return;
-  await enqueueImageEvent(db, {
-    imageId: change.imageId,
-    siteId,
-    type,
-    data: { status: change.to, previousStatus: change.from },
-  });
+  await insertDeliveries(db, { siteId, imageId: change.imageId, ...event });
 }

@@ -5,6 +5,9 @@ import { evaluateImage, evaluateImages } from '../../src/evaluation/evaluate-ima
 import { processImage } from '../../src/images/process-image.js';
 import { startTestService, waitFor, type TestService } from '../helpers/test-service.js';
 import { addReports, auditActions, imageRecord, lockWaiters } from '../helpers/records.js';
+import { countingPool } from '../helpers/counting-pool.js';
+import { sparePort } from '../helpers/own-servers.js';
+import { registerWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -67,6 +70,60 @@ describe('evaluateImages (a batch)', () => {
     expect(await imageRecord(service, over)).toMatchObject({ status: 'auto_blocked', score: 3 });
     expect(await auditActions(service, over)).toEqual(['auto_block']);
     expect(await auditActions(service, under)).toEqual([]);
+  });
+
+  it("when a batch auto-blocks three images of a site, then each block is one statement with its audit event and webhook delivery, and the site's counts are read and bumped once", async () => {
+    const images = [await imageWithReports(3), await imageWithReports(3), await imageWithReports(3)];
+    const { siteId } = await imageRecord(service, images[0]!);
+    const loopbackAllowed = { ...service.deps, config: { ...service.deps.config, OUTBOUND_ALLOW_LOOPBACK: true } };
+    const endpoint = await registerWebhookEndpoint(loopbackAllowed, {
+      siteId,
+      url: `http://127.0.0.1:${await sparePort()}/`,
+      eventTypes: ['image.auto_blocked'],
+    });
+    await waitFor(() => Promise.resolve(new Date().getSeconds() < 50)); // the bump lands in the minute read before
+    const before = await readSiteAutoBlocks(service.deps.pool, siteId);
+    const counted = countingPool(service.deps.pool);
+    try {
+      const evaluations = await evaluateImages({ ...service.deps, pool: counted.pool }, images);
+      expect([...evaluations.values()].map((evaluation) => evaluation.blocked)).toEqual([true, true, true]);
+      // BEGIN, lock, sites and copies, reports, scores; one statement per block; the site's counts read and bumped;
+      // COMMIT; then the relay's wake-up (the blocks' webhook deliveries).
+      expect(counted.statements(), counted.texts.join('\n')).toBe(5 + 3 + 2 + 1 + 1);
+      for (const id of images) {
+        expect(await auditActions(service, id)).toEqual(['auto_block']);
+        const event = await service.deps.pool.query(
+          'SELECT from_status, to_status, reason, details FROM moderation_events WHERE image_id = $1',
+          [id],
+        );
+        expect(event.rows[0]).toMatchObject({
+          from_status: 'processing',
+          to_status: 'auto_blocked',
+          details: { rule: 'total_score', score: 3 },
+        });
+        const deliveries = await service.deps.pool.query<{ endpoint_id: string; event_id: string; event_type: string; payload: unknown }>(
+          'SELECT endpoint_id, event_id, event_type, payload FROM webhook_deliveries WHERE image_id = $1',
+          [id],
+        );
+        expect(deliveries.rows).toHaveLength(1);
+        const [delivery] = deliveries.rows;
+        expect(delivery?.event_id).toMatch(/^msg_[0-9a-f]{32}$/);
+        expect({ ...delivery, event_id: null }).toEqual({
+          endpoint_id: endpoint.id,
+          event_id: null,
+          event_type: 'image.auto_blocked',
+          payload: {
+            type: 'image.auto_blocked',
+            timestamp: (delivery?.payload as { timestamp?: unknown }).timestamp,
+            data: { imageId: id, status: 'auto_blocked', previousStatus: 'processing' },
+          },
+        });
+        expect(Date.parse(String((delivery?.payload as { timestamp?: unknown }).timestamp))).toBeGreaterThan(Date.now() - 60_000);
+      }
+      expect((await readSiteAutoBlocks(service.deps.pool, siteId)).lastHour).toBe(before.lastHour + 3);
+    } finally {
+      await service.deps.pool.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpoint.id]);
+    }
   });
 
   it('when batches sharing images in other orders run at once, then none deadlocks and each image over the threshold is blocked once', async () => {
