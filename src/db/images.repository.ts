@@ -5,6 +5,7 @@ import { ORIENTATIONS, PDQ_MIN_QUALITY, pdqToHex, type PdqHash } from '../domain
 import type { CropName } from '../domain/pdq-matching.js';
 import type { Queryable } from './pool.js';
 import { SITE_COLUMNS, type SiteRow } from './sites.repository.js';
+import { takesDeliveries } from './webhooks.repository.js';
 
 export interface ImageRow {
   id: string;
@@ -361,8 +362,9 @@ export async function transitionImage(
 
 /**
  * An automatic status change in one statement, all or nothing: the guarded UPDATE (as transitionImage, from `from`
- * only), its audit event (moderation_events, actor null) and, when `webhook` is given, one delivery per enabled
- * endpoint of the image's site subscribed to its type (as webhooks.repository insertDeliveries). One round trip
+ * only), its audit event (moderation_events, actor null) and, when `webhook` is given, one delivery per
+ * endpoint of the image's site that takes deliveries and is subscribed to its type (as webhooks.repository
+ * insertDeliveries). One round trip
  * where those are four (the site read, the UPDATE and two INSERTs), for evaluations that block many images.
  * @param change.event the audit event's action, reason and details (its from/to statuses are the change's)
  * @param change.webhook the event's id, type and body (webhooks/events.ts newImageEvent), or null for none
@@ -390,7 +392,7 @@ export async function transitionImageWithEvents(
      deliveries AS (
        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, image_id, payload)
        SELECT e.id, $7, $8, $1, $9 FROM moved JOIN webhook_endpoints AS e ON e.site_id = moved.site_id
-       WHERE $8::text IS NOT NULL AND e.enabled AND $8 = ANY (e.event_types)
+       WHERE $8::text IS NOT NULL AND ${takesDeliveries('e')} AND $8 = ANY (e.event_types)
        ORDER BY e.id)
      SELECT previous FROM moved`,
     [

@@ -7,6 +7,7 @@ import type { ReaderKind, Weighing } from '../domain/readers.js';
 import type { PolicyReport } from '../domain/threshold.js';
 import type { TrackRecord } from '../domain/trust.js';
 import type { Queryable } from './pool.js';
+import { takesDeliveries } from './webhooks.repository.js';
 
 export interface NewReport {
   id: string;
@@ -86,7 +87,7 @@ export interface ReportWithJob {
   report: Omit<NewReport, 'countsForTrust'>;
   /** The request the outbox row is written for (the job's log lines carry it). */
   requestId: string | null;
-  /** The `report.created` webhook event: one delivery per enabled endpoint of the site subscribed to it (none when absent). */
+  /** The `report.created` webhook event: one delivery per endpoint of the site that takes deliveries (takesDeliveries) and is subscribed to it (none when absent). */
   webhookEvent?: { siteId: string; eventId: string; eventType: string; payload: Record<string, unknown> };
 }
 
@@ -148,7 +149,7 @@ export async function insertReportsWithJobs(
        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, image_id, payload)
        SELECT w.id, a.hook_event_id, a.hook_event_type, a.image_id, a.hook_payload
          FROM asked a JOIN report r ON r.id = a.id
-         JOIN webhook_endpoints w ON w.site_id = a.hook_site_id AND w.enabled AND a.hook_event_type = ANY (w.event_types))
+         JOIN webhook_endpoints w ON w.site_id = a.hook_site_id AND ${takesDeliveries('w')} AND a.hook_event_type = ANY (w.event_types))
      SELECT (SELECT status FROM image WHERE image.id = a.image_id) AS status, (SELECT id FROM report WHERE report.id = a.id) AS "reportId"
        FROM asked a ORDER BY a.n`,
     [

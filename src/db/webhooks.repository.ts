@@ -87,6 +87,16 @@ export async function dropOldWebhookSecrets(db: Queryable, id: string): Promise<
   return result.rows[0] ?? null;
 }
 
+/**
+ * SQL condition: the endpoint aliased `alias` takes deliveries: it is enabled, and its site is not disabled. An
+ * admin who disables a site (a host site's key in the wrong hands, say) stops its webhooks with it: no new
+ * deliveries are written for its endpoints, and their open ones wait, as a disabled endpoint's do, until the site
+ * is active again.
+ */
+export function takesDeliveries(alias: string): string {
+  return `${alias}.enabled AND NOT EXISTS (SELECT 1 FROM sites AS s WHERE s.id = ${alias}.site_id AND s.status = 'disabled')`;
+}
+
 /** Turns an endpoint on or off; a disabled endpoint gets no new deliveries, and its open ones wait. */
 export async function setWebhookEndpointEnabled(db: Queryable, input: { id: string; enabled: boolean }): Promise<boolean> {
   const result = await db.query('UPDATE webhook_endpoints SET enabled = $2 WHERE id = $1', [input.id, input.enabled]);
@@ -94,7 +104,7 @@ export async function setWebhookEndpointEnabled(db: Queryable, input: { id: stri
 }
 
 /**
- * Writes one delivery per enabled endpoint of the site subscribed to the event's type, inside the caller's
+ * Writes one delivery per endpoint of the site that takes deliveries (takesDeliveries) subscribed to the event's type, inside the caller's
  * transaction. @returns how many deliveries it wrote
  */
 export async function insertDeliveries(
@@ -103,8 +113,8 @@ export async function insertDeliveries(
 ): Promise<number> {
   const result = await db.query(
     `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, image_id, payload)
-     SELECT id, $2, $3, $4, $5 FROM webhook_endpoints
-     WHERE site_id = $1 AND enabled AND $3 = ANY (event_types)
+     SELECT w.id, $2, $3, $4, $5 FROM webhook_endpoints AS w
+     WHERE w.site_id = $1 AND ${takesDeliveries('w')} AND $3 = ANY (w.event_types)
      ORDER BY id`,
     [event.siteId, event.eventId, event.eventType, event.imageId, JSON.stringify(event.payload)],
   );
@@ -113,7 +123,7 @@ export async function insertDeliveries(
 
 /**
  * Claims due deliveries to put on the queue (one statement, committed at once): open, due, the oldest open one
- * of their (endpoint, image), of an enabled endpoint, and not dispatched within `redispatchAfterMs` (a job lost
+ * of their (endpoint, image), of an endpoint that takes deliveries, and not dispatched within `redispatchAfterMs` (a job lost
  * with Redis's data is dispatched again then). At most `perEndpoint` deliveries of one endpoint, and `perSite` of
  * one site, are on the queue or being attempted at once, so endpoints that hang hold that many of the workers'
  * slots and no more, however many images their events are about and however many endpoints the site registered
@@ -131,12 +141,12 @@ export async function claimDueDeliveries(
   const result = await db.query<{ id: number; dispatchCount: number }>(
     `WITH due AS (
        SELECT d.id, d.endpoint_id, w.site_id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.id) AS place
-       FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
+       FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND ${takesDeliveries('w')}
        WHERE ${due} AND ${IS_HEAD}),
      busy AS (
        SELECT f.endpoint_id, w.site_id FROM webhook_deliveries f JOIN webhook_endpoints w ON w.id = f.endpoint_id
        WHERE w.site_id IN (SELECT site_id FROM due) AND f.delivered_at IS NULL AND f.failed_at IS NULL
-         AND (f.attempting_until >= now() OR (w.enabled AND f.dispatched_at >= now() - $2 * interval '1 millisecond'))),
+         AND (f.attempting_until >= now() OR (${takesDeliveries('w')} AND f.dispatched_at >= now() - $2 * interval '1 millisecond'))),
      endpoint_room AS (
        SELECT due.id, due.site_id FROM due
        WHERE due.place + (SELECT count(*) FROM busy WHERE busy.endpoint_id = due.endpoint_id) <= $3),
@@ -168,14 +178,14 @@ export interface HeldDelivery extends WebhookDeliveryRow {
 
 /**
  * Holds a delivery for one attempt until `holdMs` from now, if it is still open, due, the oldest open one of its
- * (endpoint, image), of an enabled endpoint, and not held by another worker. @returns it, or null (nothing to do)
+ * (endpoint, image), of an endpoint that takes deliveries, and not held by another worker. @returns it, or null (nothing to do)
  */
 export async function holdDelivery(db: Queryable, input: { id: number; holdMs: number }): Promise<HeldDelivery | null> {
   const result = await db.query<HeldDelivery>(
     `WITH held AS (
        UPDATE webhook_deliveries d SET attempting_until = now() + $2 * interval '1 millisecond'
        FROM webhook_endpoints w
-       WHERE d.id = $1 AND w.id = d.endpoint_id AND w.enabled
+       WHERE d.id = $1 AND w.id = d.endpoint_id AND ${takesDeliveries('w')}
          AND d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= now()
          AND (d.attempting_until IS NULL OR d.attempting_until < now())
          AND ${IS_HEAD}

@@ -21,6 +21,8 @@ import { enqueueImageEvent } from '../../src/webhooks/events.js';
 import { attemptDelivery } from '../../src/webhooks/deliver-webhook.js';
 import { redeliverWebhook } from '../../src/webhooks/redeliver.js';
 import { sparePort } from '../helpers/own-servers.js';
+import { changeSite, createSite } from '../../src/sites/manage-sites.js';
+import { newSiteSchema } from '../../src/sites/site-settings.js';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -30,9 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-/** A site with one endpoint at `url` and two events about one image; returns the endpoint and its deliveries, oldest first. */
-async function twoEvents(url: string) {
-  const site = `site-${randomUUID()}`;
+/** A site (a new id unless given) with one endpoint at `url` and two events about one image; returns the endpoint and its deliveries, oldest first. */
+async function twoEvents(url: string, site = `site-${randomUUID()}`) {
   const endpoint = await registerWebhookEndpoint(service.deps, { siteId: site, url });
   const imageId = randomUUID();
   for (const type of ['image.auto_blocked', 'image.restored'] as const)
@@ -116,6 +117,28 @@ describe('a delivery attempt', () => {
     const { endpoint, first } = await twoEvents(`http://127.0.0.1:${await sparePort()}/`);
     await setWebhookEndpointEnabled(service.deps.pool, { id: endpoint.id, enabled: false });
     expect(await holdDelivery(service.deps.pool, { id: first.id, holdMs: 1_000 })).toBeNull();
+  });
+
+  it('when an admin disables a site, then its endpoints get no new deliveries and their open ones wait until it is active again', async () => {
+    const site = `site-${randomUUID()}`.slice(0, 40);
+    await createSite(service.deps, { site: newSiteSchema.parse({ id: site, name: 'A site whose key leaked' }), adminId: null });
+    const { endpoint, first } = await twoEvents(`http://127.0.0.1:${await sparePort()}/`, site);
+    const claim = () => claimDueDeliveries(service.deps.pool, { limit: 200, redispatchAfterMs: 0, perEndpoint: 2, perSite: 2 });
+    const claimed = async () => (await claim()).map((row) => row.id);
+    await changeSite(service.deps, { id: site, changes: { status: 'disabled' }, adminId: null });
+
+    // New events: no delivery is written for the disabled site's endpoint.
+    await withTransaction(service.deps.pool, (client) =>
+      enqueueImageEvent(client, { imageId: randomUUID(), siteId: site, type: 'image.auto_blocked' }),
+    );
+    expect(await listDeliveries(service.deps.pool, { endpointId: endpoint.id, limit: 10 })).toHaveLength(2);
+    // Open ones are neither dispatched nor held (a job already queued is skipped unattempted).
+    expect(await claimed()).not.toContain(first.id);
+    expect(await holdDelivery(service.deps.pool, { id: first.id, holdMs: 1_000 })).toBeNull();
+
+    await changeSite(service.deps, { id: site, changes: { status: 'active' }, adminId: null });
+    expect(await claimed()).toContain(first.id);
+    expect(await holdDelivery(service.deps.pool, { id: first.id, holdMs: 1_000 })).toMatchObject({ id: first.id });
   });
 
   it("when a site's endpoint is disabled with deliveries on the queue, then they no longer take the site's room from its other endpoints", async () => {
