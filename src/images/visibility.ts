@@ -12,7 +12,8 @@ export interface PageVisibility {
 
 /**
  * The public visibility of each image of `siteId` among `imageIds`, and of each image `siteId` registered under
- * one of `externalIds`; unknown ids and other sites' images are left out alike.
+ * one of `externalIds`; unknown ids and other sites' images are left out alike. Images are answered under each id
+ * as given (in capitals too: UUIDs are case-insensitive).
  * @param input.imageIds UUIDs, at most a page's worth (the route allows 100)
  * @param input.externalIds the site's own ids (registration by URL), at most a page's worth; undefined: not asked
  */
@@ -24,7 +25,13 @@ export async function imageVisibility(
     input.imageIds.length > 0 ? findStatuses(deps.pool, input.imageIds, input.siteId) : new Map<string, never>(),
     input.externalIds ? findStatusesByExternalId(deps.pool, input.externalIds, input.siteId) : undefined,
   ]);
-  const images = Object.fromEntries([...statuses].map(([id, status]) => [id, publicVisibility(status)]));
+  // Under each id as the page wrote it: a UUID in capitals is the same image, and the page looks it up as it asked.
+  const images = Object.fromEntries(
+    input.imageIds.flatMap((asked) => {
+      const status = statuses.get(asked.toLowerCase());
+      return status === undefined ? [] : [[asked, publicVisibility(status)]];
+    }),
+  );
   if (!external) return { images };
   const externalIds = Object.fromEntries(
     [...external].map(([externalId, image]) => [externalId, { id: image.id, visibility: publicVisibility(image.status) }]),

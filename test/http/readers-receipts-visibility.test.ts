@@ -83,6 +83,9 @@ describe('visibility and CORS', () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     const response = await service.request(`/v1/visibility?ids=${visible},${blocked},${unknown}`);
     expect(await response.json()).toEqual({ images: { [visible]: 'visible', [blocked]: 'hidden' } });
+    // A page that writes ids in capitals finds its answers under the ids it wrote.
+    const shouted = await service.request(`/v1/visibility?ids=${visible.toUpperCase()},${blocked.toUpperCase()}`);
+    expect(await shouted.json()).toEqual({ images: { [visible.toUpperCase()]: 'visible', [blocked.toUpperCase()]: 'hidden' } });
     for (const ids of ['', 'nope', Array(101).fill(unknown).join(',')]) {
       expect(await errorCode(await service.request(`/v1/visibility?ids=${ids}`))).toMatchObject({ status: 400, code: 'bad_request' });
     }
