@@ -362,10 +362,10 @@ export async function transitionImage(
 
 /**
  * An automatic status change in one statement, all or nothing: the guarded UPDATE (as transitionImage, from `from`
- * only), its audit event (moderation_events, actor null) and, when `webhook` is given, one delivery per
- * endpoint of the image's site that takes deliveries and is subscribed to its type (as webhooks.repository
- * insertDeliveries). One round trip
- * where those are four (the site read, the UPDATE and two INSERTs), for evaluations that block many images.
+ * only), its audit event (moderation_events, actor null) and, when `webhook` is given, one delivery per endpoint
+ * of the image's site that takes deliveries and is subscribed to its type (as webhooks.repository
+ * insertDeliveries). One round trip where those are four (the site read, the UPDATE and two INSERTs), for
+ * evaluations that block many images.
  * @param change.event the audit event's action, reason and details (its from/to statuses are the change's)
  * @param change.webhook the event's id, type and body (webhooks/events.ts newImageEvent), or null for none
  * @returns the status it had before (`from`), or null when it was no longer `from` (nothing written)

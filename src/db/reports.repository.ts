@@ -87,7 +87,10 @@ export interface ReportWithJob {
   report: Omit<NewReport, 'countsForTrust'>;
   /** The request the outbox row is written for (the job's log lines carry it). */
   requestId: string | null;
-  /** The `report.created` webhook event: one delivery per endpoint of the site that takes deliveries (takesDeliveries) and is subscribed to it (none when absent). */
+  /**
+   * The `report.created` webhook event: one delivery per endpoint of the site that takes deliveries
+   * (takesDeliveries) and is subscribed to it (none when absent).
+   */
   webhookEvent?: { siteId: string; eventId: string; eventType: string; payload: Record<string, unknown> };
 }
 

@@ -104,8 +104,8 @@ export async function setWebhookEndpointEnabled(db: Queryable, input: { id: stri
 }
 
 /**
- * Writes one delivery per endpoint of the site that takes deliveries (takesDeliveries) subscribed to the event's type, inside the caller's
- * transaction. @returns how many deliveries it wrote
+ * Writes one delivery per endpoint of the site that takes deliveries (takesDeliveries) and is subscribed to the
+ * event's type, inside the caller's transaction. @returns how many deliveries it wrote
  */
 export async function insertDeliveries(
   db: Queryable,
